@@ -1,0 +1,1 @@
+"""Supply-demand matchmaking marketplace API for Sichuan's equipment-renewal programme."""

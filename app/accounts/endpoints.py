@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response, status
+
+from app.accounts import service
+from app.accounts.schemas import MeOut, RefreshIn, RegisterIn, RegisterOut, TokenOut, UserOut
+from app.deps import CurrentPrincipal, SessionDep, SettingsDep
+from app.errors import InvalidInput
+from app.organizations import service as organizations
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post(
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="register",
+    summary="Register a user and a new organization (pending vetting)",
+)
+async def register(body: RegisterIn, session: SessionDep) -> RegisterOut:
+    user, organization = await service.register(session, body)
+    viewer = organizations.Viewer(organization_id=organization.id, is_admin=False)
+    return RegisterOut(
+        user=UserOut(id=user.id, email=user.email, name=user.name),
+        organization=await organizations.to_out(session, organization, viewer),
+    )
+
+
+@router.post(
+    "/auth/token", operation_id="login", summary="Log in with email and password (OAuth2 password form)"
+)
+async def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=254, description="The account's email.")],
+    password: Annotated[str, Form(max_length=128)],
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+) -> TokenOut:
+    if not username.strip():
+        raise InvalidInput(["body", "username"], "is required")
+    client = request.client.host if request.client else "unknown"
+    return await service.login(session, settings, email=username, password=password, client=client)
+
+
+@router.post(
+    "/auth/refresh",
+    operation_id="refresh_token",
+    summary="Trade a refresh token for a new pair (the old one dies)",
+)
+async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    return await service.refresh(session, settings, refresh_token=body.refresh_token)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="logout",
+    summary="End this login session (access and refresh tokens stop working)",
+)
+async def logout(principal: CurrentPrincipal, session: SessionDep) -> Response:
+    await service.logout(session, principal)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", operation_id="get_me", summary="The caller's user and organization")
+async def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
+    user = principal.user
+    return MeOut(
+        user=UserOut(id=user.id, email=user.email, name=user.name),
+        organization=await organizations.to_out(session, principal.organization, principal.viewer),
+    )

@@ -1,0 +1,94 @@
+"""Password hashing (Argon2id via pwdlib) and access tokens (PyJWT, HS256, every claim checked)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import anyio.to_thread
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.config import Settings
+from app.models.base import utcnow
+
+ALGORITHM = "HS256"
+_hasher = PasswordHash((Argon2Hasher(),))
+# Verified against when the email is unknown, so both paths cost one Argon2 verification.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password)
+
+
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    """Constant-work check: an unknown user still pays for one verification."""
+    target = password_hash if password_hash is not None else _DUMMY_HASH
+    ok = await anyio.to_thread.run_sync(_hasher.verify, password, target)
+    return bool(ok) and password_hash is not None
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    organization_id: uuid.UUID
+    kind: str
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def issue_access_token(settings: Settings, claims: AccessClaims) -> str:
+    now = utcnow()
+    payload: dict[str, Any] = {
+        "sub": str(claims.user_id),
+        "sid": str(claims.session_id),
+        "org": str(claims.organization_id),
+        "kind": claims.kind,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(seconds=settings.access_token_ttl_seconds),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(payload, settings.signing_key, algorithm=ALGORITHM)
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            settings.signing_key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "aud", "iss", "sub", "sid", "org", "kind"]},
+            leeway=5,
+        )
+        return AccessClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            session_id=uuid.UUID(payload["sid"]),
+            organization_id=uuid.UUID(payload["org"]),
+            kind=str(payload["kind"]),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
+def new_refresh_token() -> tuple[str, bytes]:
+    """A random opaque token and the hash we store (never the token itself)."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_refresh_token(token)
+
+
+def hash_refresh_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()

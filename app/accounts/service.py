@@ -1,0 +1,204 @@
+"""Registration, login with throttling, refresh-token rotation with reuse detection, logout."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import repository
+from app.accounts.schemas import RegisterIn, TokenOut
+from app.accounts.security import (
+    AccessClaims,
+    InvalidToken,
+    decode_access_token,
+    hash_password,
+    hash_refresh_token,
+    issue_access_token,
+    new_refresh_token,
+    verify_password,
+)
+from app.config import Settings
+from app.errors import Conflict, TooManyRequests, Unauthorized
+from app.kit import rate_limit
+from app.kit.integrity import flush_or_conflict
+from app.models.account import AuthSession, RefreshToken, User
+from app.models.base import utcnow
+from app.models.organization import Organization
+from app.organizations import service as organizations
+
+EMAIL_TAKEN = "An account with this email already exists; log in or reset the password."
+BAD_CREDENTIALS = "Email or password is wrong."
+
+
+class LoginFailed(Unauthorized):
+    # The failure counters must survive the 401.
+    keeps_changes = True
+
+
+class RefreshTokenReused(Unauthorized):
+    # The revoked family must stay revoked after the 401.
+    keeps_changes = True
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: user, organization and the login session the token belongs to."""
+
+    user: User
+    organization: Organization
+    session_id: uuid.UUID
+
+    @property
+    def kind(self) -> str:
+        return self.organization.kind
+
+    @property
+    def is_admin(self) -> bool:
+        return self.organization.kind == "admin"
+
+    @property
+    def viewer(self) -> organizations.Viewer:
+        return organizations.Viewer(organization_id=self.organization.id, is_admin=self.is_admin)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def register(session: AsyncSession, data: RegisterIn) -> tuple[User, Organization]:
+    """Create a user with a new, pending organization."""
+    email = normalize_email(data.email)
+    if await repository.email_taken(session, email):
+        raise Conflict(
+            EMAIL_TAKEN, errors=[{"loc": ["body", "email"], "msg": EMAIL_TAKEN, "type": "conflict"}]
+        )
+    organization = await organizations.create_organization(
+        session, data.organization, loc=["body", "organization"]
+    )
+    user = User(
+        email=email,
+        name=data.name,
+        password_hash=await hash_password(data.password),
+        organization_id=organization.id,
+    )
+    session.add(user)
+    await flush_or_conflict(session, {"uq_users_email": (["body", "email"], EMAIL_TAKEN)})
+    return user, organization
+
+
+async def create_admin(session: AsyncSession, *, email: str, password: str, name: str) -> User:
+    """An admin user in the built-in admin organization (经信部门); command line only."""
+    email = normalize_email(email)
+    if await repository.email_taken(session, email):
+        raise Conflict(EMAIL_TAKEN)
+    organization = await repository.get_admin_organization(session)
+    if organization is None:
+        organization = Organization(
+            name="四川省经济和信息化厅", kind="admin", vetting_status="vetted", region_code="510100"
+        )
+        session.add(organization)
+        await session.flush()
+    user = User(
+        email=email, name=name, password_hash=await hash_password(password), organization_id=organization.id
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def login(
+    session: AsyncSession, settings: Settings, *, email: str, password: str, client: str
+) -> TokenOut:
+    """Check the password, throttling failures per account and per client address."""
+    email = normalize_email(email)
+    account_key, client_key = f"login:account:{email}", f"login:client:{client}"
+    for key, limit in (
+        (account_key, settings.login_max_failures_per_account),
+        (client_key, settings.login_max_failures_per_client),
+    ):
+        retry_after = await rate_limit.seconds_blocked(session, key=key, limit=limit)
+        if retry_after is not None:
+            raise TooManyRequests(
+                f"Too many failed logins; try again in {retry_after} seconds.", retry_after=retry_after
+            )
+    user = await repository.get_user_by_email(session, email)
+    ok = await verify_password(password, user.password_hash if user else None)
+    if user is None or not ok or not user.is_active:
+        for key in (account_key, client_key):
+            await rate_limit.record_failure(
+                session, key=key, window_seconds=settings.login_failure_window_seconds
+            )
+        raise LoginFailed(BAD_CREDENTIALS)
+    await rate_limit.clear(session, key=account_key)
+    user.last_login_at = utcnow()
+    auth_session = AuthSession(user_id=user.id)
+    session.add(auth_session)
+    await session.flush()
+    return await _issue_pair(session, settings, user, auth_session.id)
+
+
+async def refresh(session: AsyncSession, settings: Settings, *, refresh_token: str) -> TokenOut:
+    """Rotate: the presented token dies and a new pair is issued. A dead token presented again is
+    treated as stolen, and its whole login session (every token of the family) is revoked."""
+    now = utcnow()
+    stored = await repository.get_refresh_token_for_update(session, hash_refresh_token(refresh_token))
+    if stored is None:
+        raise Unauthorized("Unknown refresh token; log in again.")
+    auth_session = await repository.get_auth_session(session, stored.session_id)
+    if auth_session is None or auth_session.revoked_at is not None:
+        raise Unauthorized("This login session has ended; log in again.")
+    if stored.used_at is not None:
+        await repository.revoke_auth_session(session, auth_session.id, at=now, reason="refresh_token_reuse")
+        raise RefreshTokenReused("This refresh token was already used; the session is revoked. Log in again.")
+    if stored.expires_at <= now:
+        raise Unauthorized("The refresh token has expired; log in again.")
+    stored.used_at = now
+    user = await repository.get_user(session, auth_session.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("This account is disabled.")
+    return await _issue_pair(session, settings, user, auth_session.id)
+
+
+async def logout(session: AsyncSession, principal: Principal) -> None:
+    """End the caller's login session: its access and refresh tokens stop working at once."""
+    await repository.revoke_auth_session(session, principal.session_id, at=utcnow(), reason="logout")
+
+
+async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
+    try:
+        claims = decode_access_token(settings, token)
+    except InvalidToken as exc:
+        raise Unauthorized("The access token is invalid or expired.") from exc
+    rows = await repository.get_principal_rows(session, user_id=claims.user_id, session_id=claims.session_id)
+    if rows is None:
+        raise Unauthorized("The login session has ended; log in again.")
+    user, organization = rows
+    return Principal(user=user, organization=organization, session_id=claims.session_id)
+
+
+async def _issue_pair(
+    session: AsyncSession, settings: Settings, user: User, session_id: uuid.UUID
+) -> TokenOut:
+    organization_kind = await repository.get_organization_kind(session, user.organization_id)
+    token, token_hash = new_refresh_token()
+    session.add(
+        RefreshToken(
+            session_id=session_id,
+            token_hash=token_hash,
+            expires_at=utcnow() + timedelta(seconds=settings.refresh_token_ttl_seconds),
+        )
+    )
+    await session.flush()
+    access = issue_access_token(
+        settings,
+        AccessClaims(
+            user_id=user.id,
+            session_id=session_id,
+            organization_id=user.organization_id,
+            kind=organization_kind,
+        ),
+    )
+    return TokenOut(access_token=access, refresh_token=token, expires_in=settings.access_token_ttl_seconds)

@@ -1,0 +1,55 @@
+"""Queries over the reference data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import CursorResult, Table, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
+
+
+async def list_regions(session: AsyncSession) -> Sequence[Region]:
+    return (await session.scalars(select(Region).order_by(Region.code))).all()
+
+
+async def list_industries(session: AsyncSession) -> Sequence[Industry]:
+    return (await session.scalars(select(Industry).order_by(Industry.code))).all()
+
+
+async def list_equipment_categories(session: AsyncSession) -> Sequence[EquipmentCategory]:
+    return (await session.scalars(select(EquipmentCategory).order_by(EquipmentCategory.code))).all()
+
+
+async def list_task_types(session: AsyncSession) -> Sequence[TaskType]:
+    return (await session.scalars(select(TaskType).order_by(TaskType.position))).all()
+
+
+async def list_financing_types(session: AsyncSession) -> Sequence[FinancingType]:
+    return (await session.scalars(select(FinancingType).order_by(FinancingType.position))).all()
+
+
+CodedModel = type[Region] | type[Industry] | type[EquipmentCategory] | type[TaskType] | type[FinancingType]
+
+
+async def existing_codes(session: AsyncSession, model: CodedModel, codes: Iterable[str]) -> set[str]:
+    wanted = set(codes)
+    if not wanted:
+        return set()
+    rows = await session.scalars(select(model.code).where(model.code.in_(wanted)))
+    return set(rows.all())
+
+
+async def upsert(session: AsyncSession, model: CodedModel, rows: list[dict[str, object]]) -> int:
+    """Insert or update reference rows by code; returns how many rows were written."""
+    if not rows:
+        return 0
+    table = model.__table__
+    assert isinstance(table, Table)
+    stmt = insert(table).values(rows)
+    updatable = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "code"}
+    result = await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=updatable))
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount or 0)

@@ -1,0 +1,56 @@
+"""Catalog look-ups other domains use to validate the codes they are given."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog import repository
+from app.catalog.repository import CodedModel
+from app.errors import InvalidInput
+from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
+
+_WHAT = {
+    Region: ("region", "/api/v1/catalog/regions"),
+    Industry: ("industry", "/api/v1/catalog/industries"),
+    EquipmentCategory: ("equipment category", "/api/v1/catalog/equipment-categories"),
+    TaskType: ("task type", "/api/v1/catalog/task-types"),
+    FinancingType: ("financing type", "/api/v1/catalog/financing-types"),
+}
+
+
+async def require_codes(
+    session: AsyncSession, model: CodedModel, codes: Sequence[str], *, loc: Sequence[str | int]
+) -> None:
+    """For a list field: a 422 naming the list index of the first code not in the catalog."""
+    found = await repository.existing_codes(session, model, codes)
+    for index, code in enumerate(codes):
+        if code not in found:
+            what, where = _WHAT[model]
+            raise InvalidInput([*loc, index], f"unknown {what} code {code!r}; see {where}")
+
+
+async def require_code(
+    session: AsyncSession, model: CodedModel, code: str, *, loc: Sequence[str | int]
+) -> None:
+    found = await repository.existing_codes(session, model, [code])
+    if code not in found:
+        what, where = _WHAT[model]
+        raise InvalidInput(list(loc), f"unknown {what} code {code!r}; see {where}")
+
+
+async def load_reference_data(
+    session: AsyncSession, data: dict[str, list[dict[str, object]]]
+) -> dict[str, int]:
+    """Upsert every catalog list (idempotent: running it twice changes nothing the second time)."""
+    counts: dict[str, int] = {}
+    for name, model in (
+        ("regions", Region),
+        ("task_types", TaskType),
+        ("financing_types", FinancingType),
+        ("industries", Industry),
+        ("equipment_categories", EquipmentCategory),
+    ):
+        counts[name] = await repository.upsert(session, model, data.get(name, []))
+    return counts

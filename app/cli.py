@@ -1,0 +1,154 @@
+"""python -m app serve | migrate | seed | create-admin"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import ConfigurationError, get_settings
+from app.db import (
+    PROJECT_ROOT,
+    make_engine,
+    make_sessionmaker,
+    resolve_database_url,
+    stop_embedded_if_started,
+)
+from app.embedded_postgres import EmbeddedPostgresError
+from app.errors import AppError
+from app.logging import configure_logging
+
+log = logging.getLogger("app.cli")
+T = TypeVar("T")
+
+
+def run_migrations(url: str, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser interpolation
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, revision)
+
+
+async def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    engine = make_engine(url, pool_size=2)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    started = time.monotonic()
+    url = resolve_database_url(settings)
+    run_migrations(url)
+    log.info(
+        "serve.ready_to_start",
+        extra={
+            "host": args.host,
+            "port": args.port,
+            "database_seconds": round(time.monotonic() - started, 2),
+        },
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        proxy_headers=True,
+        access_log=False,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    url = resolve_database_url(get_settings())
+    run_migrations(url, args.revision)
+    log.info("migrate.done", extra={"revision": args.revision})
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from app.catalog.service import load_reference_data
+    from seed.catalog import catalog_rows
+
+    url = resolve_database_url(get_settings())
+    run_migrations(url)
+    rows = catalog_rows()
+    counts = asyncio.run(_in_transaction(url, lambda s: load_reference_data(s, rows)))
+    for name, count in counts.items():
+        print(f"  catalog {name:<22} {count:>5} rows")
+    log.info("seed.catalog_done", extra=counts)
+    return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    from app.accounts.service import create_admin
+
+    password = args.password or getpass.getpass("Password for the new admin: ")
+    if len(password) < 10:
+        print("error: the password needs at least 10 characters.", file=sys.stderr)
+        return 2
+    url = resolve_database_url(get_settings())
+    run_migrations(url)
+    user = asyncio.run(
+        _in_transaction(url, lambda s: create_admin(s, email=args.email, password=password, name=args.name))
+    )
+    print(f"admin created: {user.email} ({user.id})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API (migrates first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--revision", default="head")
+    migrate.set_defaults(handler=_migrate)
+
+    seed = commands.add_parser("seed", help="load the catalog (idempotent)")
+    seed.set_defaults(handler=_seed)
+
+    admin = commands.add_parser("create-admin", help="create an admin (经信部门) user")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", help="omit to be prompted")
+    admin.add_argument("--name", default="管理员")
+    admin.set_defaults(handler=_create_admin)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except (ConfigurationError, ValueError) as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    try:
+        code: int = args.handler(args)
+        return code
+    except (EmbeddedPostgresError, AppError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stop_embedded_if_started()

@@ -1,0 +1,74 @@
+"""Settings, read once from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; the message says which and what to do."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_env: Literal["development", "test", "production"] = "development"
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql+psycopg://user:pass@host/db; unset → a private embedded cluster (dev/test).",
+    )
+    embedded_pg_dir: str | None = Field(
+        default=None, description="Where the embedded dev cluster keeps its data (default .devdb/)."
+    )
+    meili_url: str | None = None
+    meili_master_key: SecretStr | None = None
+    secret_key: SecretStr | None = None
+
+    jwt_issuer: str = "sichuan-renewal-api"
+    jwt_audience: str = "sichuan-renewal-clients"
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_client: int = 20
+    login_failure_window_seconds: int = 15 * 60
+
+    max_body_bytes: int = 1024 * 1024
+    webhook_allow_hosts: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _secret_key_required_in_production(self) -> Settings:
+        if self.app_env == "production" and (
+            self.secret_key is None or len(self.secret_key.get_secret_value()) < 32
+        ):
+            raise ConfigurationError(
+                "SECRET_KEY must be set to at least 32 random characters when APP_ENV=production; "
+                'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        if self.app_env == "production" and self.database_url is None:
+            raise ConfigurationError("DATABASE_URL must be set when APP_ENV=production.")
+        return self
+
+    @property
+    def signing_key(self) -> str:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return _ephemeral_dev_key()
+
+
+@lru_cache(maxsize=1)
+def _ephemeral_dev_key() -> str:
+    # Development only: tokens die with the process, which is the honest behaviour without a key.
+    return secrets.token_urlsafe(48)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,66 @@
+"""The async engine and the request's session: commit on success, rollback on error."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.config import Settings
+from app.embedded_postgres import EmbeddedPostgres, default_data_dir
+from app.errors import AppError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+def make_sessionmaker(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request boundary: the only place that commits.
+
+    Declared with scope="function" (see deps.py) so the commit happens before the response is sent:
+    a client never sees 201 for a write that then failed to commit.
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except AppError as exc:
+            if exc.keeps_changes:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+_embedded: EmbeddedPostgres | None = None
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """DATABASE_URL when set; otherwise start (once per process) the embedded development cluster."""
+    global _embedded
+    if settings.database_url:
+        return settings.database_url
+    if _embedded is None:
+        root = Path(settings.embedded_pg_dir) if settings.embedded_pg_dir else default_data_dir(PROJECT_ROOT)
+        _embedded = EmbeddedPostgres(root=root)
+    return _embedded.ensure_running(durable=True)
+
+
+def stop_embedded_if_started() -> None:
+    """Stop the embedded cluster if this process started it (another process may still be using it)."""
+    if _embedded is not None and _embedded.started_here:
+        _embedded.stop()

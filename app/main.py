@@ -1,0 +1,113 @@
+"""create_app(): routers, middleware, and the one exception-handler family."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.accounts.endpoints import router as accounts_router
+from app.admin.endpoints import router as admin_router
+from app.catalog.endpoints import router as catalog_router
+from app.config import Settings, get_settings
+from app.db import make_engine, make_sessionmaker, resolve_database_url
+from app.errors import install_handlers
+from app.kit.body_limit import BodyLimitMiddleware
+from app.ops.endpoints import router as ops_router
+from app.organizations.endpoints import router as organizations_router
+
+API_PREFIX = "/api/v1"
+access_log = logging.getLogger("app.access")
+
+
+class AccessLogMiddleware:
+    """One structured line per request, with a request id echoed back as X-Request-ID."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = (
+            dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        )
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode("latin-1"))]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "request_id": request_id,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> FastAPI:
+    """Build the application. Tests pass their own sessionmaker; otherwise the lifespan makes one."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine: AsyncEngine | None = None
+        if sessionmaker is None:
+            engine = make_engine(resolve_database_url(settings))
+            app.state.sessionmaker = make_sessionmaker(engine)
+        yield
+        if engine is not None:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="四川省工业设备更新供需对接 API",
+        summary="Supply-demand matchmaking for Sichuan's equipment-renewal programme "
+        "(川经信规划〔2024〕73号)",
+        version="1.0.0",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    if sessionmaker is not None:
+        app.state.sessionmaker = sessionmaker
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (ops_router, catalog_router, accounts_router, organizations_router, admin_router):
+        api.include_router(router)
+    app.include_router(api)
+    install_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware)
+    return app

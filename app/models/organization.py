@@ -1,0 +1,68 @@
+"""Organizations (enterprise, supplier, provider, bank, admin) and their vetting history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamps, UUIDPrimaryKey, check_in, utcnow
+
+ORGANIZATION_KINDS = ("enterprise", "supplier", "provider", "bank", "admin")
+VETTING_STATUSES = ("pending", "vetted", "rejected", "suspended")
+PROVIDER_TYPES = ("solution_supplier", "design_institute", "engineering_firm")
+VETTING_DECISIONS = ("approve", "reject", "suspend")
+
+
+class Organization(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint(check_in("kind", ORGANIZATION_KINDS), name="kind"),
+        CheckConstraint(check_in("vetting_status", VETTING_STATUSES), name="vetting_status"),
+        CheckConstraint(
+            "provider_types <@ ARRAY['solution_supplier','design_institute','engineering_firm']",
+            name="provider_types",
+        ),
+        CheckConstraint("kind = 'admin' OR uscc IS NOT NULL", name="uscc_required"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    industry_code: Mapped[str | None] = mapped_column(ForeignKey("industries.code"))
+    provider_types: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    website: Mapped[str | None] = mapped_column(String(300))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+
+    vetting_status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    vetting_note: Mapped[str | None] = mapped_column(Text)
+    vetted_at: Mapped[datetime | None]
+    vetted_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
+    )
+    # Bumped on every change; the ETag is derived from it.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+class VettingDecision(UUIDPrimaryKey, Base):
+    """Every decision an admin made about an organization, with who made it: the audit trail."""
+
+    __tablename__ = "vetting_decisions"
+    __table_args__ = (CheckConstraint(check_in("decision", VETTING_DECISIONS), name="decision"),)
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    decided_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

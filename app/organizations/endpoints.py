@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from app.deps import CurrentPrincipal, OptionalPrincipal, SessionDep
+from app.kit.etag import set_etag
+from app.kit.pagination import PageParamsDep
+from app.organizations import service
+from app.organizations.schemas import OrganizationOut, OrganizationUpdate, VettingDecisionList
+
+router = APIRouter(prefix="/organizations", tags=["organizations"])
+ANONYMOUS = service.Viewer(organization_id=None, is_admin=False)
+
+
+@router.get(
+    "/{organization_id}",
+    operation_id="get_organization",
+    summary="An organization's profile (public when vetted; members and admins see all)",
+)
+async def get_organization(
+    organization_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
+) -> OrganizationOut:
+    viewer = principal.viewer if principal else ANONYMOUS
+    organization = await service.get_visible(session, organization_id, viewer)
+    set_etag(response, service.ETAG_KIND, organization.version)
+    return await service.to_out(session, organization, viewer)
+
+
+@router.patch(
+    "/{organization_id}",
+    operation_id="update_organization",
+    summary="Change the caller's own organization profile",
+)
+async def update_organization(
+    organization_id: uuid.UUID,
+    body: OrganizationUpdate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> OrganizationOut:
+    organization = await service.update_organization(
+        session, organization_id, body, viewer=principal.viewer, if_match=if_match
+    )
+    set_etag(response, service.ETAG_KIND, organization.version)
+    return await service.to_out(session, organization, principal.viewer)
+
+
+@router.get(
+    "/{organization_id}/vetting-decisions",
+    operation_id="list_vetting_decisions",
+    summary="The organization's vetting history, with who decided",
+)
+async def list_vetting_decisions(
+    organization_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep
+) -> VettingDecisionList:
+    items, cursor = await service.page_decisions(session, organization_id, page, viewer=principal.viewer)
+    return VettingDecisionList(items=items, next_cursor=cursor)

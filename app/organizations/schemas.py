@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+
+from app.organizations.uscc import InvalidUSCC, validate_uscc
+
+RegisterableKind = Literal["enterprise", "supplier", "provider", "bank"]
+ProviderType = Literal["solution_supplier", "design_institute", "engineering_firm"]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+IndustryCode = Annotated[str, StringConstraints(pattern=r"^[A-T](\d{2,4})?$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{5,30}$")]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$", max_length=300)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _provider_types_fit_kind(value: list[str], info: ValidationInfo) -> list[str]:
+    kind = info.data.get("kind")
+    if kind == "provider" and not value:
+        raise ValueError("a provider organization gives at least one provider type")
+    if kind not in (None, "provider") and value:
+        raise ValueError("only provider organizations have provider types")
+    if len(set(value)) != len(value):
+        raise ValueError("provider types must not repeat")
+    return value
+
+
+class OrganizationCreate(_In):
+    name: Name
+    kind: RegisterableKind
+    uscc: str = Field(description="统一社会信用代码, 18 characters, GB 32100-2015", max_length=40)
+    region_code: RegionCode
+    industry_code: IndustryCode | None = None
+    provider_types: list[ProviderType] = Field(default_factory=list, max_length=3)
+    description: str = Field(default="", max_length=5000)
+    website: Url | None = None
+    contact_name: ShortText | None = None
+    contact_phone: Phone | None = None
+    contact_email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None
+    ) = None
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, value: str) -> str:
+        try:
+            return validate_uscc(value)
+        except InvalidUSCC as exc:
+            raise ValueError(f"not a valid 统一社会信用代码: {exc}") from exc
+
+    _provider_types = field_validator("provider_types")(_provider_types_fit_kind)
+
+
+class OrganizationUpdate(_In):
+    """What members may change. Vetting fields, kind and USCC are not here, so sending them is a 422."""
+
+    name: Name | None = None
+    region_code: RegionCode | None = None
+    industry_code: IndustryCode | None = None
+    provider_types: list[ProviderType] | None = Field(default=None, max_length=3)
+    description: str | None = Field(default=None, max_length=5000)
+    website: Url | None = None
+    contact_name: ShortText | None = None
+    contact_phone: Phone | None = None
+    contact_email: (
+        Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None
+    ) = None
+
+
+class UserRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class VettingOut(BaseModel):
+    status: str
+    note: str | None
+    decided_at: datetime | None
+    decided_by: UserRef | None
+
+
+class OrganizationOut(BaseModel):
+    """Members and admins see every field; others see the public profile, private fields null."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    uscc: str | None
+    region_code: str | None
+    industry_code: str | None
+    provider_types: list[str]
+    description: str
+    website: str | None
+    vetting_status: str
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    vetting: VettingOut | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class VettingDecisionIn(_In):
+    decision: Literal["approve", "reject", "suspend"]
+    note: str = Field(default="", max_length=2000)
+
+    @field_validator("note")
+    @classmethod
+    def _note_for_reject(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("decision") in ("reject", "suspend") and not value.strip():
+            raise ValueError("a rejection or suspension needs a note telling the organization why")
+        return value.strip()
+
+
+class VettingDecisionOut(BaseModel):
+    id: uuid.UUID
+    decision: str
+    note: str
+    from_status: str
+    to_status: str
+    decided_by: UserRef
+    decided_at: datetime
+
+
+class VettingDecisionList(BaseModel):
+    items: list[VettingDecisionOut]
+    next_cursor: str | None
+
+
+class VettingQueueItem(BaseModel):
+    type: Literal["organization", "product"]
+    id: uuid.UUID
+    name: str
+    kind: str | None = None
+    uscc: str | None = None
+    region_code: str | None = None
+    submitted_at: datetime
+
+
+class VettingQueue(BaseModel):
+    items: list[VettingQueueItem]
+    next_cursor: str | None

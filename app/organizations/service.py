@@ -1,0 +1,212 @@
+"""Organizations: creation with USCC and catalog checks, profile edits, and vetting decisions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.service import require_code
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.kit.etag import check_if_match
+from app.kit.integrity import flush_or_conflict
+from app.kit.pagination import PageParams
+from app.models.base import utcnow
+from app.models.catalog import Industry, Region
+from app.models.organization import Organization, VettingDecision
+from app.organizations import repository
+from app.organizations.schemas import (
+    OrganizationCreate,
+    OrganizationOut,
+    OrganizationUpdate,
+    UserRef,
+    VettingDecisionIn,
+    VettingDecisionOut,
+    VettingOut,
+)
+
+ETAG_KIND = "organization"
+USCC_TAKEN = "An organization with this 统一社会信用代码 is already registered."
+
+# decision -> (statuses it may be taken from, status it leads to)
+VETTING_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({"pending", "rejected", "suspended"}), "vetted"),
+    "reject": (frozenset({"pending"}), "rejected"),
+    "suspend": (frozenset({"vetted"}), "suspended"),
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: enough to decide what of an organization they may see or change."""
+
+    organization_id: uuid.UUID | None
+    is_admin: bool
+
+    def is_member_of(self, organization: Organization) -> bool:
+        return self.organization_id == organization.id
+
+
+async def create_organization(
+    session: AsyncSession, data: OrganizationCreate, *, loc: list[str]
+) -> Organization:
+    """Create a pending organization after checking its catalog codes and USCC uniqueness."""
+    await require_code(session, Region, data.region_code, loc=[*loc, "region_code"])
+    if data.industry_code is not None:
+        await require_code(session, Industry, data.industry_code, loc=[*loc, "industry_code"])
+    organization = Organization(**data.model_dump(), vetting_status="pending")
+    session.add(organization)
+    await flush_or_conflict(session, {"uq_organizations_uscc": ([*loc, "uscc"], USCC_TAKEN)})
+    return organization
+
+
+async def get_visible(session: AsyncSession, organization_id: uuid.UUID, viewer: Viewer) -> Organization:
+    """The organization if the viewer may see it; unvetted ones look absent to outsiders (404)."""
+    organization = await repository.get(session, organization_id)
+    if organization is None or (organization.kind == "admin" and not viewer.is_admin):
+        raise NotFound("No such organization.")
+    if organization.vetting_status != "vetted" and not (viewer.is_admin or viewer.is_member_of(organization)):
+        raise NotFound("No such organization.")
+    return organization
+
+
+async def update_organization(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    data: OrganizationUpdate,
+    *,
+    viewer: Viewer,
+    if_match: str | None,
+) -> Organization:
+    """Members edit their own profile; a rejected organization that edits goes back to the queue."""
+    organization = await get_visible(session, organization_id, viewer)
+    if not viewer.is_member_of(organization):
+        raise Forbidden("Only members of an organization may change it.")
+    organization = await repository.get(session, organization_id, for_update=True) or organization
+    check_if_match(if_match, ETAG_KIND, organization.version)
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("name", "region_code"):
+        if field in changes and changes[field] is None:
+            raise InvalidInput(["body", field], "may not be null")
+    if changes.get("region_code") is not None:
+        await require_code(session, Region, changes["region_code"], loc=["body", "region_code"])
+    if changes.get("industry_code") is not None:
+        await require_code(session, Industry, changes["industry_code"], loc=["body", "industry_code"])
+    if "provider_types" in changes:
+        _check_provider_types(organization.kind, changes["provider_types"])
+    for field, value in changes.items():
+        setattr(organization, field, value)
+    if changes:
+        organization.version += 1
+        organization.updated_at = utcnow()
+        if organization.vetting_status == "rejected":
+            organization.vetting_status = "pending"
+    await session.flush()
+    return organization
+
+
+def _check_provider_types(kind: str, provider_types: list[str] | None) -> None:
+    if kind == "provider" and not provider_types:
+        raise InvalidInput(
+            ["body", "provider_types"], "a provider organization keeps at least one provider type"
+        )
+    if kind != "provider" and provider_types:
+        raise InvalidInput(["body", "provider_types"], "only provider organizations have provider types")
+
+
+async def decide_vetting(
+    session: AsyncSession, organization_id: uuid.UUID, data: VettingDecisionIn, *, admin_user_id: uuid.UUID
+) -> Organization:
+    """Record an admin's decision and move the organization's vetting status."""
+    organization = await repository.get(session, organization_id, for_update=True)
+    if organization is None or organization.kind == "admin":
+        raise NotFound("No such organization to vet.")
+    allowed_from, to_status = VETTING_TRANSITIONS[data.decision]
+    if organization.vetting_status not in allowed_from:
+        raise Conflict(
+            f"Cannot {data.decision} an organization whose vetting status is "
+            f"{organization.vetting_status!r}; "
+            f"allowed from: {', '.join(sorted(allowed_from))}."
+        )
+    now = utcnow()
+    session.add(
+        VettingDecision(
+            organization_id=organization.id,
+            decision=data.decision,
+            note=data.note,
+            from_status=organization.vetting_status,
+            to_status=to_status,
+            decided_by_id=admin_user_id,
+            decided_at=now,
+        )
+    )
+    organization.vetting_status = to_status
+    organization.vetting_note = data.note or None
+    organization.vetted_at = now
+    organization.vetted_by_id = admin_user_id
+    organization.version += 1
+    await session.flush()
+    return organization
+
+
+async def page_pending(session: AsyncSession, params: PageParams) -> tuple[list[Organization], str | None]:
+    return await repository.page_pending(session, params)
+
+
+async def page_decisions(
+    session: AsyncSession, organization_id: uuid.UUID, params: PageParams, *, viewer: Viewer
+) -> tuple[list[VettingDecisionOut], str | None]:
+    """An organization's vetting history, for its members and admins."""
+    organization = await get_visible(session, organization_id, viewer)
+    if not (viewer.is_admin or viewer.is_member_of(organization)):
+        raise Forbidden("Only members of an organization and admins see its vetting history.")
+    rows, cursor = await repository.page_decisions(session, organization_id, params)
+    names = await repository.get_user_names(session, {r.decided_by_id for r in rows})
+    items = [
+        VettingDecisionOut(
+            id=r.id,
+            decision=r.decision,
+            note=r.note,
+            from_status=r.from_status,
+            to_status=r.to_status,
+            decided_at=r.decided_at,
+            decided_by=UserRef(id=r.decided_by_id, name=names.get(r.decided_by_id, "")),
+        )
+        for r in rows
+    ]
+    return items, cursor
+
+
+async def to_out(session: AsyncSession, organization: Organization, viewer: Viewer) -> OrganizationOut:
+    """The representation this viewer is entitled to."""
+    private = viewer.is_admin or viewer.is_member_of(organization)
+    out = OrganizationOut(
+        id=organization.id,
+        name=organization.name,
+        kind=organization.kind,
+        uscc=organization.uscc,
+        region_code=organization.region_code,
+        industry_code=organization.industry_code,
+        provider_types=list(organization.provider_types),
+        description=organization.description,
+        website=organization.website,
+        vetting_status=organization.vetting_status,
+        created_at=organization.created_at,
+        updated_at=organization.updated_at,
+    )
+    if private:
+        decided_by = None
+        if organization.vetted_by_id is not None:
+            names = await repository.get_user_names(session, {organization.vetted_by_id})
+            decided_by = UserRef(id=organization.vetted_by_id, name=names.get(organization.vetted_by_id, ""))
+        out.contact_name = organization.contact_name
+        out.contact_phone = organization.contact_phone
+        out.contact_email = organization.contact_email
+        out.vetting = VettingOut(
+            status=organization.vetting_status,
+            note=organization.vetting_note,
+            decided_at=organization.vetted_at,
+            decided_by=decided_by,
+        )
+    return out

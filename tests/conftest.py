@@ -1,0 +1,96 @@
+"""Real PostgreSQL for every test: a throwaway cluster built by the project's own migrations,
+one transaction per test, rolled back at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.catalog.service import load_reference_data
+from app.cli import run_migrations
+from app.config import Settings
+from app.db import make_engine
+from app.embedded_postgres import EmbeddedPostgres, throwaway_cluster
+from app.main import create_app
+from seed.catalog import catalog_rows
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[EmbeddedPostgres | None]:
+    if os.environ.get("DATABASE_URL"):
+        yield None
+        return
+    cluster = throwaway_cluster()
+    cluster.ensure_running(durable=False)
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_cluster: EmbeddedPostgres | None) -> str:
+    return os.environ["DATABASE_URL"] if pg_cluster is None else pg_cluster.url()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        app_env="test",
+        database_url=database_url,
+        secret_key="test-secret-key-" + "x" * 32,
+        log_json=False,
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    await asyncio.to_thread(run_migrations, database_url)
+    engine = make_engine(database_url, pool_size=5)
+    async with engine.begin() as conn, AsyncSession(bind=conn) as session:
+        await load_reference_data(session, catalog_rows())
+        await session.flush()
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+
+
+@pytest.fixture
+def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # Every commit inside the app releases a savepoint; the outer transaction is rolled back.
+    return async_sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, autoflush=False
+    )
+
+
+@pytest.fixture
+async def db(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session on the test's transaction, for setting up state and reading it back."""
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> FastAPI:
+    return create_app(settings, sessionmaker=sessionmaker)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as c:
+        yield c
