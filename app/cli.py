@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -63,6 +64,9 @@ def _serve(args: argparse.Namespace) -> int:
             "database_seconds": round(time.monotonic() - started, 2),
         },
     )
+    # Uvicorn re-raises SIGTERM after a graceful shutdown; turning it into SystemExit lets main()'s
+    # `finally` stop the embedded cluster this process started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         "app.main:create_app",
         factory=True,

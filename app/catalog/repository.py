@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import CursorResult, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,5 @@ async def upsert(session: AsyncSession, model: CodedModel, rows: list[dict[str, 
     assert isinstance(table, Table)
     stmt = insert(table).values(rows)
     updatable = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "code"}
-    result = await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=updatable))
-    assert isinstance(result, CursorResult)
-    return int(result.rowcount or 0)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=updatable))
+    return len(rows)
