@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from app.accounts.service import Principal
 from app.config import Settings
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
+from app.organizations.service import ANONYMOUS, Viewer
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
@@ -60,3 +61,16 @@ def require_kind(*kinds: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 AdminPrincipal = Annotated[Principal, Depends(require_kind("admin"))]
+EnterprisePrincipal = Annotated[Principal, Depends(require_kind("enterprise"))]
+SupplierPrincipal = Annotated[Principal, Depends(require_kind("supplier"))]
+BankPrincipal = Annotated[Principal, Depends(require_kind("bank"))]
+QuoterPrincipal = Annotated[Principal, Depends(require_kind("supplier", "provider"))]
+ProviderPrincipal = Annotated[Principal, Depends(require_kind("provider"))]
+
+
+def viewer_of(principal: Principal | None) -> Viewer:
+    """Who is looking, for object-level visibility checks (anonymous callers see public data only)."""
+    return principal.viewer if principal else ANONYMOUS
+
+
+IfMatchHeader = Annotated[str | None, Header(alias="If-Match", max_length=200)]

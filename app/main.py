@@ -18,10 +18,15 @@ from app.admin.endpoints import router as admin_router
 from app.catalog.endpoints import router as catalog_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker, resolve_database_url
+from app.demands.endpoints import router as demands_router
 from app.errors import install_handlers
+from app.financing.endpoints import router as financing_router
 from app.kit.body_limit import BodyLimitMiddleware
 from app.ops.endpoints import router as ops_router
 from app.organizations.endpoints import router as organizations_router
+from app.products.endpoints import router as products_router
+from app.providers.endpoints import router as providers_router
+from app.quotes.endpoints import router as quotes_router
 
 API_PREFIX = "/api/v1"
 access_log = logging.getLogger("app.access")
@@ -104,7 +109,18 @@ def create_app(
         app.state.sessionmaker = sessionmaker
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (ops_router, catalog_router, accounts_router, organizations_router, admin_router):
+    for router in (
+        ops_router,
+        catalog_router,
+        accounts_router,
+        organizations_router,
+        providers_router,
+        demands_router,
+        products_router,
+        financing_router,
+        quotes_router,
+        admin_router,
+    ):
         api.include_router(router)
     app.include_router(api)
     install_handlers(app)

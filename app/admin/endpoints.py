@@ -1,15 +1,19 @@
-"""Operator tools for 经信部门 and 服务专员: the vetting queue and decisions."""
+"""Operator tools for 经信部门 and 服务专员: the vetting queue, organization and product decisions."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from fastapi import APIRouter
 
+from app.admin import repository
 from app.deps import AdminPrincipal, SessionDep
 from app.kit.pagination import PageParamsDep
 from app.organizations import service as organizations
 from app.organizations.schemas import OrganizationOut, VettingDecisionIn, VettingQueue, VettingQueueItem
+from app.products import service as products
+from app.products.schemas import ProductOut, ProductReviewIn
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -17,21 +21,27 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 @router.get(
     "/vetting-queue",
     operation_id="get_vetting_queue",
-    summary="Organizations (and, later, products) waiting for vetting, oldest first",
+    summary="Pending organizations and products under review, oldest first",
 )
-async def vetting_queue(principal: AdminPrincipal, session: SessionDep, page: PageParamsDep) -> VettingQueue:
-    rows, cursor = await organizations.page_pending(session, page)
+async def vetting_queue(
+    principal: AdminPrincipal,
+    session: SessionDep,
+    page: PageParamsDep,
+    type: Literal["organization", "product"] | None = None,
+) -> VettingQueue:
+    rows, cursor = await repository.page_vetting_queue(session, page, type)
     items = [
         VettingQueueItem(
-            type="organization",
-            id=o.id,
-            name=o.name,
-            kind=o.kind,
-            uscc=o.uscc,
-            region_code=o.region_code,
-            submitted_at=o.created_at,
+            type=r.type,
+            id=r.id,
+            name=r.name,
+            kind=r.kind,
+            uscc=r.uscc,
+            region_code=r.region_code,
+            organization_id=r.organization_id,
+            submitted_at=r.submitted_at,
         )
-        for o in rows
+        for r in rows
     ]
     return VettingQueue(items=items, next_cursor=cursor)
 
@@ -48,3 +58,15 @@ async def decide_vetting(
         session, organization_id, body, admin_user_id=principal.user.id
     )
     return await organizations.to_out(session, organization, principal.viewer)
+
+
+@router.post(
+    "/products/{product_id}/review",
+    operation_id="review_product",
+    summary="List or reject a product under review, confirming its 四川造 claim",
+)
+async def review_product(
+    product_id: uuid.UUID, body: ProductReviewIn, principal: AdminPrincipal, session: SessionDep
+) -> ProductOut:
+    product = await products.review_product(session, product_id, body, admin_user_id=principal.user.id)
+    return await products.to_out(session, product, principal.viewer)

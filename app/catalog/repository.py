@@ -52,3 +52,11 @@ async def upsert(session: AsyncSession, model: CodedModel, rows: list[dict[str, 
     updatable = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "code"}
     await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=updatable))
     return len(rows)
+
+
+async def subtree_codes(session: AsyncSession, code: str) -> list[str]:
+    """`code` and every category under it (codes are dotted paths)."""
+    stmt = select(EquipmentCategory.code).where(
+        (EquipmentCategory.code == code) | EquipmentCategory.code.startswith(code + ".", autoescape=True)
+    )
+    return list((await session.scalars(stmt)).all())

@@ -54,3 +54,13 @@ async def load_reference_data(
     ):
         counts[name] = await repository.upsert(session, model, data.get(name, []))
     return counts
+
+
+async def category_subtree(session: AsyncSession, code: str, *, loc: Sequence[str | int]) -> list[str]:
+    """The category and its descendants; 422 at `loc` if the code is unknown."""
+    codes = await repository.subtree_codes(session, code)
+    if not codes:
+        raise InvalidInput(
+            list(loc), f"unknown equipment category code {code!r}; see /api/v1/catalog/equipment-categories"
+        )
+    return codes

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.errors import InvalidInput
 
@@ -96,7 +97,7 @@ async def keyset_page(
     session: AsyncSession,
     stmt: Select[Any],
     *,
-    keys: Sequence[InstrumentedAttribute[Any]],
+    keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
     params: PageParams,
     direction: Literal["asc", "desc"] = "desc",
 ) -> tuple[list[Any], str | None]:
@@ -120,5 +121,5 @@ async def keyset_page(
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         last = rows[-1]
-        next_cursor = encode_cursor([getattr(last, k.key) for k in keys])
+        next_cursor = encode_cursor([getattr(last, str(k.key)) for k in keys])
     return rows, next_cursor

@@ -3,15 +3,26 @@
 from app.models.account import AuthSession, RateLimitBucket, RefreshToken, User
 from app.models.base import Base
 from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
+from app.models.demand import Demand
+from app.models.financing import FinancingProduct
+from app.models.idempotency import IdempotencyKey
 from app.models.organization import Organization, VettingDecision
+from app.models.product import Product, ProductReview
+from app.models.quote import Quote
 
 __all__ = [
     "AuthSession",
     "Base",
+    "Demand",
     "EquipmentCategory",
+    "FinancingProduct",
     "FinancingType",
+    "IdempotencyKey",
     "Industry",
     "Organization",
+    "Product",
+    "ProductReview",
+    "Quote",
     "RateLimitBucket",
     "RefreshToken",
     "Region",

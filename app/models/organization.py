@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey, check_in, utcnow
@@ -40,6 +41,13 @@ class Organization(UUIDPrimaryKey, Timestamps, Base):
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     contact_email: Mapped[str | None] = mapped_column(String(254))
+
+    # The provider directory (名录): what a provider does, where, for whom, and what it has done.
+    services: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    service_region_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    industry_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    qualifications: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
+    cases: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
 
     vetting_status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     vetting_note: Mapped[str | None] = mapped_column(Text)

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 
-from app.deps import CurrentPrincipal, OptionalPrincipal, SessionDep
+from app.deps import CurrentPrincipal, IfMatchHeader, OptionalPrincipal, SessionDep, viewer_of
 from app.kit.etag import set_etag
 from app.kit.pagination import PageParamsDep
 from app.organizations import service
 from app.organizations.schemas import OrganizationOut, OrganizationUpdate, VettingDecisionList
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
-ANONYMOUS = service.Viewer(organization_id=None, is_admin=False)
 
 
 @router.get(
@@ -23,7 +21,7 @@ ANONYMOUS = service.Viewer(organization_id=None, is_admin=False)
 async def get_organization(
     organization_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
 ) -> OrganizationOut:
-    viewer = principal.viewer if principal else ANONYMOUS
+    viewer = viewer_of(principal)
     organization = await service.get_visible(session, organization_id, viewer)
     set_etag(response, service.ETAG_KIND, organization.version)
     return await service.to_out(session, organization, viewer)
@@ -40,7 +38,7 @@ async def update_organization(
     session: SessionDep,
     principal: CurrentPrincipal,
     response: Response,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: IfMatchHeader = None,
 ) -> OrganizationOut:
     organization = await service.update_organization(
         session, organization_id, body, viewer=principal.viewer, if_match=if_match

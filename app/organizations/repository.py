@@ -44,3 +44,12 @@ async def page_decisions(
     return await keyset_page(
         session, stmt, keys=[VettingDecision.decided_at, VettingDecision.id], params=params
     )
+
+
+async def get_names(session: AsyncSession, organization_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not organization_ids:
+        return {}
+    rows = await session.execute(
+        select(Organization.id, Organization.name).where(Organization.id.in_(organization_ids))
+    )
+    return {row.id: row.name for row in rows}

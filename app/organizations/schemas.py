@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
@@ -22,6 +22,36 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Qualification(_In):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    level: ShortText | None = None
+    number: ShortText | None = None
+    valid_until: date | None = None
+
+
+class Case(_In):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    client: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    year: int = Field(ge=1980, le=2100)
+    amount_cny: int | None = Field(default=None, ge=0, le=10**12)
+    region_code: RegionCode | None = None
+    industry_code: IndustryCode | None = None
+    description: str = Field(default="", max_length=2000)
+
+
+Service = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class ProviderProfile(_In):
+    """The directory (名录) profile; only provider organizations fill it."""
+
+    services: list[Service] = Field(default_factory=list, max_length=30)
+    service_region_codes: list[RegionCode] = Field(default_factory=list, max_length=21)
+    industry_codes: list[IndustryCode] = Field(default_factory=list, max_length=50)
+    qualifications: list[Qualification] = Field(default_factory=list, max_length=30)
+    cases: list[Case] = Field(default_factory=list, max_length=50)
+
+
 def _provider_types_fit_kind(value: list[str], info: ValidationInfo) -> list[str]:
     kind = info.data.get("kind")
     if kind == "provider" and not value:
@@ -31,6 +61,9 @@ def _provider_types_fit_kind(value: list[str], info: ValidationInfo) -> list[str
     if len(set(value)) != len(value):
         raise ValueError("provider types must not repeat")
     return value
+
+
+PROFILE_FIELDS = ("services", "service_region_codes", "industry_codes", "qualifications", "cases")
 
 
 class OrganizationCreate(_In):
@@ -58,6 +91,17 @@ class OrganizationCreate(_In):
 
     _provider_types = field_validator("provider_types")(_provider_types_fit_kind)
 
+    profile: ProviderProfile | None = Field(default=None, description="Provider organizations only.")
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_for_providers(
+        cls, value: ProviderProfile | None, info: ValidationInfo
+    ) -> ProviderProfile | None:
+        if value is not None and info.data.get("kind") != "provider":
+            raise ValueError("only provider organizations have a directory profile")
+        return value
+
 
 class OrganizationUpdate(_In):
     """What members may change. Vetting fields, kind and USCC are not here, so sending them is a 422."""
@@ -73,6 +117,9 @@ class OrganizationUpdate(_In):
     contact_email: (
         Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None
     ) = None
+    profile: ProviderProfile | None = Field(
+        default=None, description="Provider organizations only; replaces it."
+    )
 
 
 class UserRef(BaseModel):
@@ -104,13 +151,14 @@ class OrganizationOut(BaseModel):
     contact_phone: str | None = None
     contact_email: str | None = None
     vetting: VettingOut | None = None
+    profile: ProviderProfile | None = Field(default=None, description="Provider organizations only.")
     created_at: datetime
     updated_at: datetime
 
 
 class VettingDecisionIn(_In):
     decision: Literal["approve", "reject", "suspend"]
-    note: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=2000, validate_default=True)
 
     @field_validator("note")
     @classmethod
@@ -142,6 +190,7 @@ class VettingQueueItem(BaseModel):
     kind: str | None = None
     uscc: str | None = None
     region_code: str | None = None
+    organization_id: uuid.UUID = Field(description="The organization itself, or the product's supplier.")
     submitted_at: datetime
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.catalog.service import require_code
+from app.catalog.service import require_code, require_codes
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.kit.etag import check_if_match
 from app.kit.integrity import flush_or_conflict
@@ -17,9 +17,11 @@ from app.models.catalog import Industry, Region
 from app.models.organization import Organization, VettingDecision
 from app.organizations import repository
 from app.organizations.schemas import (
+    PROFILE_FIELDS,
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
+    ProviderProfile,
     UserRef,
     VettingDecisionIn,
     VettingDecisionOut,
@@ -48,14 +50,21 @@ class Viewer:
         return self.organization_id == organization.id
 
 
+ANONYMOUS = Viewer(organization_id=None, is_admin=False)
+
+
 async def create_organization(
-    session: AsyncSession, data: OrganizationCreate, *, loc: list[str]
+    session: AsyncSession, data: OrganizationCreate, *, loc: list[str | int]
 ) -> Organization:
     """Create a pending organization after checking its catalog codes and USCC uniqueness."""
     await require_code(session, Region, data.region_code, loc=[*loc, "region_code"])
     if data.industry_code is not None:
         await require_code(session, Industry, data.industry_code, loc=[*loc, "industry_code"])
-    organization = Organization(**data.model_dump(), vetting_status="pending")
+    fields = data.model_dump(exclude={"profile"})
+    if data.profile is not None:
+        await _check_profile_codes(session, data.profile, loc=[*loc, "profile"])
+        fields.update(data.profile.model_dump(mode="json"))
+    organization = Organization(**fields, vetting_status="pending")
     session.add(organization)
     await flush_or_conflict(session, {"uq_organizations_uscc": ([*loc, "uscc"], USCC_TAKEN)})
     return organization
@@ -95,6 +104,14 @@ async def update_organization(
         await require_code(session, Industry, changes["industry_code"], loc=["body", "industry_code"])
     if "provider_types" in changes:
         _check_provider_types(organization.kind, changes["provider_types"])
+    if "profile" in changes:
+        if organization.kind != "provider":
+            raise InvalidInput(["body", "profile"], "only provider organizations have a directory profile")
+        if data.profile is None:
+            raise InvalidInput(["body", "profile"], "may not be null; send an empty profile to clear it")
+        await _check_profile_codes(session, data.profile, loc=["body", "profile"])
+        changes.update(data.profile.model_dump(mode="json"))
+        del changes["profile"]
     for field, value in changes.items():
         setattr(organization, field, value)
     if changes:
@@ -104,6 +121,26 @@ async def update_organization(
             organization.vetting_status = "pending"
     await session.flush()
     return organization
+
+
+async def _check_profile_codes(
+    session: AsyncSession, profile: ProviderProfile, *, loc: list[str | int]
+) -> None:
+    await require_codes(session, Region, profile.service_region_codes, loc=[*loc, "service_region_codes"])
+    await require_codes(session, Industry, profile.industry_codes, loc=[*loc, "industry_codes"])
+    for index, case in enumerate(profile.cases):
+        if case.region_code is not None:
+            await require_code(session, Region, case.region_code, loc=[*loc, "cases", index, "region_code"])
+        if case.industry_code is not None:
+            await require_code(
+                session, Industry, case.industry_code, loc=[*loc, "cases", index, "industry_code"]
+            )
+
+
+def profile_of(organization: Organization) -> ProviderProfile | None:
+    if organization.kind != "provider":
+        return None
+    return ProviderProfile.model_validate({name: getattr(organization, name) for name in PROFILE_FIELDS})
 
 
 def _check_provider_types(kind: str, provider_types: list[str] | None) -> None:
@@ -194,6 +231,7 @@ async def to_out(session: AsyncSession, organization: Organization, viewer: View
         vetting_status=organization.vetting_status,
         created_at=organization.created_at,
         updated_at=organization.updated_at,
+        profile=profile_of(organization),
     )
     if private:
         decided_by = None
@@ -210,3 +248,8 @@ async def to_out(session: AsyncSession, organization: Organization, viewer: View
             decided_by=decided_by,
         )
     return out
+
+
+async def names(session: AsyncSession, organization_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Display names of organizations, for embedding `{id, name}` references."""
+    return await repository.get_names(session, organization_ids)

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.demands import service
+from app.demands.schemas import (
+    CategoryCode,
+    DemandCreate,
+    DemandList,
+    DemandOut,
+    DemandStatus,
+    DemandUpdate,
+    TaskTypeCode,
+)
+from app.deps import (
+    CurrentPrincipal,
+    EnterprisePrincipal,
+    IfMatchHeader,
+    OptionalPrincipal,
+    SessionDep,
+    viewer_of,
+)
+from app.kit.etag import set_etag
+from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
+from app.kit.pagination import PageParamsDep
+from app.organizations.schemas import IndustryCode, RegionCode
+
+router = APIRouter(tags=["demands"])
+
+
+@router.post(
+    "/demands",
+    status_code=201,
+    response_model=DemandOut,
+    operation_id="create_demand",
+    summary="Post a demand (设备更新需求) as a draft",
+)
+async def create_demand(
+    body: DemandCreate,
+    request: Request,
+    principal: EnterprisePrincipal,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    async def create() -> DemandOut:
+        demand = await service.create_demand(
+            session, body, organization_id=principal.organization.id, user_id=principal.user.id
+        )
+        return await service.to_out(session, demand, principal.viewer)
+
+    return await idempotent_create(
+        session,
+        user_id=principal.user.id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        create=create,
+    )
+
+
+@router.get("/demands", operation_id="list_demands", summary="Published demands, newest first")
+async def list_demands(
+    session: SessionDep,
+    principal: OptionalPrincipal,
+    page: PageParamsDep,
+    task_type: TaskTypeCode | None = None,
+    industry_code: IndustryCode | None = None,
+    region_code: RegionCode | None = None,
+    category_code: CategoryCode | None = Query(default=None, description="This category or any below it."),
+) -> DemandList:
+    rows, cursor = await service.page_published(
+        session,
+        task_type=task_type,
+        industry_code=industry_code,
+        region_code=region_code,
+        category_code=category_code,
+        params=page,
+    )
+    return DemandList(
+        items=await service.to_out_many(session, rows, viewer_of(principal)), next_cursor=cursor
+    )
+
+
+@router.get("/me/demands", operation_id="list_my_demands", summary="The caller's own demands, in any status")
+async def list_my_demands(
+    session: SessionDep,
+    principal: EnterprisePrincipal,
+    page: PageParamsDep,
+    status: DemandStatus | None = None,
+) -> DemandList:
+    rows, cursor = await service.page_owned(session, principal.organization.id, status, page)
+    return DemandList(items=await service.to_out_many(session, rows, principal.viewer), next_cursor=cursor)
+
+
+@router.get(
+    "/demands/{demand_id}", operation_id="get_demand", summary="One demand (drafts: owner and admins)"
+)
+async def get_demand(
+    demand_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
+) -> DemandOut:
+    viewer = viewer_of(principal)
+    demand = await service.get_visible(session, demand_id, viewer)
+    set_etag(response, service.ETAG_KIND, demand.version)
+    return await service.to_out(session, demand, viewer)
+
+
+@router.patch(
+    "/demands/{demand_id}", operation_id="update_demand", summary="Edit a draft or published demand"
+)
+async def update_demand(
+    demand_id: uuid.UUID,
+    body: DemandUpdate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> DemandOut:
+    demand = await service.update_demand(session, demand_id, body, viewer=principal.viewer, if_match=if_match)
+    set_etag(response, service.ETAG_KIND, demand.version)
+    return await service.to_out(session, demand, principal.viewer)
+
+
+async def _transition(
+    demand_id: uuid.UUID, action: str, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> DemandOut:
+    demand = await service.transition(
+        session,
+        demand_id,
+        action,
+        viewer=principal.viewer,
+        organization_vetted=principal.organization.vetting_status == "vetted",
+    )
+    set_etag(response, service.ETAG_KIND, demand.version)
+    return await service.to_out(session, demand, principal.viewer)
+
+
+@router.post(
+    "/demands/{demand_id}/publish",
+    operation_id="publish_demand",
+    summary="Publish a draft (vetted enterprises only)",
+)
+async def publish_demand(
+    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> DemandOut:
+    return await _transition(demand_id, "publish", session, principal, response)
+
+
+@router.post(
+    "/demands/{demand_id}/close",
+    operation_id="close_demand",
+    summary="Close a demand (owner, or an admin moderating)",
+)
+async def close_demand(
+    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> DemandOut:
+    return await _transition(demand_id, "close", session, principal, response)
+
+
+@router.post(
+    "/demands/{demand_id}/complete",
+    operation_id="complete_demand",
+    summary="Mark a contracted demand's project completed",
+)
+async def complete_demand(
+    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> DemandOut:
+    return await _transition(demand_id, "complete", session, principal, response)

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from app.organizations.schemas import IndustryCode, RegionCode
+
+Money = Annotated[int, Field(ge=0, le=10**12, description="Integer yuan (CNY).")]
+PositiveMoney = Annotated[int, Field(ge=1, le=10**12, description="Integer yuan (CNY).")]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=80)]
+TaskTypeCode = Literal["line_upgrade", "smart_digital", "environmental", "safety", "micro"]
+DemandStatus = Literal["draft", "published", "contracted", "completed", "closed"]
+EnergyGrade = Annotated[int, Field(ge=1, le=3, description="能效等级 1-3, 1 is best.")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OldEquipment(_In):
+    age_years: int = Field(ge=0, le=100)
+    energy_grade: EnergyGrade | None = None
+    below_energy_baseline: bool = Field(default=False, description="Below the 能效基准水平 of its industry.")
+
+
+class FinancingNeed(_In):
+    amount_cny: PositiveMoney
+    term_months: int = Field(ge=1, le=360)
+
+
+class Needs(_In):
+    equipment: bool = False
+    design: bool = False
+    engineering: bool = False
+    financing: FinancingNeed | None = None
+
+
+def _check_budget(budget_min: int | None, budget_max: int | None) -> None:
+    if budget_min is not None and budget_max is not None and budget_min > budget_max:
+        raise ValueError("budget_max_cny must be at least budget_min_cny")
+
+
+class DemandCreate(_In):
+    title: Title
+    description: str = Field(default="", max_length=5000)
+    task_type: TaskTypeCode
+    industry_code: IndustryCode
+    region_code: RegionCode
+    category_codes: list[CategoryCode] = Field(min_length=1, max_length=10)
+    quantity: int | None = Field(default=None, ge=1, le=100_000)
+    budget_min_cny: Money
+    budget_max_cny: Money
+    expected_start: date | None = None
+    old_equipment: OldEquipment | None = None
+    required_energy_grade: EnergyGrade | None = None
+    needs: Needs
+    share_with_banks: bool = False
+
+    @model_validator(mode="after")
+    def _coherent(self) -> DemandCreate:
+        _check_budget(self.budget_min_cny, self.budget_max_cny)
+        return self
+
+
+class DemandUpdate(_In):
+    """Any field of the demand; status and contracted amounts change only through actions."""
+
+    title: Title | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    task_type: TaskTypeCode | None = None
+    industry_code: IndustryCode | None = None
+    region_code: RegionCode | None = None
+    category_codes: list[CategoryCode] | None = Field(default=None, min_length=1, max_length=10)
+    quantity: int | None = Field(default=None, ge=1, le=100_000)
+    budget_min_cny: Money | None = None
+    budget_max_cny: Money | None = None
+    expected_start: date | None = None
+    old_equipment: OldEquipment | None = None
+    required_energy_grade: EnergyGrade | None = None
+    needs: Needs | None = None
+    share_with_banks: bool | None = None
+
+
+class OrganizationRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class NeedsOut(BaseModel):
+    equipment: bool
+    design: bool
+    engineering: bool
+    financing: FinancingNeed | None = Field(default=None, description="Owner and admins only.")
+
+
+class DemandOut(BaseModel):
+    """Public summary for everyone; financing facts and contract figures for the owner and admins only."""
+
+    id: uuid.UUID
+    title: str
+    description: str
+    task_type: str
+    industry_code: str
+    region_code: str
+    category_codes: list[str]
+    quantity: int | None
+    budget_min_cny: int
+    budget_max_cny: int
+    expected_start: date | None
+    old_equipment: OldEquipment | None
+    required_energy_grade: int | None
+    needs: NeedsOut
+    status: DemandStatus
+    organization: OrganizationRef
+    published_at: datetime | None
+    share_with_banks: bool | None = None
+    contracted_amount_cny: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DemandList(BaseModel):
+    items: list[DemandOut]
+    next_cursor: str | None

@@ -1,0 +1,291 @@
+"""Demands: drafting, publishing, closing, and what each viewer may see of them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.service import category_subtree, require_code, require_codes
+from app.demands import repository
+from app.demands.repository import DemandFilters
+from app.demands.schemas import (
+    DemandCreate,
+    DemandOut,
+    DemandUpdate,
+    FinancingNeed,
+    NeedsOut,
+    OldEquipment,
+    OrganizationRef,
+)
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.kit.etag import check_if_match
+from app.kit.pagination import PageParams
+from app.models.base import utcnow
+from app.models.catalog import EquipmentCategory, Industry, Region
+from app.models.demand import Demand
+from app.organizations import service as organizations
+from app.organizations.service import Viewer
+
+ETAG_KIND = "demand"
+CHINA = ZoneInfo("Asia/Shanghai")
+EDITABLE_STATUSES = frozenset({"draft", "published"})
+# action -> (statuses it may be taken from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "publish": (frozenset({"draft"}), "published"),
+    "close": (frozenset({"draft", "published", "contracted"}), "closed"),
+    "complete": (frozenset({"contracted"}), "completed"),
+}
+_REQUIRED = (
+    "title",
+    "task_type",
+    "industry_code",
+    "region_code",
+    "category_codes",
+    "budget_min_cny",
+    "budget_max_cny",
+    "needs",
+    "share_with_banks",
+    "description",
+)
+
+
+def today_in_sichuan() -> date:
+    return datetime.now(CHINA).date()
+
+
+async def _check_references(session: AsyncSession, fields: dict[str, Any]) -> None:
+    if "industry_code" in fields:
+        await require_code(session, Industry, fields["industry_code"], loc=["body", "industry_code"])
+    if "region_code" in fields:
+        await require_code(session, Region, fields["region_code"], loc=["body", "region_code"])
+    if "category_codes" in fields:
+        codes = fields["category_codes"]
+        if len(set(codes)) != len(codes):
+            raise InvalidInput(["body", "category_codes"], "categories must not repeat")
+        await require_codes(session, EquipmentCategory, codes, loc=["body", "category_codes"])
+    start = fields.get("expected_start")
+    if start is not None and start < today_in_sichuan():
+        raise InvalidInput(["body", "expected_start"], "must not be in the past")
+
+
+def _check_coherence(demand: Demand) -> None:
+    """Rules across fields, checked on the demand as it would be after the change."""
+    if demand.budget_min_cny > demand.budget_max_cny:
+        raise InvalidInput(["body", "budget_max_cny"], "must be at least budget_min_cny")
+    if not (
+        demand.needs_equipment
+        or demand.needs_design
+        or demand.needs_engineering
+        or demand.financing_amount_cny is not None
+    ):
+        raise InvalidInput(
+            ["body", "needs"], "say what is needed: equipment, design, engineering or financing"
+        )
+    if demand.financing_amount_cny is not None and demand.financing_amount_cny > demand.budget_max_cny:
+        raise InvalidInput(["body", "needs", "financing", "amount_cny"], "cannot exceed budget_max_cny")
+
+
+def _apply(demand: Demand, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        if name == "old_equipment":
+            old = value or {}
+            demand.old_equipment_age_years = old.get("age_years")
+            demand.old_equipment_energy_grade = old.get("energy_grade")
+            demand.old_equipment_below_baseline = bool(old.get("below_energy_baseline", False))
+        elif name == "needs":
+            financing = value.get("financing") or {}
+            demand.needs_equipment = value.get("equipment", False)
+            demand.needs_design = value.get("design", False)
+            demand.needs_engineering = value.get("engineering", False)
+            demand.financing_amount_cny = financing.get("amount_cny")
+            demand.financing_term_months = financing.get("term_months")
+        else:
+            setattr(demand, name, value)
+
+
+async def create_demand(
+    session: AsyncSession, data: DemandCreate, *, organization_id: uuid.UUID, user_id: uuid.UUID
+) -> Demand:
+    """A new draft demand, every code checked against the catalog."""
+    fields = data.model_dump()
+    await _check_references(session, fields)
+    demand = Demand(organization_id=organization_id, created_by_id=user_id, status="draft")
+    _apply(demand, fields)
+    _check_coherence(demand)
+    session.add(demand)
+    await session.flush()
+    return demand
+
+
+async def get_visible(session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer) -> Demand:
+    """Drafts exist only for their owner and admins; everyone else gets 404."""
+    demand = await repository.get(session, demand_id)
+    if demand is None:
+        raise NotFound("No such demand.")
+    if demand.status == "draft" and not (viewer.is_admin or viewer.organization_id == demand.organization_id):
+        raise NotFound("No such demand.")
+    return demand
+
+
+async def _get_owned_for_update(
+    session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer, *, admin_may: bool = False
+) -> Demand:
+    demand = await get_visible(session, demand_id, viewer)
+    if viewer.organization_id != demand.organization_id and not (admin_may and viewer.is_admin):
+        raise Forbidden("Only the enterprise that posted this demand may change it.")
+    locked = await repository.get(session, demand_id, for_update=True)
+    assert locked is not None
+    return locked
+
+
+async def update_demand(
+    session: AsyncSession, demand_id: uuid.UUID, data: DemandUpdate, *, viewer: Viewer, if_match: str | None
+) -> Demand:
+    """Edit a draft or published demand; all-or-nothing."""
+    demand = await _get_owned_for_update(session, demand_id, viewer)
+    check_if_match(if_match, ETAG_KIND, demand.version)
+    if demand.status not in EDITABLE_STATUSES:
+        raise Conflict(f"A {demand.status} demand can no longer be edited.")
+    fields = data.model_dump(exclude_unset=True)
+    for name in _REQUIRED:
+        if name in fields and fields[name] is None:
+            raise InvalidInput(["body", name], "may not be null")
+    await _check_references(session, fields)
+    _apply(demand, fields)
+    _check_coherence(demand)
+    if fields:
+        demand.version += 1
+        demand.updated_at = utcnow()
+    await session.flush()
+    return demand
+
+
+async def transition(
+    session: AsyncSession, demand_id: uuid.UUID, action: str, *, viewer: Viewer, organization_vetted: bool
+) -> Demand:
+    """publish | close | complete, each allowed only from certain statuses (409 otherwise)."""
+    demand = await _get_owned_for_update(session, demand_id, viewer, admin_may=action == "close")
+    allowed_from, to_status = TRANSITIONS[action]
+    if demand.status not in allowed_from:
+        raise Conflict(
+            f"Cannot {action} a {demand.status} demand; allowed from: {', '.join(sorted(allowed_from))}."
+        )
+    now = utcnow()
+    if action == "publish":
+        if not organization_vetted:
+            raise Forbidden("Only a vetted enterprise may publish demands; wait for vetting to finish.")
+        if demand.expected_start is not None and demand.expected_start < today_in_sichuan():
+            raise InvalidInput(
+                ["body", "expected_start"], "is in the past; edit the demand before publishing"
+            )
+        demand.published_at = now
+    elif action == "close":
+        demand.closed_at = now
+    elif action == "complete":
+        demand.completed_at = now
+    demand.status = to_status
+    demand.version += 1
+    demand.updated_at = now
+    await session.flush()
+    return demand
+
+
+async def record_contract(session: AsyncSession, demand: Demand, amount_cny: int) -> None:
+    """An accepted quote: the demand is contracted and its contracted amount grows by the quote's price."""
+    if demand.status not in ("published", "contracted"):
+        raise Conflict(f"A {demand.status} demand cannot take a contract.")
+    now = utcnow()
+    demand.contracted_amount_cny = (demand.contracted_amount_cny or 0) + amount_cny
+    if demand.status == "published":
+        demand.status = "contracted"
+        demand.contracted_at = now
+    demand.version += 1
+    demand.updated_at = now
+    await session.flush()
+
+
+async def lock(session: AsyncSession, demand_id: uuid.UUID) -> Demand | None:
+    return await repository.get(session, demand_id, for_update=True)
+
+
+async def page_published(
+    session: AsyncSession,
+    *,
+    task_type: str | None,
+    industry_code: str | None,
+    region_code: str | None,
+    category_code: str | None,
+    params: PageParams,
+) -> tuple[list[Demand], str | None]:
+    subtree = (
+        await category_subtree(session, category_code, loc=["query", "category_code"])
+        if category_code
+        else None
+    )
+    filters = DemandFilters(
+        task_type=task_type, industry_code=industry_code, region_code=region_code, category_codes=subtree
+    )
+    return await repository.page_published(session, filters, params)
+
+
+async def page_owned(
+    session: AsyncSession, organization_id: uuid.UUID, status: str | None, params: PageParams
+) -> tuple[list[Demand], str | None]:
+    return await repository.page_owned(session, organization_id, status, params)
+
+
+async def to_out_many(session: AsyncSession, demands: list[Demand], viewer: Viewer) -> list[DemandOut]:
+    names = await organizations.names(session, {d.organization_id for d in demands})
+    return [_to_out(d, viewer, names.get(d.organization_id, "")) for d in demands]
+
+
+async def to_out(session: AsyncSession, demand: Demand, viewer: Viewer) -> DemandOut:
+    return (await to_out_many(session, [demand], viewer))[0]
+
+
+def _to_out(demand: Demand, viewer: Viewer, organization_name: str) -> DemandOut:
+    private = viewer.is_admin or viewer.organization_id == demand.organization_id
+    old = None
+    if demand.old_equipment_age_years is not None:
+        old = OldEquipment(
+            age_years=demand.old_equipment_age_years,
+            energy_grade=demand.old_equipment_energy_grade,
+            below_energy_baseline=demand.old_equipment_below_baseline,
+        )
+    financing = None
+    if private and demand.financing_amount_cny is not None and demand.financing_term_months is not None:
+        financing = FinancingNeed(
+            amount_cny=demand.financing_amount_cny, term_months=demand.financing_term_months
+        )
+    return DemandOut(
+        id=demand.id,
+        title=demand.title,
+        description=demand.description,
+        task_type=demand.task_type,
+        industry_code=demand.industry_code,
+        region_code=demand.region_code,
+        category_codes=list(demand.category_codes),
+        quantity=demand.quantity,
+        budget_min_cny=demand.budget_min_cny,
+        budget_max_cny=demand.budget_max_cny,
+        expected_start=demand.expected_start,
+        old_equipment=old,
+        required_energy_grade=demand.required_energy_grade,
+        needs=NeedsOut(
+            equipment=demand.needs_equipment,
+            design=demand.needs_design,
+            engineering=demand.needs_engineering,
+            financing=financing,
+        ),
+        status=demand.status,
+        organization=OrganizationRef(id=demand.organization_id, name=organization_name),
+        published_at=demand.published_at,
+        share_with_banks=demand.share_with_banks if private else None,
+        contracted_amount_cny=demand.contracted_amount_cny if private else None,
+        created_at=demand.created_at,
+        updated_at=demand.updated_at,
+    )

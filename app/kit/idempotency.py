@@ -1,0 +1,93 @@
+"""Idempotency-Key for create endpoints: a retry with the same key and body gets the first response.
+
+The stored response is written in the same transaction as the thing created, so a failed request stores
+nothing and may be retried. Keys are scoped to the calling user and kept for 24 hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, InvalidInput
+from app.models.base import utcnow
+from app.models.idempotency import IdempotencyKey
+
+RETENTION = timedelta(hours=24)
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retry-safe creation: the same key and body replay the first response for 24 h.",
+    ),
+]
+
+
+def _fingerprint(method: str, path: str, body: BaseModel) -> bytes:
+    canonical = json.dumps(
+        body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).digest()
+
+
+async def idempotent_create(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    key: str | None,
+    method: str,
+    path: str,
+    body: BaseModel,
+    create: Callable[[], Awaitable[BaseModel]],
+    status_code: int = 201,
+) -> JSONResponse:
+    """Run `create` once per (user, key); replay its response for retries with the same body."""
+    if key is None:
+        result = await create()
+        return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
+    fingerprint = _fingerprint(method, path, body)
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.created_at < utcnow() - RETENTION,
+        )
+    )
+    stored = await session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
+    if stored is not None:
+        if stored.request_hash != fingerprint:
+            raise InvalidInput(
+                ["header", "Idempotency-Key"],
+                "this key was already used with a different request; use a new key",
+            )
+        return JSONResponse(
+            stored.response_body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+        )
+    result = await create()
+    payload: Any = result.model_dump(mode="json")
+    session.add(
+        IdempotencyKey(
+            user_id=user_id, key=key, request_hash=fingerprint, status_code=status_code, response_body=payload
+        )
+    )
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same key, concurrently: the first one wins
+        raise Conflict("A request with this Idempotency-Key is already in progress; retry shortly.") from exc
+    return JSONResponse(payload, status_code=status_code)

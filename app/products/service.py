@@ -1,0 +1,263 @@
+"""Products: drafts, review, listing, and what each viewer may see."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.catalog.service import category_subtree, require_code, require_codes
+from app.demands.schemas import OrganizationRef
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.kit.etag import check_if_match
+from app.kit.pagination import PageParams
+from app.models.base import utcnow
+from app.models.catalog import EquipmentCategory, Industry, Region
+from app.models.product import Product, ProductReview
+from app.organizations import service as organizations
+from app.organizations.service import Viewer
+from app.products import repository
+from app.products.repository import ProductFilters
+from app.products.schemas import ProductCreate, ProductOut, ProductReviewIn, ProductUpdate
+
+ETAG_KIND = "product"
+_REQUIRED = (
+    "name",
+    "model",
+    "category_code",
+    "industry_codes",
+    "description",
+    "price_min_cny",
+    "price_max_cny",
+    "made_in_sichuan",
+    "service_region_codes",
+    "certifications",
+)
+# action -> statuses it may be taken from
+SUBMITTABLE = frozenset({"draft", "rejected", "withdrawn"})
+WITHDRAWABLE = frozenset({"listed", "pending_review"})
+
+
+async def _check_references(session: AsyncSession, fields: dict[str, Any]) -> None:
+    if fields.get("category_code") is not None:
+        await require_code(session, EquipmentCategory, fields["category_code"], loc=["body", "category_code"])
+    if fields.get("industry_codes"):
+        await require_codes(session, Industry, fields["industry_codes"], loc=["body", "industry_codes"])
+    if fields.get("service_region_codes"):
+        await require_codes(
+            session, Region, fields["service_region_codes"], loc=["body", "service_region_codes"]
+        )
+
+
+async def create_product(
+    session: AsyncSession, data: ProductCreate, *, organization_id: uuid.UUID
+) -> Product:
+    """A new draft product of the caller's supplier organization."""
+    fields = data.model_dump()
+    await _check_references(session, fields)
+    product = Product(organization_id=organization_id, status="draft", **fields)
+    session.add(product)
+    await session.flush()
+    return product
+
+
+def _is_public(product: Product, supplier_status: str | None) -> bool:
+    return product.status == "listed" and supplier_status == "vetted"
+
+
+async def get_visible(session: AsyncSession, product_id: uuid.UUID, viewer: Viewer) -> Product:
+    """Listed products of vetted suppliers are public; anything else only for the owner and admins."""
+    product = await repository.get(session, product_id)
+    if product is None:
+        raise NotFound("No such product.")
+    if viewer.is_admin or viewer.organization_id == product.organization_id:
+        return product
+    if not _is_public(product, await repository.supplier_status(session, product.organization_id)):
+        raise NotFound("No such product.")
+    return product
+
+
+async def _get_owned_for_update(session: AsyncSession, product_id: uuid.UUID, viewer: Viewer) -> Product:
+    product = await get_visible(session, product_id, viewer)
+    if viewer.organization_id != product.organization_id:
+        raise Forbidden("Only the supplier that lists this product may change it.")
+    locked = await repository.get(session, product_id, for_update=True)
+    assert locked is not None
+    return locked
+
+
+async def update_product(
+    session: AsyncSession, product_id: uuid.UUID, data: ProductUpdate, *, viewer: Viewer, if_match: str | None
+) -> Product:
+    """Edit a product; a listed product that changes goes back to review."""
+    product = await _get_owned_for_update(session, product_id, viewer)
+    check_if_match(if_match, ETAG_KIND, product.version)
+    fields = data.model_dump(exclude_unset=True)
+    for name in _REQUIRED:
+        if name in fields and fields[name] is None:
+            raise InvalidInput(["body", name], "may not be null")
+    await _check_references(session, fields)
+    changed = {name: value for name, value in fields.items() if getattr(product, name) != value}
+    for name, value in changed.items():
+        setattr(product, name, value)
+    if product.price_min_cny > product.price_max_cny:
+        raise InvalidInput(["body", "price_max_cny"], "must be at least price_min_cny")
+    if changed:
+        if product.status == "listed":
+            product.status = "pending_review"
+            product.submitted_at = utcnow()
+        if "made_in_sichuan" in changed:
+            product.made_in_sichuan_verified = False
+        product.version += 1
+        product.updated_at = utcnow()
+    await session.flush()
+    return product
+
+
+async def submit_product(session: AsyncSession, product_id: uuid.UUID, *, viewer: Viewer) -> Product:
+    product = await _get_owned_for_update(session, product_id, viewer)
+    if product.status not in SUBMITTABLE:
+        raise Conflict(
+            f"A {product.status} product cannot be submitted for review; "
+            f"allowed from: {', '.join(sorted(SUBMITTABLE))}."
+        )
+    product.status = "pending_review"
+    product.submitted_at = utcnow()
+    product.version += 1
+    await session.flush()
+    return product
+
+
+async def withdraw_product(session: AsyncSession, product_id: uuid.UUID, *, viewer: Viewer) -> Product:
+    product = await _get_owned_for_update(session, product_id, viewer)
+    if product.status not in WITHDRAWABLE:
+        raise Conflict(f"A {product.status} product cannot be withdrawn.")
+    product.status = "withdrawn"
+    product.version += 1
+    await session.flush()
+    return product
+
+
+async def review_product(
+    session: AsyncSession, product_id: uuid.UUID, data: ProductReviewIn, *, admin_user_id: uuid.UUID
+) -> Product:
+    """An admin lists or rejects a product under review, confirming or not its 四川造 claim."""
+    product = await repository.get(session, product_id, for_update=True)
+    if product is None:
+        raise NotFound("No such product.")
+    if product.status != "pending_review":
+        raise Conflict(f"Only products pending review can be reviewed; this one is {product.status}.")
+    if data.decision == "approve" and product.made_in_sichuan and data.made_in_sichuan_confirmed is None:
+        raise InvalidInput(
+            ["body", "made_in_sichuan_confirmed"],
+            "this product claims 四川造: confirm (true) or deny (false) the claim",
+        )
+    now = utcnow()
+    session.add(
+        ProductReview(
+            product_id=product.id,
+            decision=data.decision,
+            note=data.note,
+            made_in_sichuan_confirmed=data.made_in_sichuan_confirmed,
+            decided_by_id=admin_user_id,
+            decided_at=now,
+        )
+    )
+    if data.decision == "approve":
+        product.status = "listed"
+        product.listed_at = now
+        product.made_in_sichuan_verified = bool(product.made_in_sichuan and data.made_in_sichuan_confirmed)
+    else:
+        product.status = "rejected"
+    product.review_note = data.note or None
+    product.reviewed_at = now
+    product.reviewed_by_id = admin_user_id
+    product.version += 1
+    await session.flush()
+    return product
+
+
+async def get_own_listed(session: AsyncSession, product_id: uuid.UUID, organization_id: uuid.UUID) -> Product:
+    """A listed product of this organization, for quoting it (422 otherwise)."""
+    product = await repository.get(session, product_id)
+    if product is None or product.organization_id != organization_id or product.status != "listed":
+        raise InvalidInput(["body", "product_id"], "must be one of your own listed products")
+    return product
+
+
+async def page_listed(
+    session: AsyncSession,
+    *,
+    category_code: str | None,
+    industry_code: str | None,
+    region_code: str | None,
+    made_in_sichuan: bool | None,
+    energy_grade_max: int | None,
+    price_max_cny: int | None,
+    params: PageParams,
+) -> tuple[list[Product], str | None]:
+    subtree = (
+        await category_subtree(session, category_code, loc=["query", "category_code"])
+        if category_code
+        else None
+    )
+    filters = ProductFilters(
+        category_codes=subtree,
+        industry_code=industry_code,
+        region_code=region_code,
+        made_in_sichuan=made_in_sichuan,
+        energy_grade_max=energy_grade_max,
+        price_max_cny=price_max_cny,
+    )
+    return await repository.page_listed(session, filters, params)
+
+
+async def page_owned(
+    session: AsyncSession, organization_id: uuid.UUID, status: str | None, params: PageParams
+) -> tuple[list[Product], str | None]:
+    return await repository.page_owned(session, organization_id, status, params)
+
+
+async def page_pending_review(session: AsyncSession, params: PageParams) -> tuple[list[Product], str | None]:
+    return await repository.page_pending_review(session, params)
+
+
+async def to_out_many(session: AsyncSession, products: list[Product], viewer: Viewer) -> list[ProductOut]:
+    names = await organizations.names(session, {p.organization_id for p in products})
+    return [_to_out(p, viewer, names.get(p.organization_id, "")) for p in products]
+
+
+async def to_out(session: AsyncSession, product: Product, viewer: Viewer) -> ProductOut:
+    return (await to_out_many(session, [product], viewer))[0]
+
+
+def _to_out(product: Product, viewer: Viewer, supplier_name: str) -> ProductOut:
+    private = viewer.is_admin or viewer.organization_id == product.organization_id
+    return ProductOut(
+        id=product.id,
+        name=product.name,
+        model=product.model,
+        category_code=product.category_code,
+        industry_codes=list(product.industry_codes),
+        description=product.description,
+        price_min_cny=product.price_min_cny,
+        price_max_cny=product.price_max_cny,
+        energy_grade=product.energy_grade,
+        made_in_sichuan=product.made_in_sichuan,
+        made_in_sichuan_verified=product.made_in_sichuan_verified,
+        service_region_codes=list(product.service_region_codes),
+        lead_time_days=product.lead_time_days,
+        certifications=list(product.certifications),
+        status=product.status,
+        supplier=OrganizationRef(id=product.organization_id, name=supplier_name),
+        listed_at=product.listed_at,
+        review_note=product.review_note if private else None,
+        created_at=product.created_at,
+        updated_at=product.updated_at,
+    )
+
+
+async def refs(session: AsyncSession, product_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+    """(name, model) of products, for embedding product references."""
+    return await repository.get_refs(session, product_ids)

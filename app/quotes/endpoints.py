@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.deps import CurrentPrincipal, QuoterPrincipal, SessionDep
+from app.kit.etag import set_etag
+from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
+from app.kit.pagination import PageParamsDep
+from app.quotes import service
+from app.quotes.schemas import QuoteCreate, QuoteList, QuoteOut
+
+router = APIRouter(tags=["quotes"])
+ETAG_KIND = "quote"
+
+
+@router.post(
+    "/demands/{demand_id}/quotes",
+    status_code=201,
+    response_model=QuoteOut,
+    operation_id="create_quote",
+    summary="Quote on a published demand (vetted suppliers and providers)",
+)
+async def create_quote(
+    demand_id: uuid.UUID,
+    body: QuoteCreate,
+    request: Request,
+    principal: QuoterPrincipal,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    async def create() -> QuoteOut:
+        quote = await service.create_quote(
+            session,
+            demand_id,
+            body,
+            viewer=principal.viewer,
+            user_id=principal.user.id,
+            organization_vetted=principal.organization.vetting_status == "vetted",
+        )
+        return await service.to_out(session, quote)
+
+    return await idempotent_create(
+        session,
+        user_id=principal.user.id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        create=create,
+    )
+
+
+@router.get(
+    "/demands/{demand_id}/quotes",
+    operation_id="list_demand_quotes",
+    summary="A demand's quotes: all for its owner, only its own for a supplier",
+)
+async def list_demand_quotes(
+    demand_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageParamsDep,
+    sort: Literal["created", "price"] = "created",
+) -> QuoteList:
+    rows, cursor = await service.page_for_demand(
+        session, demand_id, viewer=principal.viewer, sort=sort, params=page
+    )
+    return QuoteList(items=await service.to_out_many(session, rows), next_cursor=cursor)
+
+
+@router.get("/me/quotes", operation_id="list_my_quotes", summary="Quotes the caller's organization has made")
+async def list_my_quotes(session: SessionDep, principal: QuoterPrincipal, page: PageParamsDep) -> QuoteList:
+    rows, cursor = await service.page_own(session, principal.organization.id, page)
+    return QuoteList(items=await service.to_out_many(session, rows), next_cursor=cursor)
+
+
+@router.get(
+    "/quotes/{quote_id}", operation_id="get_quote", summary="One quote (its maker and the demand's owner)"
+)
+async def get_quote(
+    quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
+) -> QuoteOut:
+    quote = await service.get_visible(session, quote_id, principal.viewer)
+    set_etag(response, ETAG_KIND, quote.version)
+    return await service.to_out(session, quote)
+
+
+@router.post(
+    "/quotes/{quote_id}/accept",
+    operation_id="accept_quote",
+    summary="Accept a quote: the demand becomes contracted at the quote's price",
+)
+async def accept_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
+    return await service.to_out(
+        session, await service.decide(session, quote_id, "accept", viewer=principal.viewer)
+    )
+
+
+@router.post("/quotes/{quote_id}/decline", operation_id="decline_quote", summary="Decline a quote")
+async def decline_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
+    return await service.to_out(
+        session, await service.decide(session, quote_id, "decline", viewer=principal.viewer)
+    )
+
+
+@router.post(
+    "/quotes/{quote_id}/withdraw",
+    operation_id="withdraw_quote",
+    summary="Withdraw a submitted quote (its maker)",
+)
+async def withdraw_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
+    return await service.to_out(session, await service.withdraw(session, quote_id, viewer=principal.viewer))

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.demands.schemas import OrganizationRef, PositiveMoney
+
+QuoteStatus = Literal["submitted", "accepted", "declined", "withdrawn"]
+
+
+class QuoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: uuid.UUID | None = Field(
+        default=None, description="One of the quoting supplier's listed products."
+    )
+    price_cny: PositiveMoney
+    delivery_days: int = Field(ge=1, le=3650)
+    message: str = Field(default="", max_length=2000)
+
+
+class ProductRef(BaseModel):
+    id: uuid.UUID
+    name: str
+    model: str
+
+
+class QuoteOut(BaseModel):
+    id: uuid.UUID
+    demand_id: uuid.UUID
+    supplier: OrganizationRef = Field(description="The quoting supplier or provider organization.")
+    product: ProductRef | None
+    price_cny: int
+    delivery_days: int
+    message: str
+    status: QuoteStatus
+    decided_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class QuoteList(BaseModel):
+    items: list[QuoteOut]
+    next_cursor: str | None

@@ -1,0 +1,163 @@
+"""Quotes: suppliers and providers answer published demands; the demand's owner accepts or declines."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.demands import service as demands
+from app.demands.schemas import OrganizationRef
+from app.errors import Conflict, Forbidden, NotFound
+from app.kit.pagination import PageParams
+from app.models.base import utcnow
+from app.models.quote import Quote
+from app.organizations import service as organizations
+from app.organizations.service import Viewer
+from app.products import service as products
+from app.quotes import repository
+from app.quotes.schemas import ProductRef, QuoteCreate, QuoteOut
+
+QUOTABLE_DEMAND_STATUSES = frozenset({"published", "contracted"})
+
+
+async def create_quote(
+    session: AsyncSession,
+    demand_id: uuid.UUID,
+    data: QuoteCreate,
+    *,
+    viewer: Viewer,
+    organization_vetted: bool,
+    user_id: uuid.UUID,
+) -> Quote:
+    """A vetted supplier or provider quotes on a published (or already contracted) demand."""
+    demand = await demands.get_visible(session, demand_id, viewer)
+    if not organization_vetted:
+        raise Forbidden("Only a vetted supplier or provider may quote; wait for vetting to finish.")
+    if demand.status not in QUOTABLE_DEMAND_STATUSES:
+        raise Conflict(f"A {demand.status} demand does not take quotes.")
+    assert viewer.organization_id is not None
+    if data.product_id is not None:
+        await products.get_own_listed(session, data.product_id, viewer.organization_id)
+    quote = Quote(
+        demand_id=demand.id,
+        organization_id=viewer.organization_id,
+        created_by_id=user_id,
+        product_id=data.product_id,
+        price_cny=data.price_cny,
+        delivery_days=data.delivery_days,
+        message=data.message,
+        status="submitted",
+    )
+    session.add(quote)
+    await session.flush()
+    return quote
+
+
+async def page_for_demand(
+    session: AsyncSession,
+    demand_id: uuid.UUID,
+    *,
+    viewer: Viewer,
+    sort: Literal["created", "price"],
+    params: PageParams,
+) -> tuple[list[Quote], str | None]:
+    """The owner (and admins) see every quote side by side; a quoting organization sees only its own."""
+    demand = await demands.get_visible(session, demand_id, viewer)
+    only = (
+        None
+        if (viewer.is_admin or viewer.organization_id == demand.organization_id)
+        else viewer.organization_id
+    )
+    return await repository.page_for_demand(
+        session, demand.id, organization_id=only, sort=sort, params=params
+    )
+
+
+async def page_own(
+    session: AsyncSession, organization_id: uuid.UUID, params: PageParams
+) -> tuple[list[Quote], str | None]:
+    return await repository.page_for_organization(session, organization_id, params)
+
+
+async def get_visible(session: AsyncSession, quote_id: uuid.UUID, viewer: Viewer) -> Quote:
+    """Visible to the quoting organization, the demand's owner and admins; 404 to anyone else."""
+    quote = await repository.get(session, quote_id)
+    if quote is None:
+        raise NotFound("No such quote.")
+    if viewer.is_admin or viewer.organization_id == quote.organization_id:
+        return quote
+    demand = await demands.get_visible(session, quote.demand_id, viewer)
+    if viewer.organization_id != demand.organization_id:
+        raise NotFound("No such quote.")
+    return quote
+
+
+async def decide(
+    session: AsyncSession, quote_id: uuid.UUID, decision: Literal["accept", "decline"], *, viewer: Viewer
+) -> Quote:
+    """The demand's owner accepts (the demand becomes contracted) or declines a submitted quote."""
+    quote = await get_visible(session, quote_id, viewer)
+    demand = await demands.lock(session, quote.demand_id)  # demand first, then quote: one lock order
+    assert demand is not None
+    if viewer.organization_id != demand.organization_id:
+        raise Forbidden("Only the enterprise that posted the demand may accept or decline its quotes.")
+    quote = await repository.get(session, quote_id, for_update=True) or quote
+    if quote.status != "submitted":
+        raise Conflict(f"This quote is {quote.status}; only submitted quotes can be decided.")
+    now = utcnow()
+    if decision == "accept":
+        await demands.record_contract(session, demand, quote.price_cny)
+        quote.status = "accepted"
+    else:
+        quote.status = "declined"
+    quote.decided_at = now
+    quote.version += 1
+    await session.flush()
+    return quote
+
+
+async def withdraw(session: AsyncSession, quote_id: uuid.UUID, *, viewer: Viewer) -> Quote:
+    quote = await get_visible(session, quote_id, viewer)
+    if viewer.organization_id != quote.organization_id:
+        raise Forbidden("Only the organization that made this quote may withdraw it.")
+    quote = await repository.get(session, quote_id, for_update=True) or quote
+    if quote.status != "submitted":
+        raise Conflict(f"This quote is {quote.status}; only submitted quotes can be withdrawn.")
+    quote.status = "withdrawn"
+    quote.decided_at = utcnow()
+    quote.version += 1
+    await session.flush()
+    return quote
+
+
+async def to_out_many(session: AsyncSession, quotes: list[Quote]) -> list[QuoteOut]:
+    names = await organizations.names(session, {q.organization_id for q in quotes})
+    refs = await products.refs(session, {q.product_id for q in quotes if q.product_id})
+    out = []
+    for q in quotes:
+        product = None
+        if q.product_id is not None and q.product_id in refs:
+            name, model = refs[q.product_id]
+            product = ProductRef(id=q.product_id, name=name, model=model)
+        out.append(
+            QuoteOut(
+                id=q.id,
+                demand_id=q.demand_id,
+                supplier=OrganizationRef(id=q.organization_id, name=names.get(q.organization_id, "")),
+                product=product,
+                price_cny=q.price_cny,
+                delivery_days=q.delivery_days,
+                message=q.message,
+                status=q.status,
+                decided_at=q.decided_at,
+                created_at=q.created_at,
+                updated_at=q.updated_at,
+            )
+        )
+    return out
+
+
+async def to_out(session: AsyncSession, quote: Quote) -> QuoteOut:
+    return (await to_out_many(session, [quote]))[0]

@@ -1,0 +1,194 @@
+"""Every route with an `{id}` in its path, walked with foreign tokens: nobody reads or changes what is
+not theirs. A new `{id}` route fails `test_every_id_route_is_covered` until it is added here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Demand, FinancingProduct, Organization, Product, Quote
+from tests.fixtures.factories import (
+    Account,
+    admin_account,
+    create_demand,
+    create_product,
+    financing_payload,
+    listed_product,
+    published_demand,
+    register_account,
+    vetted_account,
+)
+
+PREFIX = "/api/v1"
+
+
+@dataclass
+class World:
+    owners: dict[str, Account]
+    strangers: dict[str, Account | None]
+    ids: dict[str, str]
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
+    admin = await admin_account(client, db)
+    enterprise = await vetted_account(client, admin, "enterprise")
+    supplier = await vetted_account(client, admin, "supplier")
+    bank = await vetted_account(client, admin, "bank")
+    pending = await register_account(client, "enterprise")
+    draft_demand = await create_demand(client, enterprise)
+    live_demand = await published_demand(client, enterprise)
+    draft_product = await create_product(client, supplier)
+    live_product = await listed_product(client, supplier, admin)
+    quote = await client.post(
+        f"/demands/{live_demand['id']}/quotes",
+        headers=supplier.headers,
+        json={"price_cny": 1_000_000, "delivery_days": 30},
+    )
+    financing = await client.post("/financing-products", headers=bank.headers, json=financing_payload())
+    strangers: dict[str, Account | None] = {"anonymous": None}
+    for kind in ("enterprise", "supplier", "provider", "bank"):
+        strangers[kind] = await vetted_account(client, admin, kind)
+    return World(
+        owners={"enterprise": enterprise, "supplier": supplier, "bank": bank, "pending": pending},
+        strangers=strangers,
+        ids={
+            "pending_org": pending.organization_id,
+            "vetted_org": enterprise.organization_id,
+            "draft_demand": draft_demand["id"],
+            "live_demand": live_demand["id"],
+            "draft_product": draft_product["id"],
+            "live_product": live_product["id"],
+            "quote": quote.json()["id"],
+            "financing": financing.json()["id"],
+        },
+    )
+
+
+# (method, path template) -> [(id key, body)]: each id is tried with every stranger.
+CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
+    ("GET", "/organizations/{organization_id}"): [("pending_org", None)],
+    ("PATCH", "/organizations/{organization_id}"): [
+        ("pending_org", {"name": "劫持"}),
+        ("vetted_org", {"name": "劫持"}),
+    ],
+    ("GET", "/organizations/{organization_id}/vetting-decisions"): [
+        ("pending_org", None),
+        ("vetted_org", None),
+    ],
+    ("POST", "/admin/organizations/{organization_id}/vetting"): [("pending_org", {"decision": "approve"})],
+    ("GET", "/demands/{demand_id}"): [("draft_demand", None)],
+    ("PATCH", "/demands/{demand_id}"): [
+        ("draft_demand", {"title": "劫持"}),
+        ("live_demand", {"title": "劫持"}),
+    ],
+    ("POST", "/demands/{demand_id}/publish"): [("draft_demand", None)],
+    ("POST", "/demands/{demand_id}/close"): [("draft_demand", None), ("live_demand", None)],
+    ("POST", "/demands/{demand_id}/complete"): [("live_demand", None)],
+    ("GET", "/demands/{demand_id}/quotes"): [("draft_demand", None), ("live_demand", None)],
+    ("POST", "/demands/{demand_id}/quotes"): [("draft_demand", {"price_cny": 1, "delivery_days": 1})],
+    ("GET", "/products/{product_id}"): [("draft_product", None)],
+    ("PATCH", "/products/{product_id}"): [
+        ("draft_product", {"name": "劫持"}),
+        ("live_product", {"name": "劫持"}),
+    ],
+    ("POST", "/products/{product_id}/submit"): [("draft_product", None)],
+    ("POST", "/products/{product_id}/withdraw"): [("live_product", None)],
+    ("POST", "/admin/products/{product_id}/review"): [
+        ("draft_product", {"decision": "approve", "made_in_sichuan_confirmed": True})
+    ],
+    ("GET", "/financing-products/{product_id}"): [],  # public by design: active products of vetted banks
+    ("PATCH", "/financing-products/{product_id}"): [("financing", {"name": "劫持", "is_active": False})],
+    ("GET", "/quotes/{quote_id}"): [("quote", None)],
+    ("POST", "/quotes/{quote_id}/accept"): [("quote", None)],
+    ("POST", "/quotes/{quote_id}/decline"): [("quote", None)],
+    ("POST", "/quotes/{quote_id}/withdraw"): [("quote", None)],
+}
+
+
+def test_every_id_route_is_covered(app: FastAPI) -> None:
+    routes = {
+        (method.upper(), path.removeprefix(PREFIX))
+        for path, operations in app.openapi()["paths"].items()
+        if "{" in path
+        for method in operations
+    }
+    assert routes == set(CASES), f"uncovered: {routes - set(CASES)}; stale: {set(CASES) - routes}"
+
+
+async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
+    db.expire_all()
+    demand, live = await db.get(Demand, ids["draft_demand"]), await db.get(Demand, ids["live_demand"])
+    product, listed = await db.get(Product, ids["draft_product"]), await db.get(Product, ids["live_product"])
+    quote, financing = await db.get(Quote, ids["quote"]), await db.get(FinancingProduct, ids["financing"])
+    pending, vetted = (
+        await db.get(Organization, ids["pending_org"]),
+        await db.get(Organization, ids["vetted_org"]),
+    )
+    rows: list[Any] = [demand, live, product, listed, quote, financing, pending, vetted]
+    assert all(row is not None for row in rows)
+    return {
+        str(row.id): (
+            getattr(row, "status", None),
+            getattr(row, "vetting_status", None),
+            row.version,
+            getattr(row, "name", getattr(row, "title", None)),
+        )
+        for row in rows
+    }
+
+
+async def test_strangers_can_neither_read_nor_change_what_is_not_theirs(
+    client: httpx.AsyncClient, db: AsyncSession, world: World
+) -> None:
+    before = await _snapshot(db, world.ids)
+    for (method, template), attempts in CASES.items():
+        for id_key, body in attempts:
+            path = template.split("{")[0] + world.ids[id_key] + template.split("}")[1]
+            for who, stranger in world.strangers.items():
+                headers = stranger.headers if stranger else {}
+                response = await client.request(method, path, json=body, headers=headers)
+                label = f"{who} {method} {template} ({id_key}) -> {response.status_code}"
+                if (
+                    method == "GET"
+                    and template == "/demands/{demand_id}/quotes"
+                    and response.status_code == 200
+                ):
+                    # A stranger sees only its own quotes on a public demand: none here.
+                    assert response.json()["items"] == [], label
+                    continue
+                assert response.status_code in (401, 403, 404), label
+                if stranger is None:
+                    assert response.status_code in (401, 404), label
+    assert await _snapshot(db, world.ids) == before
+
+
+async def test_owners_can_do_what_strangers_cannot(client: httpx.AsyncClient, world: World) -> None:
+    """The same calls succeed for the rightful owner, so the refusals above are about ownership."""
+    owner = world.owners
+    assert (
+        await client.get(f"/demands/{world.ids['draft_demand']}", headers=owner["enterprise"].headers)
+    ).status_code == 200
+    assert (
+        await client.get(f"/products/{world.ids['draft_product']}", headers=owner["supplier"].headers)
+    ).status_code == 200
+    assert (
+        await client.get(f"/quotes/{world.ids['quote']}", headers=owner["supplier"].headers)
+    ).status_code == 200
+    assert (
+        await client.get(f"/quotes/{world.ids['quote']}", headers=owner["enterprise"].headers)
+    ).status_code == 200
+    response = await client.patch(
+        f"/financing-products/{world.ids['financing']}",
+        headers=owner["bank"].headers,
+        json={"name": "新名字"},
+    )
+    assert response.status_code == 200
+    assert (
+        await client.get(f"/organizations/{world.ids['pending_org']}", headers=owner["pending"].headers)
+    ).status_code == 200
