@@ -97,7 +97,27 @@ def _seed(args: argparse.Namespace) -> int:
     for name, count in counts.items():
         print(f"  catalog {name:<22} {count:>5} rows")
     log.info("seed.catalog_done", extra=counts)
+    if args.demo:
+        asyncio.run(_seed_demo(url, args.scale))
     return 0
+
+
+async def _seed_demo(url: str, scale: int) -> None:
+    from seed.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, load_demo
+
+    engine = make_engine(url, pool_size=2)
+    started = time.monotonic()
+    try:
+        counts = await load_demo(make_sessionmaker(engine), scale=scale)
+    finally:
+        await engine.dispose()
+    if not counts:
+        print("  demo data is already loaded; nothing to do")
+        return
+    seconds = round(time.monotonic() - started, 1)
+    log.info("seed.demo_done", extra={**counts, "seconds": seconds, "scale": scale})
+    print(f"  demo marketplace loaded in {seconds} s: {counts}")
+    print(f"  every demo account's password is {DEMO_PASSWORD!r}; the admin is {DEMO_ADMIN_EMAIL}")
 
 
 def _create_admin(args: argparse.Namespace) -> int:
@@ -129,7 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--revision", default="head")
     migrate.set_defaults(handler=_migrate)
 
-    seed = commands.add_parser("seed", help="load the catalog (idempotent)")
+    seed = commands.add_parser(
+        "seed", help="load the catalog (idempotent), and with --demo a demo marketplace"
+    )
+    seed.add_argument("--demo", action="store_true", help="also load the demo marketplace (once)")
+    seed.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        choices=range(1, 101),
+        metavar="N",
+        help="multiply the demo counts by N (1-100)",
+    )
     seed.set_defaults(handler=_seed)
 
     admin = commands.add_parser("create-admin", help="create an admin (经信部门) user")

@@ -23,13 +23,23 @@ def make_sessionmaker(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
+def make_read_sessionmaker(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for safe methods (GET/HEAD), which never write: autocommit, so a read costs one round trip
+    instead of BEGIN, SELECT, COMMIT. Shares the engine's pool."""
+    return make_sessionmaker(bind.execution_options(isolation_level="AUTOCOMMIT"))
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request boundary: the only place that commits.
 
     Declared with scope="function" (see deps.py) so the commit happens before the response is sent:
     a client never sees 201 for a write that then failed to commit.
     """
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    state = request.app.state
+    read_only = request.method in ("GET", "HEAD")
+    sessionmaker: async_sessionmaker[AsyncSession] = (
+        state.read_sessionmaker if read_only else state.sessionmaker
+    )
     async with sessionmaker() as session:
         try:
             yield session

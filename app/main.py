@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,7 +17,7 @@ from app.accounts.endpoints import router as accounts_router
 from app.admin.endpoints import router as admin_router
 from app.catalog.endpoints import router as catalog_router
 from app.config import Settings, get_settings
-from app.db import make_engine, make_sessionmaker, resolve_database_url
+from app.db import make_engine, make_read_sessionmaker, make_sessionmaker, resolve_database_url
 from app.demands.endpoints import router as demands_router
 from app.errors import install_handlers
 from app.financing.endpoints import router as financing_router
@@ -89,6 +89,7 @@ def create_app(
         if sessionmaker is None:
             engine = make_engine(resolve_database_url(settings))
             app.state.sessionmaker = make_sessionmaker(engine)
+            app.state.read_sessionmaker = make_read_sessionmaker(engine)
         yield
         if engine is not None:
             await engine.dispose()
@@ -106,9 +107,8 @@ def create_app(
     )
     app.state.settings = settings
     if sessionmaker is not None:
-        app.state.sessionmaker = sessionmaker
+        app.state.sessionmaker = app.state.read_sessionmaker = sessionmaker
 
-    api = APIRouter(prefix=API_PREFIX)
     for router in (
         ops_router,
         catalog_router,
@@ -121,8 +121,8 @@ def create_app(
         quotes_router,
         admin_router,
     ):
-        api.include_router(router)
-    app.include_router(api)
+        # Straight onto the app (not through a nested /api/v1 router): one level less to match per request.
+        app.include_router(router, prefix=API_PREFIX)
     install_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)

@@ -68,8 +68,13 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def register(session: AsyncSession, data: RegisterIn) -> tuple[User, Organization]:
-    """Create a user with a new, pending organization."""
+async def register(
+    session: AsyncSession, data: RegisterIn, *, password_hash: str | None = None
+) -> tuple[User, Organization]:
+    """Create a user with a new, pending organization.
+
+    `password_hash` lets bulk loaders (demo data) hash a shared password once instead of per user.
+    """
     email = normalize_email(data.email)
     if await repository.email_taken(session, email):
         raise Conflict(
@@ -81,7 +86,7 @@ async def register(session: AsyncSession, data: RegisterIn) -> tuple[User, Organ
     user = User(
         email=email,
         name=data.name,
-        password_hash=await hash_password(data.password),
+        password_hash=password_hash or await hash_password(data.password),
         organization_id=organization.id,
     )
     session.add(user)
@@ -202,3 +207,7 @@ async def _issue_pair(
         ),
     )
     return TokenOut(access_token=access, refresh_token=token, expires_in=settings.access_token_ttl_seconds)
+
+
+async def email_registered(session: AsyncSession, email: str) -> bool:
+    return await repository.email_taken(session, normalize_email(email))

@@ -10,10 +10,11 @@ from fastapi import APIRouter
 from app.admin import repository
 from app.deps import AdminPrincipal, SessionDep
 from app.kit.pagination import PageParamsDep
+from app.kit.responses import FastJSONResponse
 from app.organizations import service as organizations
 from app.organizations.schemas import OrganizationOut, VettingDecisionIn, VettingQueue, VettingQueueItem
 from app.products import service as products
-from app.products.schemas import ProductOut, ProductReviewIn
+from app.products.schemas import ProductReviewIn
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -67,6 +68,6 @@ async def decide_vetting(
 )
 async def review_product(
     product_id: uuid.UUID, body: ProductReviewIn, principal: AdminPrincipal, session: SessionDep
-) -> ProductOut:
+) -> FastJSONResponse:
     product = await products.review_product(session, product_id, body, admin_user_id=principal.user.id)
-    return await products.to_out(session, product, principal.viewer)
+    return FastJSONResponse(await products.view_one(session, product, principal.viewer))

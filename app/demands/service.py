@@ -7,20 +7,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.service import category_subtree, require_code, require_codes
 from app.demands import repository
 from app.demands.repository import DemandFilters
-from app.demands.schemas import (
-    DemandCreate,
-    DemandOut,
-    DemandUpdate,
-    FinancingNeed,
-    NeedsOut,
-    OldEquipment,
-    OrganizationRef,
-)
+from app.demands.schemas import DemandCreate, DemandUpdate
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.kit.etag import check_if_match
 from app.kit.pagination import PageParams
@@ -121,14 +114,26 @@ async def create_demand(
     return demand
 
 
-async def get_visible(session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer) -> Demand:
+def _check_visible(demand: Demand | None, viewer: Viewer) -> Demand:
     """Drafts exist only for their owner and admins; everyone else gets 404."""
-    demand = await repository.get(session, demand_id)
     if demand is None:
         raise NotFound("No such demand.")
     if demand.status == "draft" and not (viewer.is_admin or viewer.organization_id == demand.organization_id):
         raise NotFound("No such demand.")
     return demand
+
+
+async def get_visible(session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer) -> Demand:
+    return _check_visible(await repository.get(session, demand_id), viewer)
+
+
+async def get_view(
+    session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer
+) -> tuple[Demand, dict[str, Any]]:
+    """The demand and what this viewer may see of it."""
+    row = await repository.get_with_name(session, demand_id)
+    demand = _check_visible(row[0] if row else None, viewer)
+    return demand, view(demand, viewer, row[1] if row else "")
 
 
 async def _get_owned_for_update(
@@ -220,7 +225,9 @@ async def page_published(
     region_code: str | None,
     category_code: str | None,
     params: PageParams,
-) -> tuple[list[Demand], str | None]:
+    viewer: Viewer,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Published demands as views, newest first."""
     subtree = (
         await category_subtree(session, category_code, loc=["query", "category_code"])
         if category_code
@@ -229,7 +236,8 @@ async def page_published(
     filters = DemandFilters(
         task_type=task_type, industry_code=industry_code, region_code=region_code, category_codes=subtree
     )
-    return await repository.page_published(session, filters, params)
+    rows, cursor = await repository.page_published(session, filters, params)
+    return [view(row, viewer, row.organization_name) for row in rows], cursor
 
 
 async def page_owned(
@@ -238,54 +246,54 @@ async def page_owned(
     return await repository.page_owned(session, organization_id, status, params)
 
 
-async def to_out_many(session: AsyncSession, demands: list[Demand], viewer: Viewer) -> list[DemandOut]:
+async def views(session: AsyncSession, demands: list[Demand], viewer: Viewer) -> list[dict[str, Any]]:
+    """What this viewer may see of each demand (shape: DemandOut)."""
     names = await organizations.names(session, {d.organization_id for d in demands})
-    return [_to_out(d, viewer, names.get(d.organization_id, "")) for d in demands]
+    return [view(d, viewer, names.get(d.organization_id, "")) for d in demands]
 
 
-async def to_out(session: AsyncSession, demand: Demand, viewer: Viewer) -> DemandOut:
-    return (await to_out_many(session, [demand], viewer))[0]
+async def view_one(session: AsyncSession, demand: Demand, viewer: Viewer) -> dict[str, Any]:
+    return (await views(session, [demand], viewer))[0]
 
 
-def _to_out(demand: Demand, viewer: Viewer, organization_name: str) -> DemandOut:
+def view(demand: Demand | Row[Any], viewer: Viewer, organization_name: str) -> dict[str, Any]:
+    """A demand (entity or column row) as DemandOut, built as a plain dict: the hottest read path."""
     private = viewer.is_admin or viewer.organization_id == demand.organization_id
     old = None
     if demand.old_equipment_age_years is not None:
-        old = OldEquipment(
-            age_years=demand.old_equipment_age_years,
-            energy_grade=demand.old_equipment_energy_grade,
-            below_energy_baseline=demand.old_equipment_below_baseline,
-        )
+        old = {
+            "age_years": demand.old_equipment_age_years,
+            "energy_grade": demand.old_equipment_energy_grade,
+            "below_energy_baseline": demand.old_equipment_below_baseline,
+        }
     financing = None
-    if private and demand.financing_amount_cny is not None and demand.financing_term_months is not None:
-        financing = FinancingNeed(
-            amount_cny=demand.financing_amount_cny, term_months=demand.financing_term_months
-        )
-    return DemandOut(
-        id=demand.id,
-        title=demand.title,
-        description=demand.description,
-        task_type=demand.task_type,
-        industry_code=demand.industry_code,
-        region_code=demand.region_code,
-        category_codes=list(demand.category_codes),
-        quantity=demand.quantity,
-        budget_min_cny=demand.budget_min_cny,
-        budget_max_cny=demand.budget_max_cny,
-        expected_start=demand.expected_start,
-        old_equipment=old,
-        required_energy_grade=demand.required_energy_grade,
-        needs=NeedsOut(
-            equipment=demand.needs_equipment,
-            design=demand.needs_design,
-            engineering=demand.needs_engineering,
-            financing=financing,
-        ),
-        status=demand.status,
-        organization=OrganizationRef(id=demand.organization_id, name=organization_name),
-        published_at=demand.published_at,
-        share_with_banks=demand.share_with_banks if private else None,
-        contracted_amount_cny=demand.contracted_amount_cny if private else None,
-        created_at=demand.created_at,
-        updated_at=demand.updated_at,
-    )
+    if private and demand.financing_amount_cny is not None:
+        financing = {"amount_cny": demand.financing_amount_cny, "term_months": demand.financing_term_months}
+    return {
+        "id": demand.id,
+        "title": demand.title,
+        "description": demand.description,
+        "task_type": demand.task_type,
+        "industry_code": demand.industry_code,
+        "region_code": demand.region_code,
+        "category_codes": demand.category_codes,
+        "quantity": demand.quantity,
+        "budget_min_cny": demand.budget_min_cny,
+        "budget_max_cny": demand.budget_max_cny,
+        "expected_start": demand.expected_start,
+        "old_equipment": old,
+        "required_energy_grade": demand.required_energy_grade,
+        "needs": {
+            "equipment": demand.needs_equipment,
+            "design": demand.needs_design,
+            "engineering": demand.needs_engineering,
+            "financing": financing,
+        },
+        "status": demand.status,
+        "organization": {"id": demand.organization_id, "name": organization_name},
+        "published_at": demand.published_at,
+        "share_with_banks": demand.share_with_banks if private else None,
+        "contracted_amount_cny": demand.contracted_amount_cny if private else None,
+        "created_at": demand.created_at,
+        "updated_at": demand.updated_at,
+    }

@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.demands.schemas import TaskTypeCode
 from app.deps import BankPrincipal, CurrentPrincipal, IfMatchHeader, OptionalPrincipal, SessionDep, viewer_of
@@ -19,6 +18,7 @@ from app.financing.schemas import (
 from app.kit.etag import set_etag
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.responses import FastJSONResponse
 from app.organizations.schemas import IndustryCode, RegionCode
 
 router = APIRouter(tags=["financing"])
@@ -37,7 +37,7 @@ async def create_financing_product(
     principal: BankPrincipal,
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> FastJSONResponse:
     async def create() -> FinancingProductOut:
         product = await service.create_financing_product(
             session,

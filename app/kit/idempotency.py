@@ -14,13 +14,13 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Header
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, InvalidInput
+from app.kit.responses import FastJSONResponse, json_compatible
 from app.models.base import utcnow
 from app.models.idempotency import IdempotencyKey
 
@@ -35,6 +35,10 @@ IdempotencyKeyHeader = Annotated[
         description="Retry-safe creation: the same key and body replay the first response for 24 h.",
     ),
 ]
+
+
+def _payload(result: BaseModel | dict[str, Any]) -> Any:
+    return result.model_dump(mode="json") if isinstance(result, BaseModel) else json_compatible(result)
 
 
 def _fingerprint(method: str, path: str, body: BaseModel) -> bytes:
@@ -52,13 +56,12 @@ async def idempotent_create(
     method: str,
     path: str,
     body: BaseModel,
-    create: Callable[[], Awaitable[BaseModel]],
+    create: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
     status_code: int = 201,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """Run `create` once per (user, key); replay its response for retries with the same body."""
     if key is None:
-        result = await create()
-        return JSONResponse(result.model_dump(mode="json"), status_code=status_code)
+        return FastJSONResponse(_payload(await create()), status_code=status_code)
     fingerprint = _fingerprint(method, path, body)
     await session.execute(
         delete(IdempotencyKey).where(
@@ -76,11 +79,10 @@ async def idempotent_create(
                 ["header", "Idempotency-Key"],
                 "this key was already used with a different request; use a new key",
             )
-        return JSONResponse(
+        return FastJSONResponse(
             stored.response_body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
         )
-    result = await create()
-    payload: Any = result.model_dump(mode="json")
+    payload = _payload(await create())
     session.add(
         IdempotencyKey(
             user_id=user_id, key=key, request_hash=fingerprint, status_code=status_code, response_body=payload
@@ -90,4 +92,4 @@ async def idempotent_create(
         await session.flush()
     except IntegrityError as exc:  # the same key, concurrently: the first one wins
         raise Conflict("A request with this Idempotency-Key is already in progress; retry shortly.") from exc
-    return JSONResponse(payload, status_code=status_code)
+    return FastJSONResponse(payload, status_code=status_code)

@@ -95,7 +95,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
 
 async def keyset_page(
     session: AsyncSession,
-    stmt: Select[Any],
+    stmt: Select[Any] | Select[Any, Any],
     *,
     keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
     params: PageParams,
@@ -121,5 +121,11 @@ async def keyset_page(
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         last = rows[-1]
-        next_cursor = encode_cursor([getattr(last, str(k.key)) for k in keys])
+        # A row may be an entity, a plain row, or (entity, extra columns…) with the keys on the entity.
+        next_cursor = encode_cursor(
+            [
+                getattr(last, str(k.key)) if hasattr(last, str(k.key)) else getattr(last[0], str(k.key))
+                for k in keys
+            ]
+        )
     return rows, next_cursor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,6 +25,28 @@ class Demand(UUIDPrimaryKey, Timestamps, Base):
             "(financing_amount_cny IS NULL) = (financing_term_months IS NULL)", name="financing_pair"
         ),
         Index("ix_demands_public_list", "status", "published_at", "id"),
+        # The public list filtered by one dimension walks one of these in order and stops after a page.
+        Index(
+            "ix_demands_published_by_region",
+            "region_code",
+            "published_at",
+            "id",
+            postgresql_where=text("status = 'published'"),
+        ),
+        Index(
+            "ix_demands_published_by_task",
+            "task_type",
+            "published_at",
+            "id",
+            postgresql_where=text("status = 'published'"),
+        ),
+        Index(
+            "ix_demands_published_by_industry",
+            "industry_code",
+            "published_at",
+            "id",
+            postgresql_where=text("status = 'published'"),
+        ),
         Index("ix_demands_owner_list", "organization_id", "created_at", "id"),
         Index("ix_demands_category_codes", "category_codes", postgresql_using="gin"),
     )

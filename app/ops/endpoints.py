@@ -38,7 +38,7 @@ async def healthz() -> Health:
 async def readyz(request: Request) -> JSONResponse:
     database: Literal["ok", "unavailable"] = "ok"
     try:
-        async with request.app.state.sessionmaker() as session:
+        async with request.app.state.read_sessionmaker() as session:
             await session.execute(text("SELECT 1"))
     except Exception:
         log.warning("readyz.database_unavailable", exc_info=True)

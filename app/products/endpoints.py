@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request
 
 from app.demands.schemas import CategoryCode
 from app.deps import (
@@ -14,14 +14,22 @@ from app.deps import (
     SupplierPrincipal,
     viewer_of,
 )
-from app.kit.etag import set_etag
+from app.kit.etag import etag_for
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.responses import FastJSONResponse
+from app.models.product import Product
 from app.organizations.schemas import IndustryCode, RegionCode
+from app.organizations.service import Viewer
 from app.products import service
 from app.products.schemas import ProductCreate, ProductList, ProductOut, ProductStatus, ProductUpdate
 
 router = APIRouter(tags=["products"])
+
+
+async def _one(session: SessionDep, product: Product, viewer: Viewer) -> FastJSONResponse:
+    body = await service.view_one(session, product, viewer)
+    return FastJSONResponse(body, headers={"ETag": etag_for(service.ETAG_KIND, product.version)})
 
 
 @router.post(
@@ -37,10 +45,10 @@ async def create_product(
     principal: SupplierPrincipal,
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    async def create() -> ProductOut:
+) -> FastJSONResponse:
+    async def create() -> dict[str, Any]:
         product = await service.create_product(session, body, organization_id=principal.organization.id)
-        return await service.to_out(session, product, principal.viewer)
+        return service.view(product, principal.viewer, principal.organization.name)
 
     return await idempotent_create(
         session,
@@ -55,6 +63,7 @@ async def create_product(
 
 @router.get(
     "/products",
+    response_model=ProductList,
     operation_id="list_products",
     summary="Listed products of vetted suppliers (优质产品供给清单), newest first",
 )
@@ -68,8 +77,8 @@ async def list_products(
     made_in_sichuan: bool | None = Query(default=None, description="Admin-verified 四川造 only."),
     energy_grade_max: int | None = Query(default=None, ge=1, le=3),
     price_max_cny: int | None = Query(default=None, ge=0, le=10**12),
-) -> ProductList:
-    rows, cursor = await service.page_listed(
+) -> FastJSONResponse:
+    items, cursor = await service.page_listed(
         session,
         category_code=category_code,
         industry_code=industry_code,
@@ -78,41 +87,44 @@ async def list_products(
         energy_grade_max=energy_grade_max,
         price_max_cny=price_max_cny,
         params=page,
+        viewer=viewer_of(principal),
     )
-    return ProductList(
-        items=await service.to_out_many(session, rows, viewer_of(principal)), next_cursor=cursor
-    )
+    return FastJSONResponse({"items": items, "next_cursor": cursor})
 
 
 @router.get(
-    "/me/products", operation_id="list_my_products", summary="The caller's own products, in any status"
+    "/me/products",
+    response_model=ProductList,
+    operation_id="list_my_products",
+    summary="The caller's own products, in any status",
 )
 async def list_my_products(
     session: SessionDep,
     principal: SupplierPrincipal,
     page: PageParamsDep,
     status: ProductStatus | None = None,
-) -> ProductList:
+) -> FastJSONResponse:
     rows, cursor = await service.page_owned(session, principal.organization.id, status, page)
-    return ProductList(items=await service.to_out_many(session, rows, principal.viewer), next_cursor=cursor)
+    items = [service.view(p, principal.viewer, principal.organization.name) for p in rows]
+    return FastJSONResponse({"items": items, "next_cursor": cursor})
 
 
 @router.get(
     "/products/{product_id}",
+    response_model=ProductOut,
     operation_id="get_product",
     summary="One product (unlisted ones: owner and admins)",
 )
 async def get_product(
-    product_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
-) -> ProductOut:
-    viewer = viewer_of(principal)
-    product = await service.get_visible(session, product_id, viewer)
-    set_etag(response, service.ETAG_KIND, product.version)
-    return await service.to_out(session, product, viewer)
+    product_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal
+) -> FastJSONResponse:
+    product, body = await service.get_view(session, product_id, viewer_of(principal))
+    return FastJSONResponse(body, headers={"ETag": etag_for(service.ETAG_KIND, product.version)})
 
 
 @router.patch(
     "/products/{product_id}",
+    response_model=ProductOut,
     operation_id="update_product",
     summary="Edit a product (a listed one goes back to review)",
 )
@@ -121,35 +133,39 @@ async def update_product(
     body: ProductUpdate,
     session: SessionDep,
     principal: CurrentPrincipal,
-    response: Response,
     if_match: IfMatchHeader = None,
-) -> ProductOut:
+) -> FastJSONResponse:
     product = await service.update_product(
         session, product_id, body, viewer=principal.viewer, if_match=if_match
     )
-    set_etag(response, service.ETAG_KIND, product.version)
-    return await service.to_out(session, product, principal.viewer)
+    return await _one(session, product, principal.viewer)
 
 
 @router.post(
     "/products/{product_id}/submit",
+    response_model=ProductOut,
     operation_id="submit_product",
     summary="Submit a draft, rejected or withdrawn product for review",
 )
 async def submit_product(
-    product_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
-) -> ProductOut:
-    product = await service.submit_product(session, product_id, viewer=principal.viewer)
-    set_etag(response, service.ETAG_KIND, product.version)
-    return await service.to_out(session, product, principal.viewer)
+    product_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> FastJSONResponse:
+    return await _one(
+        session, await service.submit_product(session, product_id, viewer=principal.viewer), principal.viewer
+    )
 
 
 @router.post(
-    "/products/{product_id}/withdraw", operation_id="withdraw_product", summary="Take a product off the list"
+    "/products/{product_id}/withdraw",
+    response_model=ProductOut,
+    operation_id="withdraw_product",
+    summary="Take a product off the list",
 )
 async def withdraw_product(
-    product_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
-) -> ProductOut:
-    product = await service.withdraw_product(session, product_id, viewer=principal.viewer)
-    set_etag(response, service.ETAG_KIND, product.version)
-    return await service.to_out(session, product, principal.viewer)
+    product_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> FastJSONResponse:
+    return await _one(
+        session,
+        await service.withdraw_product(session, product_id, viewer=principal.viewer),
+        principal.viewer,
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.service import category_subtree, require_code, require_codes
-from app.demands.schemas import OrganizationRef
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.kit.etag import check_if_match
 from app.kit.pagination import PageParams
@@ -19,7 +19,7 @@ from app.organizations import service as organizations
 from app.organizations.service import Viewer
 from app.products import repository
 from app.products.repository import ProductFilters
-from app.products.schemas import ProductCreate, ProductOut, ProductReviewIn, ProductUpdate
+from app.products.schemas import ProductCreate, ProductReviewIn, ProductUpdate
 
 ETAG_KIND = "product"
 _REQUIRED = (
@@ -76,6 +76,20 @@ async def get_visible(session: AsyncSession, product_id: uuid.UUID, viewer: View
     if not _is_public(product, await repository.supplier_status(session, product.organization_id)):
         raise NotFound("No such product.")
     return product
+
+
+async def get_view(
+    session: AsyncSession, product_id: uuid.UUID, viewer: Viewer
+) -> tuple[Product, dict[str, Any]]:
+    """The product and what this viewer may see of it; same visibility as get_visible, one query."""
+    row = await repository.get_with_supplier(session, product_id)
+    if row is None:
+        raise NotFound("No such product.")
+    product, supplier_name, supplier_status = row
+    private = viewer.is_admin or viewer.organization_id == product.organization_id
+    if not private and not _is_public(product, supplier_status):
+        raise NotFound("No such product.")
+    return product, view(product, viewer, supplier_name)
 
 
 async def _get_owned_for_update(session: AsyncSession, product_id: uuid.UUID, viewer: Viewer) -> Product:
@@ -196,7 +210,9 @@ async def page_listed(
     energy_grade_max: int | None,
     price_max_cny: int | None,
     params: PageParams,
-) -> tuple[list[Product], str | None]:
+    viewer: Viewer,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Listed products of vetted suppliers as views, most recently listed first."""
     subtree = (
         await category_subtree(session, category_code, loc=["query", "category_code"])
         if category_code
@@ -210,7 +226,8 @@ async def page_listed(
         energy_grade_max=energy_grade_max,
         price_max_cny=price_max_cny,
     )
-    return await repository.page_listed(session, filters, params)
+    rows, cursor = await repository.page_listed(session, filters, params)
+    return [view(row, viewer, row.supplier_name) for row in rows], cursor
 
 
 async def page_owned(
@@ -223,39 +240,41 @@ async def page_pending_review(session: AsyncSession, params: PageParams) -> tupl
     return await repository.page_pending_review(session, params)
 
 
-async def to_out_many(session: AsyncSession, products: list[Product], viewer: Viewer) -> list[ProductOut]:
+async def views(session: AsyncSession, products: list[Product], viewer: Viewer) -> list[dict[str, Any]]:
+    """What this viewer may see of each product (shape: ProductOut)."""
     names = await organizations.names(session, {p.organization_id for p in products})
-    return [_to_out(p, viewer, names.get(p.organization_id, "")) for p in products]
+    return [view(p, viewer, names.get(p.organization_id, "")) for p in products]
 
 
-async def to_out(session: AsyncSession, product: Product, viewer: Viewer) -> ProductOut:
-    return (await to_out_many(session, [product], viewer))[0]
+async def view_one(session: AsyncSession, product: Product, viewer: Viewer) -> dict[str, Any]:
+    return (await views(session, [product], viewer))[0]
 
 
-def _to_out(product: Product, viewer: Viewer, supplier_name: str) -> ProductOut:
+def view(product: Product | Row[Any], viewer: Viewer, supplier_name: str) -> dict[str, Any]:
+    """A product as ProductOut, built as a plain dict (a hot read path)."""
     private = viewer.is_admin or viewer.organization_id == product.organization_id
-    return ProductOut(
-        id=product.id,
-        name=product.name,
-        model=product.model,
-        category_code=product.category_code,
-        industry_codes=list(product.industry_codes),
-        description=product.description,
-        price_min_cny=product.price_min_cny,
-        price_max_cny=product.price_max_cny,
-        energy_grade=product.energy_grade,
-        made_in_sichuan=product.made_in_sichuan,
-        made_in_sichuan_verified=product.made_in_sichuan_verified,
-        service_region_codes=list(product.service_region_codes),
-        lead_time_days=product.lead_time_days,
-        certifications=list(product.certifications),
-        status=product.status,
-        supplier=OrganizationRef(id=product.organization_id, name=supplier_name),
-        listed_at=product.listed_at,
-        review_note=product.review_note if private else None,
-        created_at=product.created_at,
-        updated_at=product.updated_at,
-    )
+    return {
+        "id": product.id,
+        "name": product.name,
+        "model": product.model,
+        "category_code": product.category_code,
+        "industry_codes": product.industry_codes,
+        "description": product.description,
+        "price_min_cny": product.price_min_cny,
+        "price_max_cny": product.price_max_cny,
+        "energy_grade": product.energy_grade,
+        "made_in_sichuan": product.made_in_sichuan,
+        "made_in_sichuan_verified": product.made_in_sichuan_verified,
+        "service_region_codes": product.service_region_codes,
+        "lead_time_days": product.lead_time_days,
+        "certifications": product.certifications,
+        "status": product.status,
+        "supplier": {"id": product.organization_id, "name": supplier_name},
+        "listed_at": product.listed_at,
+        "review_note": product.review_note if private else None,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
 
 
 async def refs(session: AsyncSession, product_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:

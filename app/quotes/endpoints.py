@@ -4,12 +4,12 @@ import uuid
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.deps import CurrentPrincipal, QuoterPrincipal, SessionDep
 from app.kit.etag import set_etag
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.responses import FastJSONResponse
 from app.quotes import service
 from app.quotes.schemas import QuoteCreate, QuoteList, QuoteOut
 
@@ -31,7 +31,7 @@ async def create_quote(
     principal: QuoterPrincipal,
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
+) -> FastJSONResponse:
     async def create() -> QuoteOut:
         quote = await service.create_quote(
             session,
