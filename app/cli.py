@@ -24,6 +24,8 @@ from app.db import (
 )
 from app.embedded_postgres import EmbeddedPostgresError
 from app.errors import AppError
+from app.indexing import service as indexing
+from app.indexing import tracking  # noqa: F401 - registers the change tracker
 from app.logging import configure_logging
 
 log = logging.getLogger("app.cli")
@@ -44,7 +46,9 @@ async def _in_transaction(url: str, work: Callable[[AsyncSession], Awaitable[T]]
     engine = make_engine(url, pool_size=2)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            return await work(session)
+            result = await work(session)
+            await indexing.apply_changes(session)
+            return result
     finally:
         await engine.dispose()
 

@@ -23,6 +23,14 @@ def make_sessionmaker(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
+async def _commit(request: Request, session: AsyncSession) -> None:
+    # Side effects that belong to the same transaction (search documents, outbox rows) are written here,
+    # by hooks the app registers, so no service can forget them and none are written for a failed request.
+    for hook in getattr(request.app.state, "before_commit", ()):
+        await hook(session)
+    await session.commit()
+
+
 def make_read_sessionmaker(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for safe methods (GET/HEAD), which never write: autocommit, so a read costs one round trip
     instead of BEGIN, SELECT, COMMIT. Shares the engine's pool."""
@@ -45,7 +53,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             yield session
         except AppError as exc:
             if exc.keeps_changes:
-                await session.commit()
+                await _commit(request, session)
             else:
                 await session.rollback()
             raise
@@ -53,7 +61,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         else:
-            await session.commit()
+            if not read_only:
+                await _commit(request, session)
 
 
 _embedded: EmbeddedPostgres | None = None

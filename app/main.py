@@ -21,12 +21,15 @@ from app.db import make_engine, make_read_sessionmaker, make_sessionmaker, resol
 from app.demands.endpoints import router as demands_router
 from app.errors import install_handlers
 from app.financing.endpoints import router as financing_router
+from app.indexing import service as indexing
+from app.indexing import tracking  # noqa: F401 - registers the change tracker
 from app.kit.body_limit import BodyLimitMiddleware
 from app.ops.endpoints import router as ops_router
 from app.organizations.endpoints import router as organizations_router
 from app.products.endpoints import router as products_router
 from app.providers.endpoints import router as providers_router
 from app.quotes.endpoints import router as quotes_router
+from app.search_api.endpoints import router as search_router
 
 API_PREFIX = "/api/v1"
 access_log = logging.getLogger("app.access")
@@ -106,6 +109,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.before_commit = [indexing.apply_changes]
+    indexing.configure(outbox=settings.meili_url is not None)
     if sessionmaker is not None:
         app.state.sessionmaker = app.state.read_sessionmaker = sessionmaker
 
@@ -119,6 +124,7 @@ def create_app(
         products_router,
         financing_router,
         quotes_router,
+        search_router,
         admin_router,
     ):
         # Straight onto the app (not through a nested /api/v1 router): one level less to match per request.

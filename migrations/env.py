@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.config import get_settings
 from app.db import resolve_database_url
 from app.models import Base
+from search.postgres import metadata as search_metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = Base.metadata
+target_metadata = [Base.metadata, search_metadata]
 
 
 def _url() -> str:

@@ -24,6 +24,8 @@ from app.demands import service as demands
 from app.demands.schemas import DemandCreate
 from app.financing import service as financing
 from app.financing.schemas import FinancingProductCreate
+from app.indexing import service as indexing
+from app.indexing import tracking  # noqa: F401 - registers the change tracker
 from app.organizations import service as organizations
 from app.organizations.schemas import VettingDecisionIn
 from app.organizations.service import Viewer
@@ -182,7 +184,7 @@ class DemoLoader:
         for start in range(0, len(items), BATCH):
             for item in items[start : start + BATCH]:
                 await work(self.session, item)
-            await self.session.flush()
+            await indexing.apply_changes(self.session)  # search documents (and outbox rows) as we go
             self.session.expunge_all()  # keep memory flat: nothing later reads these objects back
             progress.advance(len(items[start : start + BATCH]))
         progress.finish()

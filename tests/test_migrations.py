@@ -13,6 +13,7 @@ from sqlalchemy import create_engine
 
 from app.db import PROJECT_ROOT
 from app.models import Base
+from search.postgres import metadata as search_metadata
 
 
 def _config(url: str) -> Config:
@@ -36,7 +37,10 @@ def _walk(url: str) -> list[str]:
 def _diff(url: str) -> list[object]:
     engine = create_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}),
+            [Base.metadata, search_metadata],  # type: ignore[arg-type]  # alembic accepts a sequence
+        )
     engine.dispose()
     return list(diff)
 

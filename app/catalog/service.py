@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,3 +65,31 @@ async def category_subtree(session: AsyncSession, code: str, *, loc: Sequence[st
             list(loc), f"unknown equipment category code {code!r}; see /api/v1/catalog/equipment-categories"
         )
     return codes
+
+
+@dataclass(frozen=True)
+class CatalogSnapshot:
+    """Names and the category tree, for building search documents and the search dictionary."""
+
+    regions: dict[str, str]
+    industries: dict[str, str]
+    financing_types: dict[str, str]
+    categories: dict[str, EquipmentCategory]
+
+    def category_path(self, code: str) -> list[str]:
+        """The code and all its ancestors, root first."""
+        path: list[str] = []
+        current: str | None = code
+        while current is not None and current in self.categories:
+            path.insert(0, current)
+            current = self.categories[current].parent_code
+        return path
+
+
+async def snapshot(session: AsyncSession) -> CatalogSnapshot:
+    return CatalogSnapshot(
+        regions={r.code: r.name for r in await repository.list_regions(session)},
+        industries={i.code: i.name for i in await repository.list_industries(session)},
+        financing_types={f.code: f.name for f in await repository.list_financing_types(session)},
+        categories={c.code: c for c in await repository.list_equipment_categories(session)},
+    )

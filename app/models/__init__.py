@@ -7,6 +7,7 @@ from app.models.demand import Demand
 from app.models.financing import FinancingProduct
 from app.models.idempotency import IdempotencyKey
 from app.models.organization import Organization, VettingDecision
+from app.models.outbox import SearchOutbox
 from app.models.product import Product, ProductReview
 from app.models.quote import Quote
 
@@ -26,6 +27,7 @@ __all__ = [
     "RateLimitBucket",
     "RefreshToken",
     "Region",
+    "SearchOutbox",
     "TaskType",
     "User",
     "VettingDecision",

@@ -1,0 +1,182 @@
+"""Full-text search over the demand list, the supply list, the provider directory and financing products."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from app.catalog.service import require_code
+from app.demands.schemas import CategoryCode, TaskTypeCode
+from app.deps import SessionDep, SettingsDep
+from app.financing.schemas import FinancingTypeCode
+from app.kit.pagination import PageParamsDep
+from app.kit.responses import FastJSONResponse
+from app.models.catalog import EquipmentCategory, FinancingType
+from app.organizations.schemas import IndustryCode, ProviderType, RegionCode
+from app.search_api import service
+from app.search_api.schemas import SearchResponse
+from search.engine import Filter, SearchQuery
+
+router = APIRouter(prefix="/search", tags=["search"])
+Q = Annotated[
+    str, Query(max_length=200, description="Words as people type them: 单晶炉, JW-800, PECVD, MES…")
+]
+
+
+def _eq(field: str, value: Any) -> list[Filter]:
+    return [] if value is None else [Filter(field, "any", (value,))]
+
+
+async def _respond(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    index: str,
+    q: str,
+    filters: list[Filter],
+    sort: str | None,
+    page: PageParamsDep,
+) -> FastJSONResponse:
+    query = SearchQuery(q=q, filters=filters, sort=sort, limit=page.limit, cursor=page.cursor)
+    result = await service.search(session, settings, getattr(request.app.state, "meili", None), index, query)
+    return FastJSONResponse(
+        {
+            "items": result.hits,
+            "next_cursor": result.next_cursor,
+            "facets": result.facets,
+            "total_estimate": result.total_estimate,
+            "engine": result.engine,
+        }
+    )
+
+
+async def _category(session: SessionDep, code: str | None) -> list[Filter]:
+    if code is None:
+        return []
+    await require_code(session, EquipmentCategory, code, loc=["query", "category_code"])
+    return [Filter("category_paths", "any", (code,))]
+
+
+@router.get(
+    "/demands",
+    response_model=SearchResponse,
+    operation_id="search_demands",
+    summary="Search published demands (设备更新需求清单)",
+)
+async def search_demands(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageParamsDep,
+    q: Q = "",
+    task_type: TaskTypeCode | None = None,
+    industry_code: IndustryCode | None = None,
+    region_code: RegionCode | None = None,
+    category_code: CategoryCode | None = None,
+    sort: Literal["relevance", "newest", "budget_desc"] | None = None,
+) -> FastJSONResponse:
+    filters = [
+        *_eq("task_type", task_type),
+        *_eq("industry_code", industry_code),
+        *_eq("region_code", region_code),
+        *await _category(session, category_code),
+    ]
+    return await _respond(request, session, settings, "demands", q, filters, sort, page)
+
+
+@router.get(
+    "/products",
+    response_model=SearchResponse,
+    operation_id="search_products",
+    summary="Search the quality supply list (优质产品供给清单)",
+)
+async def search_products(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageParamsDep,
+    q: Q = "",
+    category_code: CategoryCode | None = None,
+    industry_code: IndustryCode | None = None,
+    region_code: RegionCode | None = None,
+    made_in_sichuan: bool | None = None,
+    energy_grade_max: Annotated[int | None, Query(ge=1, le=3)] = None,
+    price_max_cny: Annotated[int | None, Query(ge=0, le=10**12)] = None,
+    sort: Literal["relevance", "newest", "price_asc", "price_desc"] | None = None,
+) -> FastJSONResponse:
+    filters = [
+        *_eq("industry_codes", industry_code),
+        *_eq("region_codes", region_code),
+        *_eq("made_in_sichuan", made_in_sichuan),
+    ]
+    if category_code is not None:
+        await require_code(session, EquipmentCategory, category_code, loc=["query", "category_code"])
+        filters.append(Filter("category_path", "any", (category_code,)))
+    if energy_grade_max is not None:
+        filters.append(Filter("energy_grade", "lte", (energy_grade_max,)))
+    if price_max_cny is not None:
+        filters.append(Filter("price_min_cny", "lte", (price_max_cny,)))
+    return await _respond(request, session, settings, "products", q, filters, sort, page)
+
+
+@router.get(
+    "/providers",
+    response_model=SearchResponse,
+    operation_id="search_providers",
+    summary="Search the provider directory (名录)",
+)
+async def search_providers(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageParamsDep,
+    q: Q = "",
+    provider_type: ProviderType | None = None,
+    region_code: RegionCode | None = None,
+    industry_code: IndustryCode | None = None,
+    sort: Literal["relevance", "newest"] | None = None,
+) -> FastJSONResponse:
+    filters = [
+        *_eq("provider_types", provider_type),
+        *_eq("region_codes", region_code),
+        *_eq("industry_codes", industry_code),
+    ]
+    return await _respond(request, session, settings, "providers", q, filters, sort, page)
+
+
+@router.get(
+    "/financing-products",
+    response_model=SearchResponse,
+    operation_id="search_financing_products",
+    summary="Search banks' financing products",
+)
+async def search_financing_products(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageParamsDep,
+    q: Q = "",
+    financing_type: FinancingTypeCode | None = None,
+    region_code: RegionCode | None = None,
+    industry_code: IndustryCode | None = None,
+    task_type: TaskTypeCode | None = None,
+    amount_cny: Annotated[int | None, Query(ge=1, le=10**12)] = None,
+    relending_eligible: bool | None = None,
+    sort: Literal["relevance", "newest", "amount_desc"] | None = None,
+) -> FastJSONResponse:
+    if financing_type is not None:
+        await require_code(session, FinancingType, financing_type, loc=["query", "financing_type"])
+    filters = [
+        *_eq("financing_type", financing_type),
+        *_eq("region_codes", region_code),
+        *_eq("industry_codes", industry_code),
+        *_eq("task_types", task_type),
+        *_eq("relending_eligible", relending_eligible),
+    ]
+    if amount_cny is not None:
+        filters += [
+            Filter("amount_min_cny", "lte", (amount_cny,)),
+            Filter("amount_max_cny", "gte", (amount_cny,)),
+        ]
+    return await _respond(request, session, settings, "financing_products", q, filters, sort, page)

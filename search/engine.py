@@ -1,0 +1,53 @@
+"""The one interface both engines implement, and the query/result types they share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from search.specs import IndexSpec
+
+Document = dict[str, Any]  # always has "id" (str) and "version" (int)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """`field` equals (or, for a list field, contains) any of `values`; or a number comparison."""
+
+    field: str
+    op: Literal["any", "lte", "gte"]
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str
+    filters: Sequence[Filter] = ()
+    sort: str | None = None  # None: relevance with a query, the spec's default sort without
+    limit: int = 20
+    cursor: str | None = None
+
+
+@dataclass
+class SearchResult:
+    hits: list[Document]
+    next_cursor: str | None
+    facets: dict[str, dict[str, int]]
+    total_estimate: int
+    engine: Literal["meilisearch", "postgres"]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SearchUnavailable(Exception):
+    """The engine could not be reached; the caller may fall back to another."""
+
+
+class InvalidCursor(ValueError):
+    """A cursor this engine cannot continue from."""
+
+
+class SearchEngine(Protocol):
+    name: Literal["meilisearch", "postgres"]
+
+    async def search(self, spec: IndexSpec, query: SearchQuery) -> SearchResult: ...

@@ -1,0 +1,281 @@
+"""The PostgreSQL engine: real full-text search over the same documents, in the same transaction as writes.
+
+Documents live in `search_documents` (JSONB) with a weighted tsvector built from rjieba tokens
+(search/text.py) — no contrib extension. Filters are JSONB containment (GIN), ranking is ts_rank_cd with
+the spec's weights, facets and the total are counted over the best FACET_WINDOW matches.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from search import cursor as cursors
+from search.engine import Document, Filter, InvalidCursor, SearchQuery, SearchResult
+from search.specs import OPEN, IndexSpec
+from search.text import QueryTerm, Segmenter
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+documents = Table(
+    "search_documents",
+    metadata,
+    Column("index_name", String(40), primary_key=True),
+    Column("doc_id", PG_UUID(as_uuid=True), primary_key=True),
+    Column("document", JSONB, nullable=False),
+    Column("tsv", TSVECTOR, nullable=False),
+    Column("sort_ts", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),
+    Index(
+        "ix_search_documents_document",
+        "document",
+        postgresql_using="gin",
+        postgresql_ops={"document": "jsonb_path_ops"},
+    ),
+    Index("ix_search_documents_recent", "index_name", "sort_ts", "doc_id"),
+)
+
+WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A
+FACET_WINDOW = 1000
+
+
+def _field_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(_field_text(v) for v in value)
+    return str(value)
+
+
+def tsvector_expression(spec: IndexSpec, document: Document, segmenter: Segmenter) -> ColumnElement[Any]:
+    """setweight(array_to_tsvector(tokens), weight) || … for the spec's searchable fields."""
+    by_weight: dict[str, list[str]] = {}
+    for searchable in spec.searchable:
+        by_weight.setdefault(searchable.weight, []).extend(
+            segmenter.index_tokens(_field_text(document.get(searchable.name)))
+        )
+    parts: list[ColumnElement[Any]] = []
+    for weight, tokens in by_weight.items():
+        unique = list(dict.fromkeys(tokens)) or ["_"]
+        # The weight is one of A-D from the spec, never user input, so it can be a literal "char".
+        parts.append(
+            func.setweight(func.array_to_tsvector(cast(unique, ARRAY(Text))), text(f"'{weight}'::\"char\""))
+        )
+    expression = parts[0]
+    for part in parts[1:]:
+        expression = expression.op("||")(part)
+    return expression
+
+
+def _tsquery_text(terms: Sequence[QueryTerm]) -> str:
+    """(alt1:* | alt2:* | (bigram1 & bigram2)) & (…) — lexemes are validated alnum/CJK, so quoting is safe."""
+    clauses = []
+    for term in terms:
+        # A one-character ASCII word would match half the index as a prefix; a CJK one is a real word.
+        options = [
+            f"'{alt}'" if len(alt) == 1 and alt.isascii() else f"'{alt}':*" for alt in term.alternatives
+        ]
+        if term.bigrams:
+            options.append("(" + " & ".join(f"'{b}'" for b in term.bigrams) + ")")
+        clauses.append("(" + " | ".join(options) + ")")
+    return " & ".join(clauses)
+
+
+class PostgresEngine:
+    name: Literal["postgres"] = "postgres"
+
+    def __init__(self, session: AsyncSession, segmenter: Segmenter) -> None:
+        self.session = session
+        self.segmenter = segmenter
+
+    # -- writes (called inside the request's transaction) -------------------------------------
+    async def upsert(self, spec: IndexSpec, docs: Sequence[Document]) -> None:
+        for doc in docs:
+            values = {
+                "index_name": spec.name,
+                "doc_id": uuid.UUID(str(doc["id"])),
+                "document": doc,
+                "tsv": tsvector_expression(spec, doc, self.segmenter),
+                "sort_ts": int(doc.get(spec.time_field) or 0),
+                "version": int(doc.get("version", 0)),
+                "updated_at": func.now(),
+            }
+            stmt = insert(documents).values(**values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[documents.c.index_name, documents.c.doc_id],
+                set_={k: stmt.excluded[k] for k in ("document", "tsv", "sort_ts", "version", "updated_at")},
+            )
+            await self.session.execute(stmt)
+
+    async def delete(self, index: str, ids: Sequence[uuid.UUID]) -> None:
+        if ids:
+            await self.session.execute(
+                delete(documents).where(documents.c.index_name == index, documents.c.doc_id.in_(list(ids)))
+            )
+
+    async def clear(self, index: str) -> None:
+        await self.session.execute(delete(documents).where(documents.c.index_name == index))
+
+    async def get(self, index: str, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Document]:
+        rows = await self.session.execute(
+            select(documents.c.doc_id, documents.c.document).where(
+                documents.c.index_name == index, documents.c.doc_id.in_(list(ids))
+            )
+        )
+        return {row.doc_id: row.document for row in rows}
+
+    async def versions(self, index: str) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(documents.c.doc_id, documents.c.version).where(documents.c.index_name == index)
+        )
+        return {str(row.doc_id): row.version for row in rows}
+
+    # -- search ---------------------------------------------------------------------------------
+    def _filter_clause(self, spec: IndexSpec, flt: Filter) -> ColumnElement[bool]:
+        field = spec.filter(flt.field)
+        doc = documents.c.document
+        if flt.op in ("lte", "gte"):
+            number = cast(doc[flt.field].astext, Float)
+            compared: ColumnElement[bool] = (
+                number <= flt.values[0] if flt.op == "lte" else number >= flt.values[0]
+            )
+            return compared
+        options: list[ColumnElement[bool]] = []
+        for value in flt.values:
+            probe: Any = [value] if field.kind == "keywords" else value
+            options.append(doc.contains({flt.field: probe}))
+        if field.kind == "keywords":
+            options.append(doc.contains({flt.field: [OPEN]}))
+        return or_(*options)
+
+    async def search(self, spec: IndexSpec, query: SearchQuery) -> SearchResult:
+        terms = self.segmenter.query_terms(query.q) if query.q.strip() else []
+        if query.q.strip() and not terms:
+            # Only punctuation or emoji: nothing to look for, and that is not an error.
+            return SearchResult(hits=[], next_cursor=None, facets={}, total_estimate=0, engine=self.name)
+        where: list[ColumnElement[bool]] = [documents.c.index_name == spec.name]
+        where += [self._filter_clause(spec, f) for f in query.filters]
+        sort = query.sort or ("relevance" if terms else spec.default_sort)
+        rank: ColumnElement[Any]
+        if terms:
+            tsquery = func.to_tsquery(text("'simple'::regconfig"), cast(literal(_tsquery_text(terms)), Text))
+            where.append(documents.c.tsv.op("@@")(tsquery))
+            rank = func.ts_rank_cd(text(f"'{WEIGHTS}'::float4[]"), documents.c.tsv, tsquery)
+        else:
+            rank = literal(0.0)
+        if sort == "relevance":
+            key: ColumnElement[Any] = rank.label("key")
+            direction = "desc"
+            tie: ColumnElement[Any] = documents.c.sort_ts
+        else:
+            if sort not in spec.sorts:
+                raise ValueError(f"unknown sort {sort!r}")
+            field_name, direction = spec.sorts[sort]
+            key = (
+                documents.c.sort_ts
+                if field_name == spec.time_field
+                else cast(documents.c.document[field_name].astext, Float)
+            ).label("key")
+            tie = rank
+        matches = select(documents.c.doc_id, documents.c.document, key, tie.label("tie")).where(and_(*where))
+        sub = matches.subquery("m")
+        page = select(sub)
+        if query.cursor:
+            payload = cursors.decode(query.cursor)
+            if payload.get("e") != "pg" or payload.get("s") != sort:
+                raise InvalidCursor(
+                    "this cursor belongs to another engine or sort; start from the first page"
+                )
+            k, t, i = payload["k"]
+            after = tuple_(sub.c.key, sub.c.tie, sub.c.doc_id)
+            bound = tuple_(literal(k), literal(t), literal(uuid.UUID(i)))
+            page = page.where(after < bound if direction == "desc" else after > bound)
+        order = (
+            [sub.c.key.desc(), sub.c.tie.desc(), sub.c.doc_id.desc()]
+            if direction == "desc"
+            else [sub.c.key.asc(), sub.c.tie.asc(), sub.c.doc_id.asc()]
+        )
+        rows = (await self.session.execute(page.order_by(*order).limit(query.limit + 1))).all()
+        next_cursor = None
+        if len(rows) > query.limit:
+            rows = rows[: query.limit]
+            last = rows[-1]
+            next_cursor = cursors.encode({"e": "pg", "s": sort, "k": [last.key, last.tie, str(last.doc_id)]})
+        facets, total = await self._facets(spec, matches, rank if terms else None)
+        return SearchResult(
+            hits=[dict(r.document) for r in rows],
+            next_cursor=next_cursor,
+            facets=facets,
+            total_estimate=total,
+            engine=self.name,
+        )
+
+    async def _facets(
+        self, spec: IndexSpec, matches: Any, rank: ColumnElement[Any] | None
+    ) -> tuple[dict[str, dict[str, int]], int]:
+        """Counts over the best FACET_WINDOW matches (exact below that, like the total)."""
+        window = matches.order_by((rank if rank is not None else documents.c.sort_ts).desc()).limit(
+            FACET_WINDOW
+        )
+        win = window.subquery("w")
+        total = int((await self.session.execute(select(func.count()).select_from(win))).scalar_one())
+        if total >= FACET_WINDOW:
+            total = int(
+                (
+                    await self.session.execute(
+                        select(func.count()).select_from(matches.limit(10_000).subquery("all"))
+                    )
+                ).scalar_one()
+            )
+        facets: dict[str, dict[str, int]] = {}
+        for name in spec.facets:
+            field = spec.filter(name)
+            value = win.c.document[name]
+            if field.kind == "keywords":
+                element = func.jsonb_array_elements_text(value).table_valued("v").render_derived(name="e")
+                stmt = (
+                    select(element.c.v, func.count())
+                    .select_from(win)
+                    .join(element, literal(True))
+                    .group_by(element.c.v)
+                )
+            else:
+                stmt = select(value.astext.label("v"), func.count()).where(value.isnot(None)).group_by("v")
+                stmt = stmt.select_from(win)
+            counts = {str(v): int(c) for v, c in (await self.session.execute(stmt)).all() if v is not None}
+            facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:100])
+        return facets, total

@@ -1,0 +1,278 @@
+"""The PostgreSQL engine through /search/*: always current, Chinese-aware, filtered, faceted and paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import SearchOutbox
+from tests.fixtures.factories import (
+    Account,
+    admin_account,
+    create_demand,
+    create_product,
+    listed_product,
+    published_demand,
+    vetted_account,
+)
+
+
+@pytest.fixture
+async def admin(client: httpx.AsyncClient, db: AsyncSession) -> Account:
+    return await admin_account(client, db)
+
+
+@pytest.fixture
+async def supplier(client: httpx.AsyncClient, admin: Account) -> Account:
+    return await vetted_account(client, admin, "supplier")
+
+
+@pytest.fixture
+async def enterprise(client: httpx.AsyncClient, admin: Account) -> Account:
+    return await vetted_account(client, admin, "enterprise")
+
+
+async def _ids(client: httpx.AsyncClient, index: str, **params: Any) -> list[str]:
+    response = await client.get(f"/search/{index}", params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["engine"] == "postgres"
+    return [item["id"] for item in body["items"]]
+
+
+class TestWhatIsIndexed:
+    async def test_only_published_demands(self, client: httpx.AsyncClient, enterprise: Account) -> None:
+        live = await published_demand(client, enterprise, title="隧道窑节能改造")
+        draft = await create_demand(client, enterprise, title="隧道窑草稿需求")
+        found = await _ids(client, "demands", q="隧道窑")
+        assert live["id"] in found and draft["id"] not in found
+        await client.post(f"/demands/{live['id']}/close", headers=enterprise.headers)
+        assert live["id"] not in await _ids(client, "demands", q="隧道窑")
+
+    async def test_edits_are_searchable_at_once(self, client: httpx.AsyncClient, enterprise: Account) -> None:
+        demand = await published_demand(client, enterprise, title="旧标题")
+        await client.patch(
+            f"/demands/{demand['id']}", headers=enterprise.headers, json={"title": "篦冷机更新"}
+        )
+        assert demand["id"] in await _ids(client, "demands", q="篦冷机")
+
+    async def test_only_listed_products_of_vetted_suppliers(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        listed = await listed_product(client, supplier, admin)
+        draft = await create_product(client, supplier)
+        found = await _ids(client, "products", q="单晶炉")
+        assert listed["id"] in found and draft["id"] not in found
+        await client.post(
+            f"/admin/organizations/{supplier.organization_id}/vetting",
+            headers=admin.headers,
+            json={"decision": "suspend", "note": "暂停"},
+        )
+        assert listed["id"] not in await _ids(client, "products", q="单晶炉")
+
+    async def test_a_rolled_back_write_leaves_no_trace(
+        self, client: httpx.AsyncClient, enterprise: Account, db: AsyncSession
+    ) -> None:
+        from app.indexing import service as indexing
+
+        indexing.configure(outbox=True)
+        try:
+            before = (await db.execute(select(func.count()).select_from(SearchOutbox))).scalar_one()
+            bad = await client.post(
+                "/demands",
+                headers=enterprise.headers,
+                json={
+                    "title": "x",
+                    "task_type": "micro",
+                    "industry_code": "C3825",
+                    "region_code": "999999",
+                    "category_codes": ["micro"],
+                    "budget_min_cny": 1,
+                    "budget_max_cny": 2,
+                    "needs": {"equipment": True},
+                },
+            )
+            assert bad.status_code == 422
+            assert (await db.execute(select(func.count()).select_from(SearchOutbox))).scalar_one() == before
+            demand = await published_demand(client, enterprise)
+            rows = (await db.scalars(select(SearchOutbox).where(SearchOutbox.doc_id == demand["id"]))).all()
+            assert rows and {r.index_name for r in rows} == {"demands"}
+        finally:
+            indexing.configure(outbox=False)
+
+
+class TestChineseQueries:
+    @pytest.mark.parametrize(
+        "query", ["单晶炉", "大热场单晶炉", "热场", "TDR-120", "tdr120", "TDR 120", "光伏"]
+    )
+    async def test_fragments_model_numbers_and_mixed_case(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account, query: str
+    ) -> None:
+        product = await listed_product(client, supplier, admin)
+        assert product["id"] in await _ids(client, "products", q=query)
+
+    async def test_abbreviations_find_their_equipment(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        pecvd = await listed_product(
+            client,
+            supplier,
+            admin,
+            name="管式等离子体淀积炉",
+            model="PD-9",
+            category_code="photovoltaic.pecvd",
+        )
+        mes = await listed_product(
+            client,
+            supplier,
+            admin,
+            name="制造执行系统软件",
+            model="M-1",
+            category_code="smart.software.mes",
+            energy_grade=None,
+        )
+        assert pecvd["id"] in await _ids(client, "products", q="PECVD")
+        assert mes["id"] in await _ids(client, "products", q="MES")
+
+    async def test_punctuation_or_emoji_only_is_empty_not_an_error(self, client: httpx.AsyncClient) -> None:
+        for query in ["！！！", "🔧🔧", "   ", "、。"]:
+            response = await client.get("/search/products", params={"q": query})
+            assert response.status_code == 200
+            if query.strip():
+                assert response.json()["items"] == []
+
+    async def test_no_match(self, client: httpx.AsyncClient) -> None:
+        assert await _ids(client, "products", q="量子纠缠发生器") == []
+
+
+class TestFiltersFacetsPaging:
+    async def test_filters_and_facets(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        a = await listed_product(
+            client,
+            supplier,
+            admin,
+            name="数控加工中心",
+            model="VMC-850",
+            category_code="precision.machining_center",
+            service_region_codes=["510600"],
+            energy_grade=1,
+            price_min_cny=500_000,
+            price_max_cny=800_000,
+        )
+        b = await listed_product(
+            client,
+            supplier,
+            admin,
+            name="数控加工中心",
+            model="VMC-1160",
+            category_code="precision.machining_center",
+            service_region_codes=["510700"],
+            energy_grade=3,
+            price_min_cny=900_000,
+            price_max_cny=1_200_000,
+            made_in_sichuan=False,
+        )
+        assert set(await _ids(client, "products", q="加工中心")) >= {a["id"], b["id"]}
+        assert await _ids(client, "products", q="加工中心", region_code="510600") == [a["id"]]
+        assert await _ids(client, "products", q="加工中心", energy_grade_max=2) == [a["id"]]
+        assert await _ids(client, "products", q="加工中心", price_max_cny=600_000) == [a["id"]]
+        assert await _ids(client, "products", q="加工中心", made_in_sichuan="true") == [a["id"]]
+        assert set(await _ids(client, "products", q="加工中心", category_code="precision")) == {
+            a["id"],
+            b["id"],
+        }
+        body = (await client.get("/search/products", params={"q": "加工中心"})).json()
+        assert body["facets"]["region_codes"]["510600"] >= 1
+        assert body["total_estimate"] >= 2
+
+    async def test_sort_and_cursor_pages(self, client: httpx.AsyncClient, enterprise: Account) -> None:
+        made = [
+            await published_demand(client, enterprise, title=f"余热发电改造{i}", region_code="511800")
+            for i in range(5)
+        ]
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"q": "余热发电", "region_code": "511800", "limit": 2, "sort": "newest"}
+            if cursor:
+                params["cursor"] = cursor
+            body = (await client.get("/search/demands", params=params)).json()
+            seen += [d["id"] for d in body["items"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        assert seen == [d["id"] for d in reversed(made)]
+
+    @pytest.mark.parametrize(
+        ("params", "loc"),
+        [
+            ({"q": "泵" * 201}, ["query", "q"]),
+            ({"limit": 101}, ["query", "limit"]),
+            ({"cursor": "not-a-cursor"}, ["query", "cursor"]),
+            ({"category_code": "no.such"}, ["query", "category_code"]),
+            ({"region_code": "abc"}, ["query", "region_code"]),
+            ({"sort": "random"}, ["query", "sort"]),
+        ],
+    )
+    async def test_bad_input_is_422(
+        self, client: httpx.AsyncClient, params: dict[str, Any], loc: list[str]
+    ) -> None:
+        response = await client.get("/search/demands", params=params)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == loc
+
+
+class TestOtherIndexes:
+    async def test_providers_and_financing(self, client: httpx.AsyncClient, admin: Account) -> None:
+        provider = await vetted_account(
+            client,
+            admin,
+            "provider",
+            provider_types=["engineering_firm"],
+            profile={
+                "services": ["氯碱无汞化改造工程"],
+                "service_region_codes": [],
+                "industry_codes": ["C2612"],
+                "qualifications": [],
+                "cases": [],
+            },
+        )
+        assert provider.organization_id in await _ids(client, "providers", q="无汞")
+        assert provider.organization_id in await _ids(
+            client, "providers", provider_type="engineering_firm", region_code="513400"
+        )
+        bank = await vetted_account(client, admin, "bank")
+        product = (
+            await client.post(
+                "/financing-products",
+                headers=bank.headers,
+                json={
+                    "name": "绿色技改贷",
+                    "financing_type": "tech_upgrade_loan",
+                    "amount_min_cny": 1_000_000,
+                    "amount_max_cny": 30_000_000,
+                    "term_min_months": 12,
+                    "term_max_months": 60,
+                    "region_codes": ["510100"],
+                    "industry_codes": [],
+                    "task_types": ["environmental"],
+                    "relending_eligible": True,
+                },
+            )
+        ).json()
+        assert product["id"] in await _ids(client, "financing-products", q="技改贷")
+        assert product["id"] in await _ids(
+            client,
+            "financing-products",
+            region_code="510100",
+            amount_cny=5_000_000,
+            task_type="environmental",
+        )
+        assert product["id"] not in await _ids(client, "financing-products", region_code="510300")
+        assert product["id"] not in await _ids(client, "financing-products", amount_cny=50_000_000)
