@@ -3,6 +3,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /srv
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
+COPY search ./search
 COPY seed ./seed
 COPY migrations ./migrations
 RUN pip install --no-cache-dir . && useradd --system --uid 10001 api

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import ConfigurationError, get_settings
+from app.config import ConfigurationError, Settings, get_settings
 from app.db import (
     PROJECT_ROOT,
     make_engine,
@@ -27,6 +27,9 @@ from app.errors import AppError
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
 from app.logging import configure_logging
+from search.engine import SearchUnavailable
+from search.meili import MeilisearchEngine
+from search.specs import SPECS
 
 log = logging.getLogger("app.cli")
 T = TypeVar("T")
@@ -140,6 +143,121 @@ def _create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _meili(settings: Settings) -> MeilisearchEngine | None:
+    key = settings.meili_master_key.get_secret_value() if settings.meili_master_key else None
+    return indexing.meili_engine(settings.meili_url, key)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from app.indexing.relay import relay_once, worker_name
+
+    settings = get_settings()
+    meili = _meili(settings)
+    if meili is None:
+        print(
+            "error: the worker relays the search outbox to Meilisearch; "
+            "set MEILI_URL (and MEILI_MASTER_KEY).",
+            file=sys.stderr,
+        )
+        return 2
+    url = resolve_database_url(settings)
+    run_migrations(url)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
+
+    async def loop() -> None:
+        engine = make_engine(url, pool_size=3)
+        sessionmaker = make_sessionmaker(engine)
+        name = worker_name()
+        log.info("worker.started", extra={"worker": name})
+        ready = False
+        try:
+            while not stop["now"]:
+                try:
+                    if not ready:
+                        async with sessionmaker() as session:
+                            await indexing.ensure_meili_indexes(session, meili)
+                        ready = True
+                    moved = await relay_once(sessionmaker, meili, worker=name, batch=args.batch)
+                except SearchUnavailable as exc:
+                    log.warning("worker.meilisearch_unreachable", extra={"error": str(exc)[:200]})
+                    moved = 0
+                    await asyncio.sleep(5)
+                if args.once and moved == 0:
+                    break
+                if moved == 0:
+                    await asyncio.sleep(args.idle_seconds)
+        finally:
+            await engine.dispose()
+            log.info("worker.stopped", extra={"worker": name})
+
+    asyncio.run(loop())
+    return 0
+
+
+def _reindex(args: argparse.Namespace) -> int:
+    from app.indexing.maintenance import reindex
+
+    settings = get_settings()
+    url = resolve_database_url(settings)
+    run_migrations(url)
+    names = [args.index] if args.index else list(SPECS)
+
+    async def run() -> None:
+        engine = make_engine(url, pool_size=3)
+        try:
+            for name in names:
+                figures = await reindex(make_sessionmaker(engine), _meili(settings), name)
+                rate = figures["documents"] / max(figures["postgres_seconds"], 0.001)
+                print(
+                    f"  {name:<20} {int(figures['documents']):>7} documents, "
+                    f"PostgreSQL {figures['postgres_seconds']} s ({rate:,.0f} docs/s)"
+                    + (
+                        f", Meilisearch {figures['meilisearch_seconds']} s, replayed {figures['replayed']}"
+                        if "meilisearch_seconds" in figures
+                        else ""
+                    )
+                )
+                log.info("reindex.done", extra={"index": name, **figures})
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def _search_check(args: argparse.Namespace) -> int:
+    from app.indexing.maintenance import check
+
+    settings = get_settings()
+    url = resolve_database_url(settings)
+    run_migrations(url)
+    names = [args.index] if args.index else list(SPECS)
+    drifted = 0
+
+    async def run() -> None:
+        nonlocal drifted
+        engine = make_engine(url, pool_size=3)
+        try:
+            print(f"  {'index':<32} {'expected':>8} {'indexed':>8} {'missing':>8} {'stale':>6} {'extra':>6}")
+            for name in names:
+                for d in await check(make_sessionmaker(engine), _meili(settings), name, repair=args.repair):
+                    drifted += d.missing + d.stale + d.extra
+                    print(
+                        f"  {d.index:<32} {d.expected:>8} {d.indexed:>8} {d.missing:>8} "
+                        f"{d.stale:>6} {d.extra:>6}"
+                    )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    if drifted and not args.repair:
+        print("drift found: run again with --repair to fix it", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -166,6 +284,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="multiply the demo counts by N (1-100)",
     )
     seed.set_defaults(handler=_seed)
+
+    worker = commands.add_parser("worker", help="relay the search outbox to Meilisearch (needs MEILI_URL)")
+    worker.add_argument("--batch", type=int, default=500)
+    worker.add_argument("--idle-seconds", type=float, default=1.0)
+    worker.add_argument("--once", action="store_true", help="stop when the outbox is empty")
+    worker.set_defaults(handler=_worker)
+
+    reindex = commands.add_parser("reindex", help="rebuild search indexes behind an atomic swap")
+    reindex.add_argument("--index", choices=sorted(SPECS))
+    reindex.set_defaults(handler=_reindex)
+
+    check = commands.add_parser("search-check", help="compare data and search indexes; --repair fixes drift")
+    check.add_argument("--index", choices=sorted(SPECS))
+    check.add_argument("--repair", action="store_true")
+    check.set_defaults(handler=_search_check)
 
     admin = commands.add_parser("create-admin", help="create an admin (经信部门) user")
     admin.add_argument("--email", required=True)

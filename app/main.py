@@ -110,6 +110,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.before_commit = [indexing.apply_changes]
+    key = settings.meili_master_key.get_secret_value() if settings.meili_master_key else None
+    app.state.meili = indexing.meili_engine(settings.meili_url, key)
     indexing.configure(outbox=settings.meili_url is not None)
     if sessionmaker is not None:
         app.state.sessionmaker = app.state.read_sessionmaker = sessionmaker

@@ -78,6 +78,7 @@ PRODUCTS = IndexSpec(
     searchable=(
         Searchable("name", "A"),
         Searchable("model", "A"),
+        Searchable("model_terms", "A"),
         Searchable("category_name", "B"),
         Searchable("category_aliases", "B"),
         Searchable("category_path_names", "C"),

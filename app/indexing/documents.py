@@ -5,6 +5,7 @@ Only public facts go in (the search endpoints are public): no contact details, n
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,12 @@ def _aliases(catalog: CatalogSnapshot, codes: list[str]) -> list[str]:
     return [
         alias for code in codes if code in catalog.categories for alias in catalog.categories[code].aliases
     ]
+
+
+def model_terms(model: str) -> list[str]:
+    """JW-800 → ["jw800", "jw", "800"]: the ways people type a model number."""
+    parts = [p for p in re.split(r"[^0-9a-z]+", model.lower()) if p]
+    return list(dict.fromkeys(["".join(parts), *parts])) if parts else []
 
 
 def _names(catalog: CatalogSnapshot, codes: list[str]) -> list[str]:
@@ -73,6 +80,7 @@ def product_document(product: Product, supplier_name: str, catalog: CatalogSnaps
         "version": product.version,
         "name": product.name,
         "model": product.model,
+        "model_terms": model_terms(product.model),
         "description": product.description,
         "category_code": product.category_code,
         "category_name": category.name if category else "",

@@ -19,6 +19,7 @@ from app.catalog.service import CatalogSnapshot
 from app.indexing import documents, repository
 from app.indexing.tracking import take_changes
 from search.engine import Document
+from search.meili import MeilisearchEngine
 from search.postgres import PostgresEngine
 from search.specs import SPECS
 from search.text import Segmenter
@@ -155,3 +156,18 @@ async def rebuild_postgres(
         if progress:
             progress(min(start + batch, len(ids)), len(ids))
     return written
+
+
+def meili_engine(url: str | None, api_key: str | None) -> MeilisearchEngine | None:
+    return MeilisearchEngine(url, api_key) if url else None
+
+
+async def ensure_meili_indexes(session: AsyncSession, meili: MeilisearchEngine) -> None:
+    """Create every index with its settings (idempotent)."""
+    words, synonyms = dictionary_and_synonyms(await catalog_snapshot(session))
+    for spec in SPECS.values():
+        await meili.ensure_index(spec, dictionary=words, synonyms=synonyms)
+
+
+async def dictionary(session: AsyncSession) -> tuple[list[str], dict[str, list[str]]]:
+    return dictionary_and_synonyms(await catalog_snapshot(session))

@@ -43,8 +43,15 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception:
         log.warning("readyz.database_unavailable", exc_info=True)
         database = "unavailable"
-    # Until Meilisearch is configured the PostgreSQL engine serves search, and it is the database.
-    readiness = Readiness(
-        database=database, search="ok" if database == "ok" else "degraded", engine="postgres"
-    )
+    # Without MEILI_URL the PostgreSQL engine serves search by design; with it, an unreachable
+    # Meilisearch means search is degraded to the PostgreSQL fallback.
+    meili = getattr(request.app.state, "meili", None)
+    search: Literal["ok", "degraded"] = "ok" if database == "ok" else "degraded"
+    engine: Literal["meilisearch", "postgres"] = "postgres"
+    if meili is not None:
+        if await meili.healthy():
+            engine = "meilisearch"
+        else:
+            search = "degraded"
+    readiness = Readiness(database=database, search=search, engine=engine)
     return JSONResponse(readiness.model_dump(), status_code=200 if database == "ok" else 503)
