@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import lists
+from bench import lists, search
 
 
 def main() -> None:
@@ -13,6 +13,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="seconds per scenario and round")
     args = parser.parse_args()
     lists.run(scale=args.scale, seconds=args.seconds)
+    search.run(scale=args.scale, seconds=args.seconds)
 
 
 if __name__ == "__main__":

@@ -151,7 +151,15 @@ def run_wrk(
     )
 
 
-def run_rounds(base: str, scenarios: dict[str, list[str]], *, seconds: int, rounds: int = 3) -> list[Result]:
+def run_rounds(
+    base: str,
+    scenarios: dict[str, list[str]],
+    *,
+    seconds: int,
+    rounds: int = 3,
+    connections: int = 16,
+    threads: int = 2,
+) -> list[Result]:
     """Each scenario `rounds` times, interleaved, so drift on a noisy machine hits all of them alike.
 
     Throughput is total requests over total time; p50/p95 are the medians of the rounds' values.
@@ -159,7 +167,9 @@ def run_rounds(base: str, scenarios: dict[str, list[str]], *, seconds: int, roun
     runs: dict[str, list[Result]] = {name: [] for name in scenarios}
     for _ in range(rounds):
         for name, paths in scenarios.items():
-            runs[name].append(run_wrk(name, base, paths, seconds=seconds))
+            runs[name].append(
+                run_wrk(name, base, paths, seconds=seconds, connections=connections, threads=threads)
+            )
     merged = []
     for name, results in runs.items():
         p50s, p95s = sorted(r.p50_ms for r in results), sorted(r.p95_ms for r in results)

@@ -27,10 +27,12 @@ from sqlalchemy import (
     delete,
     func,
     literal,
+    null,
     or_,
     select,
     text,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
@@ -86,7 +88,9 @@ def tsvector_expression(spec: IndexSpec, document: Document, segmenter: Segmente
     by_weight: dict[str, list[str]] = {}
     for searchable in spec.searchable:
         by_weight.setdefault(searchable.weight, []).extend(
-            segmenter.index_tokens(_field_text(document.get(searchable.name)))
+            segmenter.index_tokens(
+                _field_text(document.get(searchable.name)), bigrams=searchable.weight != "D"
+            )
         )
     parts: list[ColumnElement[Any]] = []
     for weight, tokens in by_weight.items():
@@ -115,6 +119,12 @@ def _tsquery_text(terms: Sequence[QueryTerm]) -> str:
     return " & ".join(clauses)
 
 
+def _ordering(source: Any, direction: str) -> list[Any]:
+    """ORDER BY key, tie, doc_id in one direction: the keyset every page and the window share."""
+    columns = [source.c.key, source.c.tie, source.c.doc_id]
+    return [c.desc() for c in columns] if direction == "desc" else [c.asc() for c in columns]
+
+
 class PostgresEngine:
     name: Literal["postgres"] = "postgres"
 
@@ -123,18 +133,22 @@ class PostgresEngine:
         self.segmenter = segmenter
 
     # -- writes (called inside the request's transaction) -------------------------------------
-    async def upsert(self, spec: IndexSpec, docs: Sequence[Document]) -> None:
-        for doc in docs:
-            values = {
-                "index_name": spec.name,
-                "doc_id": uuid.UUID(str(doc["id"])),
-                "document": doc,
-                "tsv": tsvector_expression(spec, doc, self.segmenter),
-                "sort_ts": int(doc.get(spec.time_field) or 0),
-                "version": int(doc.get("version", 0)),
-                "updated_at": func.now(),
-            }
-            stmt = insert(documents).values(**values)
+    async def upsert(self, spec: IndexSpec, docs: Sequence[Document], *, batch: int = 200) -> None:
+        """Insert or replace documents, many rows a statement (the reindex path writes thousands)."""
+        for start in range(0, len(docs), batch):
+            rows = [
+                {
+                    "index_name": spec.name,
+                    "doc_id": uuid.UUID(str(doc["id"])),
+                    "document": doc,
+                    "tsv": tsvector_expression(spec, doc, self.segmenter),
+                    "sort_ts": int(doc.get(spec.time_field) or 0),
+                    "version": int(doc.get("version", 0)),
+                    "updated_at": func.now(),
+                }
+                for doc in docs[start : start + batch]
+            ]
+            stmt = insert(documents).values(rows)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[documents.c.index_name, documents.c.doc_id],
                 set_={k: stmt.excluded[k] for k in ("document", "tsv", "sort_ts", "version", "updated_at")},
@@ -194,6 +208,9 @@ class PostgresEngine:
         if terms:
             tsquery = func.to_tsquery(text("'simple'::regconfig"), cast(literal(_tsquery_text(terms)), Text))
             where.append(documents.c.tsv.op("@@")(tsquery))
+            # Keep the planner off the primary key for index_name: with a text query the GIN bitmap is the
+            # selective part, and AND-ing it with half the table's btree entries doubled the query time.
+            where[0] = (documents.c.index_name + "") == spec.name
             rank = func.ts_rank_cd(text(f"'{WEIGHTS}'::float4[]"), documents.c.tsv, tsquery)
         else:
             rank = literal(0.0)
@@ -213,8 +230,9 @@ class PostgresEngine:
             tie = rank
         matches = select(documents.c.doc_id, documents.c.document, key, tie.label("tie")).where(and_(*where))
         sub = matches.subquery("m")
-        page = select(sub)
+        order = _ordering(sub, direction)
         if query.cursor:
+            # Later pages: the next slice only. Facets came with page one; the total rides in the cursor.
             payload = cursors.decode(query.cursor)
             if payload.get("e") != "pg" or payload.get("s") != sort:
                 raise InvalidCursor(
@@ -223,19 +241,21 @@ class PostgresEngine:
             k, t, i = payload["k"]
             after = tuple_(sub.c.key, sub.c.tie, sub.c.doc_id)
             bound = tuple_(literal(k), literal(t), literal(uuid.UUID(i)))
-            page = page.where(after < bound if direction == "desc" else after > bound)
-        order = (
-            [sub.c.key.desc(), sub.c.tie.desc(), sub.c.doc_id.desc()]
-            if direction == "desc"
-            else [sub.c.key.asc(), sub.c.tie.asc(), sub.c.doc_id.asc()]
-        )
-        rows = (await self.session.execute(page.order_by(*order).limit(query.limit + 1))).all()
+            page = select(sub).where(after < bound if direction == "desc" else after > bound)
+            rows = list((await self.session.execute(page.order_by(*order).limit(query.limit + 1))).all())
+            facets: dict[str, dict[str, int]] = {}
+            total = int(payload.get("t", 0))
+        else:
+            rows, facets, total = await self._first_page(
+                spec, sub, direction, query.limit, ranked=bool(terms)
+            )
         next_cursor = None
         if len(rows) > query.limit:
             rows = rows[: query.limit]
             last = rows[-1]
-            next_cursor = cursors.encode({"e": "pg", "s": sort, "k": [last.key, last.tie, str(last.doc_id)]})
-        facets, total = await self._facets(spec, matches, rank if terms else None)
+            next_cursor = cursors.encode(
+                {"e": "pg", "s": sort, "k": [last.key, last.tie, str(last.doc_id)], "t": total}
+            )
         return SearchResult(
             hits=[dict(r.document) for r in rows],
             next_cursor=next_cursor,
@@ -244,38 +264,96 @@ class PostgresEngine:
             engine=self.name,
         )
 
-    async def _facets(
-        self, spec: IndexSpec, matches: Any, rank: ColumnElement[Any] | None
-    ) -> tuple[dict[str, dict[str, int]], int]:
-        """Counts over the best FACET_WINDOW matches (exact below that, like the total)."""
-        window = matches.order_by((rank if rank is not None else documents.c.sort_ts).desc()).limit(
-            FACET_WINDOW
+    async def _first_page(
+        self, spec: IndexSpec, sub: Any, direction: str, limit: int, *, ranked: bool
+    ) -> tuple[list[Any], dict[str, dict[str, int]], int]:
+        """Hits, facet counts and the total in one statement: the matches are ranked once, into a window
+        of the best FACET_WINDOW; the hits are its head and the facets are counted over it."""
+        # With a text query every match is ranked anyway, so count(*) OVER () (computed before the LIMIT)
+        # gives the exact total at no extra scan. Browsing without one walks an index in order instead, and
+        # the total is counted separately, up to 10,000.
+        total_column = func.count().over() if ranked else literal(0)
+        window = (
+            select(sub, total_column.label("total"))
+            .order_by(*_ordering(sub, direction))
+            .limit(FACET_WINDOW)
+            .cte("w")
         )
-        win = window.subquery("w")
-        total = int((await self.session.execute(select(func.count()).select_from(win))).scalar_one())
-        if total >= FACET_WINDOW:
-            total = int(
-                (
-                    await self.session.execute(
-                        select(func.count()).select_from(matches.limit(10_000).subquery("all"))
-                    )
-                ).scalar_one()
+        none_uuid, none_doc = null().cast(PG_UUID(as_uuid=True)), null().cast(JSONB)
+        none_num, none_text = null().cast(Float), null().cast(Text)
+        head = select(window).order_by(*_ordering(window, direction)).limit(limit + 1).subquery("head")
+        parts: list[Any] = [
+            select(
+                literal(0).label("part"),
+                head.c.doc_id,
+                head.c.document,
+                cast(head.c.key, Float).label("key"),
+                cast(head.c.tie, Float).label("tie"),
+                none_text.label("facet"),
+                none_text.label("value"),
+                null().cast(BigInteger).label("n"),
             )
-        facets: dict[str, dict[str, int]] = {}
+        ]
         for name in spec.facets:
-            field = spec.filter(name)
-            value = win.c.document[name]
-            if field.kind == "keywords":
+            value = window.c.document[name]
+            if spec.filter(name).kind == "keywords":
                 element = func.jsonb_array_elements_text(value).table_valued("v").render_derived(name="e")
-                stmt = (
-                    select(element.c.v, func.count())
-                    .select_from(win)
+                parts.append(
+                    select(
+                        literal(1),
+                        none_uuid,
+                        none_doc,
+                        none_num,
+                        none_num,
+                        literal(name),
+                        element.c.v,
+                        func.count(),
+                    )
+                    .select_from(window)
                     .join(element, literal(True))
                     .group_by(element.c.v)
                 )
             else:
-                stmt = select(value.astext.label("v"), func.count()).where(value.isnot(None)).group_by("v")
-                stmt = stmt.select_from(win)
-            counts = {str(v): int(c) for v, c in (await self.session.execute(stmt)).all() if v is not None}
+                parts.append(
+                    select(
+                        literal(1),
+                        none_uuid,
+                        none_doc,
+                        none_num,
+                        none_num,
+                        literal(name),
+                        value.astext,
+                        func.count(),
+                    )
+                    .select_from(window)
+                    .where(value.isnot(None))
+                    .group_by(value.astext)
+                )
+        parts.append(
+            select(
+                literal(2),
+                none_uuid,
+                none_doc,
+                none_num,
+                none_num,
+                literal("total"),
+                none_text,
+                func.max(window.c.total),
+            ).select_from(window)
+        )
+        rows = (await self.session.execute(union_all(*parts))).all()
+        hits = [r for r in rows if r.part == 0]
+        hits.sort(key=lambda r: (r.key, r.tie, str(r.doc_id)), reverse=direction == "desc")
+        facets: dict[str, dict[str, int]] = {name: {} for name in spec.facets}
+        total = 0
+        for r in rows:
+            if r.part == 1 and r.value is not None:
+                facets[r.facet][str(r.value)] = int(r.n)
+            elif r.part == 2:
+                total = int(r.n or 0)
+        for name, counts in facets.items():
             facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:100])
-        return facets, total
+        if not ranked:
+            capped = select(sub.c.doc_id).limit(10_000).subquery("all")
+            total = int((await self.session.execute(select(func.count()).select_from(capped))).scalar_one())
+        return hits, facets, total

@@ -68,13 +68,15 @@ class Segmenter:
                 if alt != key and alt not in self.synonyms[key]:
                     self.synonyms[key].append(alt)
 
-    def index_tokens(self, text: str) -> list[str]:
-        """Lexemes for a document field (duplicates removed, order kept)."""
+    def index_tokens(self, text: str, *, bigrams: bool = True) -> list[str]:
+        """Lexemes for a document field (duplicates removed, order kept). Long prose can skip the bigrams:
+        they are what makes fragments match, and they triple the size of a long text's vector."""
         text = normalize(text)
         tokens: list[str] = []
         for run in _CJK.findall(text):
             tokens.extend(w for w in self._jieba.cut_for_search(run, False) if _CJK.fullmatch(w))
-            tokens.extend(_bigrams(run))
+            if bigrams:
+                tokens.extend(_bigrams(run))
         tokens.extend(_ascii_tokens(text))
         return [t for t in dict.fromkeys(tokens) if _LEXEME_OK.match(t)]
 

@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,10 +25,8 @@ MIN_RECALL_AT_10 = 0.9
 MIN_MRR = 0.8
 
 
-def _vocabulary() -> dict[str, dict[str, object]]:
-    data: dict[str, dict[str, object]] = json.loads((Path(DATA_DIR) / "demo_vocabulary.json").read_text())[
-        "products"
-    ]
+def _vocabulary() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((Path(DATA_DIR) / "demo_vocabulary.json").read_text())["products"]
     return data
 
 
@@ -40,17 +39,17 @@ async def test_recall_and_mrr_on_the_relevance_set(db: AsyncSession) -> None:
     docs = []
     fixed = dict((c, m) for c, m in MODELS)
     for n, code in enumerate(CORPUS_CATEGORIES):
-        names = vocab[code]["names"]  # type: ignore[index]
+        names = vocab[code]["names"]
         for k in range(2):
             model = (
                 fixed[code]
                 if k == 0 and code in fixed
                 else f"{vocab[code]['model_prefixes'][0]}-{100 + n * 2 + k}"
-            )  # type: ignore[index]
+            )
             product = Product(
                 id=uuid.uuid4(),
                 organization_id=uuid.uuid4(),
-                name=names[k % len(names)],  # type: ignore[index]
+                name=names[k % len(names)],
                 model=model,
                 category_code=code,
                 industry_codes=[],

@@ -1,0 +1,137 @@
+"""Search over HTTP with 100,000 products and 50,000 demands, against a bare indexed lookup
+(GET /products/{id}).
+
+Also measures reindex throughput (documents/s) on the demo data and the API's memory.
+Target (issue 4): p95 under 50 ms for the PostgreSQL engine.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from app.embedded_postgres import EmbeddedPostgres
+from bench.harness import PROJECT_ROOT, Result, Server, prepare_data, run_rounds, run_wrk, table
+from tests.search.relevance_set import QUERIES
+
+PRODUCTS_TARGET, DEMANDS_TARGET = 100_000, 50_000
+WORDS = [
+    "单晶炉",
+    "卷绕机",
+    "加工中心",
+    "机器人",
+    "余热发电",
+    "除尘",
+    "脱硫",
+    "隧道窑",
+    "MES",
+    "PECVD",
+    "泵",
+    "储罐",
+    "反应釜",
+    "传感器",
+    "智能仪表",
+    "制氢",
+    "喷气织机",
+    "立体仓库",
+    "数字孪生",
+    "焊接",
+]
+REGIONS = ["510100", "510600", "510700", "511500", "511100"]
+
+
+def _url(env: dict[str, str]) -> str:
+    if "DATABASE_URL" in env:
+        return env["DATABASE_URL"]
+    return EmbeddedPostgres(root=Path(env["EMBEDDED_PG_DIR"])).url()
+
+
+def _top_up(url: str) -> dict[str, int]:
+    """Clone indexed documents under new ids until the index holds the target counts (search-only data)."""
+    engine = create_engine(url)
+    counts = {}
+    with engine.begin() as conn:
+        for index, target in (("products", PRODUCTS_TARGET), ("demands", DEMANDS_TARGET)):
+            have = conn.execute(
+                text("SELECT count(*) FROM search_documents WHERE index_name = :i"), {"i": index}
+            ).scalar_one()
+            while have < target:
+                conn.execute(
+                    text("""
+                    INSERT INTO search_documents
+                        (index_name, doc_id, document, tsv, sort_ts, version, updated_at)
+                    SELECT index_name, id, jsonb_set(document, '{id}', to_jsonb(id::text)), tsv,
+                           sort_ts - (random() * 1e12)::bigint, version, now()
+                    FROM (SELECT *, gen_random_uuid() AS id FROM search_documents
+                          WHERE index_name = :i LIMIT :n) s
+                """),
+                    {"i": index, "n": min(target - have, have)},
+                )
+                have = conn.execute(
+                    text("SELECT count(*) FROM search_documents WHERE index_name = :i"), {"i": index}
+                ).scalar_one()
+            counts[index] = have
+        conn.execute(text("ANALYZE search_documents"))
+    engine.dispose()
+    return counts
+
+
+def run(scale: int = 10, seconds: int = 5) -> list[Result]:
+    env = prepare_data(scale)
+    started = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "reindex"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    reindex_seconds = time.monotonic() - started
+    print(out.stdout)
+    counts = {}
+    with Server(env) as server:  # the server keeps the embedded cluster up while we top up
+        counts = _top_up(_url(env))
+        rng = random.Random(11)
+        product_ids = [h["id"] for h in httpx.get(f"{server.base}/api/v1/products?limit=100").json()["items"]]
+        queries = [q for q, _, _ in QUERIES] + WORDS
+        product_paths = []
+        demand_paths = []
+        for _ in range(100):
+            q = rng.choice(queries)
+            extra = rng.choice(
+                ["", f"&region_code={rng.choice(REGIONS)}", "&energy_grade_max=2", "&sort=newest"]
+            )
+            product_paths.append(f"/api/v1/search/products?q={quote(q)}{extra}")
+            extra = rng.choice(["", f"&region_code={rng.choice(REGIONS)}", "&task_type=micro"])
+            demand_paths.append(f"/api/v1/search/demands?q={quote(rng.choice(WORDS))}{extra}")
+        scenarios = {
+            "baseline GET /products/{id} (indexed lookup)": [f"/api/v1/products/{i}" for i in product_ids],
+            "GET /search/products (100 mixed queries)": product_paths,
+            "GET /search/demands (100 mixed queries)": demand_paths,
+        }
+        run_wrk("warm-up", server.base, product_paths, seconds=3)
+        results = run_rounds(server.base, scenarios, seconds=seconds)
+        # Latency as one user sees it: one connection, so queueing behind other requests does not count.
+        single = run_rounds(server.base, scenarios, seconds=seconds, connections=1, threads=1)
+        rss = server.rss_mb()
+    print(
+        f"\nSearch, PostgreSQL engine: {counts.get('products')} products and {counts.get('demands')} demands "
+        f"indexed; 3 interleaved rounds of {seconds} s, wrk 2 threads x 16 connections; "
+        f"API RSS after the run {rss:.0f} MB; full reindex of the demo data x{scale}: {reindex_seconds:.1f} s"
+    )
+    print(table(results, results[0]))
+    print("\nThe same, one connection at a time (the latency one user sees):")
+    print(table(single, single[0]))
+    return results + single
+
+
+if __name__ == "__main__":
+    run()
