@@ -29,7 +29,7 @@ from app.kit.pagination import PageParamsDep
 from app.kit.responses import FastJSONResponse
 from app.models.demand import Demand
 from app.organizations.schemas import IndustryCode, RegionCode
-from app.organizations.service import Viewer
+from app.organizations.service import ANONYMOUS, Viewer
 
 router = APIRouter(tags=["demands"])
 
@@ -78,7 +78,6 @@ async def create_demand(
 )
 async def list_demands(
     session: SessionDep,
-    principal: OptionalPrincipal,
     page: PageParamsDep,
     task_type: TaskTypeCode | None = None,
     industry_code: IndustryCode | None = None,
@@ -92,7 +91,7 @@ async def list_demands(
         region_code=region_code,
         category_code=category_code,
         params=page,
-        viewer=viewer_of(principal),
+        viewer=ANONYMOUS,
     )
     return FastJSONResponse({"items": items, "next_cursor": cursor})
 
