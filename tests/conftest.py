@@ -23,6 +23,7 @@ from app.db import make_engine
 from app.embedded_postgres import EmbeddedPostgres, throwaway_cluster
 from app.main import create_app
 from seed.catalog import catalog_rows
+from tests.fixtures.factories import Account, admin_account, vetted_account
 
 
 @pytest.fixture(scope="session")
@@ -110,3 +111,24 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as c:
         yield c
+
+
+# Accounts most tests start from: an admin, and vetted organizations of each kind.
+@pytest.fixture
+async def admin(client: httpx.AsyncClient, db: AsyncSession) -> Account:
+    return await admin_account(client, db)
+
+
+@pytest.fixture
+async def enterprise(client: httpx.AsyncClient, admin: Account) -> Account:
+    return await vetted_account(client, admin, "enterprise")
+
+
+@pytest.fixture
+async def supplier(client: httpx.AsyncClient, admin: Account) -> Account:
+    return await vetted_account(client, admin, "supplier")
+
+
+@pytest.fixture
+async def bank(client: httpx.AsyncClient, admin: Account) -> Account:
+    return await vetted_account(client, admin, "bank")

@@ -11,23 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import Demand
 from tests.fixtures.factories import (
     Account,
-    admin_account,
     create_demand,
     demand_payload,
     published_demand,
     register_account,
-    vetted_account,
 )
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient, db: AsyncSession) -> Account:
-    return await admin_account(client, db)
-
-
-@pytest.fixture
-async def enterprise(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await vetted_account(client, admin, "enterprise")
 
 
 async def _demand_count(db: AsyncSession) -> int:

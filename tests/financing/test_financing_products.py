@@ -4,25 +4,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.fixtures.factories import (
     Account,
-    admin_account,
     financing_payload,
     register_account,
-    vetted_account,
 )
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient, db: AsyncSession) -> Account:
-    return await admin_account(client, db)
-
-
-@pytest.fixture
-async def bank(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await vetted_account(client, admin, "bank")
 
 
 class TestFinancingProducts:

@@ -10,23 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import Product, ProductReview
 from tests.fixtures.factories import (
     Account,
-    admin_account,
     create_product,
     listed_product,
     product_payload,
     register_account,
-    vetted_account,
 )
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient, db: AsyncSession) -> Account:
-    return await admin_account(client, db)
-
-
-@pytest.fixture
-async def supplier(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await vetted_account(client, admin, "supplier")
 
 
 class TestCreateProduct:

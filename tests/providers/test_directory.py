@@ -3,10 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.fixtures.factories import Account, admin_account, register_account, vet
+from tests.fixtures.factories import Account, register_account, vet
 
 PROFILE: dict[str, Any] = {
     "services": ["技改方案设计", "能效诊断"],
@@ -25,11 +23,6 @@ PROFILE: dict[str, Any] = {
         }
     ],
 }
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient, db: AsyncSession) -> Account:
-    return await admin_account(client, db)
 
 
 class TestDirectory:

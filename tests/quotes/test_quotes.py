@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import Demand
 from tests.fixtures.factories import (
     Account,
-    admin_account,
     create_demand,
     listed_product,
     published_demand,
@@ -17,18 +16,8 @@ from tests.fixtures.factories import (
 
 
 @pytest.fixture
-async def admin(client: httpx.AsyncClient, db: AsyncSession) -> Account:
-    return await admin_account(client, db)
-
-
-@pytest.fixture
 async def owner(client: httpx.AsyncClient, admin: Account) -> Account:
     return await vetted_account(client, admin, "enterprise")
-
-
-@pytest.fixture
-async def supplier(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await vetted_account(client, admin, "supplier")
 
 
 async def _quote(

@@ -12,28 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import SearchOutbox
 from tests.fixtures.factories import (
     Account,
-    admin_account,
     create_demand,
     create_product,
     listed_product,
     published_demand,
     vetted_account,
 )
-
-
-@pytest.fixture
-async def admin(client: httpx.AsyncClient, db: AsyncSession) -> Account:
-    return await admin_account(client, db)
-
-
-@pytest.fixture
-async def supplier(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await vetted_account(client, admin, "supplier")
-
-
-@pytest.fixture
-async def enterprise(client: httpx.AsyncClient, admin: Account) -> Account:
-    return await vetted_account(client, admin, "enterprise")
 
 
 async def _ids(client: httpx.AsyncClient, index: str, **params: Any) -> list[str]:
