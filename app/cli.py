@@ -316,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, json_lines=settings.log_json)
+    indexing.configure(outbox=settings.meili_url is not None)
     try:
         code: int = args.handler(args)
         return code

@@ -230,7 +230,9 @@ class MeilisearchEngine:
                 raise InvalidCursor(
                     "this cursor belongs to another engine or sort; start from the first page"
                 )
-            offset = int(payload.get("o", 0))
+            offset = payload.get("o", 0)
+            if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < MAX_TOTAL_HITS:
+                raise InvalidCursor("malformed cursor")
         try:
             response = await self._call(
                 self.client.index(self.uid(spec.name)).search, query.q, search_params(spec, query, offset)

@@ -119,6 +119,23 @@ def _tsquery_text(terms: Sequence[QueryTerm]) -> str:
     return " & ".join(clauses)
 
 
+def _keyset(payload: dict[str, Any]) -> tuple[int | float, int | float, str]:
+    """(key, tie, doc_id) from a cursor, checked: a forged cursor is InvalidCursor, never a SQL error."""
+    keys = payload.get("k")
+    if not (
+        isinstance(keys, list)
+        and len(keys) == 3
+        and all(isinstance(x, int | float) for x in keys[:2])
+        and isinstance(keys[2], str)
+    ):
+        raise InvalidCursor("malformed cursor")
+    try:
+        uuid.UUID(keys[2])
+    except ValueError as exc:
+        raise InvalidCursor("malformed cursor") from exc
+    return keys[0], keys[1], keys[2]  # ints stay ints: a bigint key keeps its index
+
+
 def _ordering(source: Any, direction: str) -> list[Any]:
     """ORDER BY key, tie, doc_id in one direction: the keyset every page and the window share."""
     columns = [source.c.key, source.c.tie, source.c.doc_id]
@@ -245,7 +262,7 @@ class PostgresEngine:
                 raise InvalidCursor(
                     "this cursor belongs to another engine or sort; start from the first page"
                 )
-            k, t, i = payload["k"]
+            k, t, i = _keyset(payload)
             after = tuple_(sub.c.key, sub.c.tie, sub.c.doc_id)
             bound = tuple_(literal(k), literal(t), literal(uuid.UUID(i)))
             page = select(sub).where(after < bound if direction == "desc" else after > bound)
@@ -265,7 +282,7 @@ class PostgresEngine:
                 ).all()
             )
             facets: dict[str, dict[str, int]] = {}
-            total = int(payload.get("t", 0))
+            total = payload.get("t", 0) if isinstance(payload.get("t", 0), int) else 0
         else:
             rows, facets, total = await self._first_page(
                 spec, sub, direction, query.limit, ranked=bool(terms)

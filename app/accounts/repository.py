@@ -41,7 +41,12 @@ async def get_principal_rows(
 
 async def get_refresh_token_for_update(session: AsyncSession, token_hash: bytes) -> RefreshToken | None:
     # Row lock: two concurrent refreshes with one token must not both succeed.
-    stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    stmt = (
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == token_hash)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return await session.scalar(stmt)
 
 

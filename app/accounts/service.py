@@ -120,24 +120,23 @@ async def login(
     """Check the password, throttling failures per account and per client address."""
     email = normalize_email(email)
     account_key, client_key = f"login:account:{email}", f"login:client:{client}"
-    for key, limit in (
+    limits = (
         (account_key, settings.login_max_failures_per_account),
         (client_key, settings.login_max_failures_per_client),
-    ):
-        retry_after = await rate_limit.seconds_blocked(session, key=key, limit=limit)
-        if retry_after is not None:
-            raise TooManyRequests(
-                f"Too many failed logins; try again in {retry_after} seconds.", retry_after=retry_after
-            )
+    )
+    for key, limit in limits:
+        count, ends_at = await rate_limit.hit(
+            session, key=key, window_seconds=settings.login_failure_window_seconds
+        )
+        if count > limit:
+            wait = rate_limit.retry_after(ends_at)
+            raise TooManyRequests(f"Too many failed logins; try again in {wait} seconds.", retry_after=wait)
     user = await repository.get_user_by_email(session, email)
     ok = await verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
-        for key in (account_key, client_key):
-            await rate_limit.record_failure(
-                session, key=key, window_seconds=settings.login_failure_window_seconds
-            )
-        raise LoginFailed(BAD_CREDENTIALS)
+        raise LoginFailed(BAD_CREDENTIALS)  # keeps the counted attempts
     await rate_limit.clear(session, key=account_key)
+    await rate_limit.release(session, key=client_key)
     user.last_login_at = utcnow()
     auth_session = AuthSession(user_id=user.id)
     session.add(auth_session)

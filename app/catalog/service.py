@@ -68,13 +68,23 @@ async def category_subtree(session: AsyncSession, code: str, *, loc: Sequence[st
 
 
 @dataclass(frozen=True)
+class CategoryInfo:
+    code: str
+    name: str
+    parent_code: str | None
+    aliases: tuple[str, ...]
+    task_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CatalogSnapshot:
     """Names and the category tree, for building search documents and the search dictionary."""
 
     regions: dict[str, str]
     industries: dict[str, str]
     financing_types: dict[str, str]
-    categories: dict[str, EquipmentCategory]
+    # Plain copies, not ORM objects: the snapshot outlives the session that read it (and its rollbacks).
+    categories: dict[str, CategoryInfo]
 
     def category_path(self, code: str) -> list[str]:
         """The code and all its ancestors, root first."""
@@ -91,5 +101,14 @@ async def snapshot(session: AsyncSession) -> CatalogSnapshot:
         regions={r.code: r.name for r in await repository.list_regions(session)},
         industries={i.code: i.name for i in await repository.list_industries(session)},
         financing_types={f.code: f.name for f in await repository.list_financing_types(session)},
-        categories={c.code: c for c in await repository.list_equipment_categories(session)},
+        categories={
+            c.code: CategoryInfo(
+                code=c.code,
+                name=c.name,
+                parent_code=c.parent_code,
+                aliases=tuple(c.aliases),
+                task_types=tuple(c.task_types),
+            )
+            for c in await repository.list_equipment_categories(session)
+        },
     )

@@ -26,19 +26,20 @@ class DemandFilters:
 async def get(session: AsyncSession, demand_id: uuid.UUID, *, for_update: bool = False) -> Demand | None:
     stmt = select(Demand).where(Demand.id == demand_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        # populate_existing: the row may already be in the session, read before the lock; reload it.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(stmt)
 
 
-async def get_with_name(session: AsyncSession, demand_id: uuid.UUID) -> tuple[Demand, str] | None:
-    """The demand and its organization's name, in one query (the detail read path)."""
+async def get_with_owner(session: AsyncSession, demand_id: uuid.UUID) -> tuple[Demand, str, str] | None:
+    """The demand with its organization's name and vetting status, in one query (the read path)."""
     stmt = (
-        select(Demand, Organization.name)
+        select(Demand, Organization.name, Organization.vetting_status)
         .join(Organization, Organization.id == Demand.organization_id)
         .where(Demand.id == demand_id)
     )
     row = (await session.execute(stmt)).first()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2]) if row else None
 
 
 async def page_published(
@@ -51,7 +52,7 @@ async def page_published(
     stmt = (
         select(Demand.__table__, Organization.name.label("organization_name"))
         .join(Organization, Organization.id == Demand.organization_id)
-        .where(Demand.status == "published")
+        .where(Demand.status == "published", Organization.vetting_status == "vetted")
     )
     if filters.task_type:
         stmt = stmt.where(Demand.task_type == filters.task_type)

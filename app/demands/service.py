@@ -114,25 +114,28 @@ async def create_demand(
     return demand
 
 
-def _check_visible(demand: Demand | None, viewer: Viewer) -> Demand:
-    """Drafts exist only for their owner and admins; everyone else gets 404."""
+def _check_visible(demand: Demand | None, viewer: Viewer, owner_status: str) -> Demand:
+    """Drafts exist only for their owner and admins, and so does everything of an enterprise that is not
+    (or no longer) vetted; everyone else gets 404."""
     if demand is None:
         raise NotFound("No such demand.")
-    if demand.status == "draft" and not (viewer.is_admin or viewer.organization_id == demand.organization_id):
+    if viewer.is_admin or viewer.organization_id == demand.organization_id:
+        return demand
+    if demand.status == "draft" or owner_status != "vetted":
         raise NotFound("No such demand.")
     return demand
 
 
 async def get_visible(session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer) -> Demand:
-    return _check_visible(await repository.get(session, demand_id), viewer)
+    return (await get_view(session, demand_id, viewer))[0]
 
 
 async def get_view(
     session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer
 ) -> tuple[Demand, dict[str, Any]]:
     """The demand and what this viewer may see of it."""
-    row = await repository.get_with_name(session, demand_id)
-    demand = _check_visible(row[0] if row else None, viewer)
+    row = await repository.get_with_owner(session, demand_id)
+    demand = _check_visible(row[0] if row else None, viewer, row[2] if row else "")
     return demand, view(demand, viewer, row[1] if row else "")
 
 
@@ -200,14 +203,13 @@ async def transition(
 
 
 async def record_contract(session: AsyncSession, demand: Demand, amount_cny: int) -> None:
-    """An accepted quote: the demand is contracted and its contracted amount grows by the quote's price."""
-    if demand.status not in ("published", "contracted"):
-        raise Conflict(f"A {demand.status} demand cannot take a contract.")
+    """An accepted quote: the demand becomes contracted, with the quote's price as its contracted amount."""
+    if demand.status != "published":
+        raise Conflict(f"A {demand.status} demand cannot accept a quote; only a published one can.")
     now = utcnow()
-    demand.contracted_amount_cny = (demand.contracted_amount_cny or 0) + amount_cny
-    if demand.status == "published":
-        demand.status = "contracted"
-        demand.contracted_at = now
+    demand.contracted_amount_cny = amount_cny
+    demand.status = "contracted"
+    demand.contracted_at = now
     demand.version += 1
     demand.updated_at = now
     await session.flush()

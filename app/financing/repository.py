@@ -29,7 +29,8 @@ async def get(
 ) -> FinancingProduct | None:
     stmt = select(FinancingProduct).where(FinancingProduct.id == product_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        # populate_existing: the row may already be in the session, read before the lock; reload it.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(stmt)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.indexing import repository
 from app.indexing import service as indexing
+from app.models.base import utcnow
 from search.meili import MeilisearchEngine
 from search.postgres import documents as search_documents
 from search.specs import SPECS
@@ -52,6 +53,7 @@ async def reindex(
     if meili is None:
         return figures
     meili_started = time.monotonic()
+    copy_started = utcnow()  # after the PostgreSQL rebuild: writes from here on are replayed below
     fresh = f"{meili.uid(index)}__reindex_{int(started_wall)}"
     async with sessionmaker() as session:
         words, synonyms = await indexing.dictionary(session)
@@ -71,23 +73,30 @@ async def reindex(
         progress.advance(len(rows[start : start + 1000]))
     progress.finish()
     await meili.swap_in(meili.uid(index), fresh)
-    # Writes that landed while we copied went to the old index (or are still queued): send them again.
+    # Writes that landed while we copied went to the old index (or are still queued): send them again,
+    # and drop what was deleted meanwhile, so nothing deleted comes back with the swap.
     async with sessionmaker() as session:
         replay = (
             (
                 await session.execute(
                     select(search_documents.c.document).where(
-                        search_documents.c.index_name == index,
-                        search_documents.c.updated_at >= _as_datetime(started_wall),
+                        search_documents.c.index_name == index, search_documents.c.updated_at >= copy_started
                     )
                 )
             )
             .scalars()
             .all()
         )
+        current = set((await (await indexing.postgres_engine(session)).versions(index)).keys())
     await meili.upsert(meili.uid(index), list(replay))
+    gone = sorted(set(await meili.versions(meili.uid(index))) - current)
+    await meili.delete(meili.uid(index), gone)
     figures.update(
-        {"meilisearch_seconds": round(time.monotonic() - meili_started, 2), "replayed": len(replay)}
+        {
+            "meilisearch_seconds": round(time.monotonic() - meili_started, 2),
+            "replayed": len(replay),
+            "removed": len(gone),
+        }
     )
     return figures
 

@@ -22,11 +22,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.indexing import repository
 from app.indexing import service as indexing
 from app.models.base import utcnow
+from search.engine import SearchUnavailable
 from search.meili import MeilisearchEngine
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
+
+
+async def _current_version(session: AsyncSession, index: str, doc_id: uuid.UUID) -> int | None:
+    engine = await indexing.postgres_engine(session)
+    current = await engine.get(index, [doc_id])
+    return int(current[doc_id]["version"]) if doc_id in current else None
 
 
 def worker_name() -> str:
@@ -56,6 +63,7 @@ async def relay_once(
     for row in rows:
         ids_by_index[row.index_name].add(row.doc_id)
     row_ids = [row.id for row in rows]
+    sent: dict[tuple[str, uuid.UUID], int | None] = {}
     try:
         for index, ids in ids_by_index.items():
             async with sessionmaker() as session:
@@ -63,26 +71,53 @@ async def relay_once(
                 current = await engine.get(index, sorted(ids))
             await meili.upsert(meili.uid(index), list(current.values()))
             await meili.delete(meili.uid(index), [str(i) for i in ids if i not in current])
+            sent.update({(index, i): (int(current[i]["version"]) if i in current else None) for i in ids})
     except Exception as exc:  # any failure: retry later, never lose the rows
+        unreachable = isinstance(exc, SearchUnavailable)
         attempts = max(row.attempts for row in rows)
-        dead = attempts >= MAX_ATTEMPTS
+        # An outage is not the batch's fault: it does not use up attempts, so a long outage never
+        # dead-letters the backlog; it waits (at most 30 s between tries) and drains when search returns.
+        dead = not unreachable and attempts >= MAX_ATTEMPTS
+        delay = min(backoff(attempts), timedelta(seconds=30)) if unreachable else backoff(attempts)
         async with sessionmaker() as session, session.begin():
             await repository.release_for_retry(
                 session,
                 row_ids,
                 worker=worker,
                 error=repr(exc),
-                available_at=utcnow() + backoff(attempts),
+                available_at=utcnow() + delay,
                 dead=dead,
+                undo_attempt=unreachable,
             )
         log.warning(
             "relay.batch_failed",
-            extra={"rows": len(rows), "attempts": attempts, "dead": dead, "error": repr(exc)[:300]},
+            extra={
+                "rows": len(rows),
+                "attempts": attempts,
+                "dead": dead,
+                "unreachable": unreachable,
+                "error": repr(exc)[:300],
+            },
         )
         return len(rows)
     async with sessionmaker() as session, session.begin():
         done = await repository.acknowledge(session, row_ids, worker=worker)
+        # Another relay may have sent a newer version while we were sending an older one: if what we sent
+        # is no longer current, queue the document again so the newest state is sent last.
+        stale = [
+            (index, doc_id)
+            for (index, doc_id), version in sent.items()
+            if version != await _current_version(session, index, doc_id)
+        ]
+        if stale:
+            await repository.enqueue(session, stale)
     log.info(
-        "relay.batch_sent", extra={"rows": len(rows), "acknowledged": done, "indexes": sorted(ids_by_index)}
+        "relay.batch_sent",
+        extra={
+            "rows": len(rows),
+            "acknowledged": done,
+            "requeued": len(stale),
+            "indexes": sorted(ids_by_index),
+        },
     )
     return len(rows)

@@ -18,13 +18,15 @@ from app.models.outbox import SearchOutbox
 from app.models.product import Product
 
 
-async def demands_with_names(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[tuple[Demand, str]]:
+async def demands_with_owners(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> list[tuple[Demand, str, str]]:
     stmt = (
-        select(Demand, Organization.name)
+        select(Demand, Organization.name, Organization.vetting_status)
         .join(Organization, Organization.id == Demand.organization_id)
         .where(Demand.id.in_(list(ids)))
     )
-    return [(d, n) for d, n in (await session.execute(stmt)).all()]
+    return [(d, n, s) for d, n, s in (await session.execute(stmt)).all()]
 
 
 async def products_with_suppliers(
@@ -115,7 +117,14 @@ async def acknowledge(session: AsyncSession, ids: Sequence[int], *, worker: str)
 
 
 async def release_for_retry(
-    session: AsyncSession, ids: Sequence[int], *, worker: str, error: str, available_at: datetime, dead: bool
+    session: AsyncSession,
+    ids: Sequence[int],
+    *,
+    worker: str,
+    error: str,
+    available_at: datetime,
+    dead: bool,
+    undo_attempt: bool = False,
 ) -> None:
     await session.execute(
         update(SearchOutbox)
@@ -126,6 +135,7 @@ async def release_for_retry(
             last_error=error[:2000],
             available_at=available_at,
             dead_at=utcnow() if dead else None,
+            attempts=SearchOutbox.attempts - 1 if undo_attempt else SearchOutbox.attempts,
         )
     )
 

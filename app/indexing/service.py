@@ -83,8 +83,8 @@ async def documents_for(
     snapshot = await catalog_snapshot(session)
     found: dict[uuid.UUID, Document | None] = dict.fromkeys(ids)
     if index == "demands":
-        for demand, name in await repository.demands_with_names(session, ids):
-            if demand.status == "published":
+        for demand, name, status in await repository.demands_with_owners(session, ids):
+            if demand.status == "published" and status == "vetted":
                 found[demand.id] = documents.demand_document(demand, name, snapshot)
     elif index == "products":
         for product, name, status in await repository.products_with_suppliers(session, ids):

@@ -93,6 +93,22 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         ) from exc
 
 
+def _check_types(
+    values: Sequence[Any], keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]]
+) -> None:
+    """A cursor's values must have the types of the keys it continues (a forged one is a 422, not a 500)."""
+    for value, key in zip(values, keys, strict=True):
+        try:
+            expected = key.type.python_type
+        except NotImplementedError:
+            continue
+        ok = value is None or isinstance(value, expected) or (expected is float and isinstance(value, int))
+        if not ok or (expected is int and isinstance(value, bool)):
+            raise InvalidInput(
+                ["query", "cursor"], "Malformed cursor: pass next_cursor from a previous page."
+            )
+
+
 async def keyset_page(
     session: AsyncSession,
     stmt: Select[Any] | Select[Any, Any],
@@ -107,6 +123,7 @@ async def keyset_page(
     """
     if params.cursor is not None:
         after = decode_cursor(params.cursor, len(keys))
+        _check_types(after, keys)
         if direction == "desc":
             stmt = stmt.where(tuple_(*keys) < tuple_(*after))
         else:

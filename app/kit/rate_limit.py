@@ -1,11 +1,15 @@
-"""Fixed-window failure counters in PostgreSQL, shared by every API process."""
+"""Fixed-window attempt counters in PostgreSQL, shared by every API process.
+
+An attempt is counted *before* the work it guards, atomically (INSERT … ON CONFLICT … RETURNING), so
+parallel requests cannot all slip under the limit; the row lock also serialises them per key.
+"""
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Table, case, delete, select
+from sqlalchemy import Table, case, delete, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,17 +17,8 @@ from app.models.account import RateLimitBucket
 from app.models.base import utcnow
 
 
-async def seconds_blocked(session: AsyncSession, *, key: str, limit: int) -> int | None:
-    """Seconds until `key` may try again, or None if it is under its limit."""
-    bucket = await session.scalar(select(RateLimitBucket).where(RateLimitBucket.key == key))
-    now = utcnow()
-    if bucket is None or bucket.window_ends_at <= now or bucket.count < limit:
-        return None
-    return max(1, math.ceil((bucket.window_ends_at - now).total_seconds()))
-
-
-async def record_failure(session: AsyncSession, *, key: str, window_seconds: int) -> int:
-    """Count one failure for `key` (a new window starts when the old one has ended)."""
+async def hit(session: AsyncSession, *, key: str, window_seconds: int) -> tuple[int, datetime]:
+    """Count one attempt for `key` (a new window starts when the old one has ended): (count, window end)."""
     now = utcnow()
     window_end = now + timedelta(seconds=window_seconds)
     table = RateLimitBucket.__table__
@@ -39,9 +34,23 @@ async def record_failure(session: AsyncSession, *, key: str, window_seconds: int
                 "window_ends_at": case((expired, window_end), else_=table.c.window_ends_at),
             },
         )
-        .returning(table.c.count)
+        .returning(table.c.count, table.c.window_ends_at)
     )
-    return int((await session.execute(stmt)).scalar_one())
+    count, ends_at = (await session.execute(stmt)).one()
+    return int(count), ends_at
+
+
+def retry_after(ends_at: datetime) -> int:
+    return max(1, math.ceil((ends_at - utcnow()).total_seconds()))
+
+
+async def release(session: AsyncSession, *, key: str) -> None:
+    """Take back one attempt (it turned out to be a success that should not count against the key)."""
+    await session.execute(
+        update(RateLimitBucket)
+        .where(RateLimitBucket.key == key, RateLimitBucket.count > 0)
+        .values(count=RateLimitBucket.count - 1)
+    )
 
 
 async def clear(session: AsyncSession, *, key: str) -> None:

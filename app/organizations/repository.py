@@ -18,7 +18,8 @@ async def get(
 ) -> Organization | None:
     stmt = select(Organization).where(Organization.id == organization_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        # populate_existing: the row may already be in the session, read before the lock; reload it.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(stmt)
 
 

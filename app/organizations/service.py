@@ -95,7 +95,7 @@ async def update_organization(
     organization = await repository.get(session, organization_id, for_update=True) or organization
     check_if_match(if_match, ETAG_KIND, organization.version)
     changes = data.model_dump(exclude_unset=True)
-    for field in ("name", "region_code"):
+    for field in ("name", "region_code", "description", "provider_types"):
         if field in changes and changes[field] is None:
             raise InvalidInput(["body", field], "may not be null")
     if changes.get("region_code") is not None:

@@ -15,7 +15,8 @@ from app.models.quote import Quote
 async def get(session: AsyncSession, quote_id: uuid.UUID, *, for_update: bool = False) -> Quote | None:
     stmt = select(Quote).where(Quote.id == quote_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        # populate_existing: the row may already be in the session, read before the lock; reload it.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(stmt)
 
 

@@ -19,7 +19,7 @@ from app.products import service as products
 from app.quotes import repository
 from app.quotes.schemas import ProductRef, QuoteCreate, QuoteOut
 
-QUOTABLE_DEMAND_STATUSES = frozenset({"published", "contracted"})
+QUOTABLE_DEMAND_STATUSES = frozenset({"published"})
 
 
 async def create_quote(
@@ -31,7 +31,7 @@ async def create_quote(
     organization_vetted: bool,
     user_id: uuid.UUID,
 ) -> Quote:
-    """A vetted supplier or provider quotes on a published (or already contracted) demand."""
+    """A vetted supplier or provider quotes on a published demand."""
     demand = await demands.get_visible(session, demand_id, viewer)
     if not organization_vetted:
         raise Forbidden("Only a vetted supplier or provider may quote; wait for vetting to finish.")

@@ -117,19 +117,20 @@ class TestDecidingQuotes:
     ) -> None:
         demand = await published_demand(client, owner)
         quote = (await _quote(client, demand["id"], supplier, price=9_500_000)).json()
+        provider = await vetted_account(client, admin, "provider")
+        other = (await _quote(client, demand["id"], provider, price=9_000_000)).json()
         response = await client.post(f"/quotes/{quote['id']}/accept", headers=owner.headers)
         assert response.status_code == 200 and response.json()["status"] == "accepted"
         stored = await db.get(Demand, demand["id"])
         assert stored is not None
         await db.refresh(stored)
         assert stored.status == "contracted" and stored.contracted_amount_cny == 9_500_000
-        # A second contract on the same demand (say, the engineering part) adds to the amount.
-        provider = await vetted_account(client, admin, "provider")
-        second = (await _quote(client, demand["id"], provider, price=1_500_000)).json()
-        await client.post(f"/quotes/{second['id']}/accept", headers=owner.headers)
-        await db.refresh(stored)
-        assert stored.contracted_amount_cny == 11_000_000
+        # One accepted quote makes the contract: no second acceptance, no new quotes, the same amount.
+        assert (await client.post(f"/quotes/{other['id']}/accept", headers=owner.headers)).status_code == 409
         assert (await client.post(f"/quotes/{quote['id']}/accept", headers=owner.headers)).status_code == 409
+        assert (await _quote(client, demand["id"], provider, price=1_500_000)).status_code == 409
+        await db.refresh(stored)
+        assert stored.contracted_amount_cny == 9_500_000
 
     async def test_only_the_owner_decides(
         self, client: httpx.AsyncClient, owner: Account, supplier: Account

@@ -128,8 +128,18 @@ async def test_meilisearch_down_retries_with_backoff_then_drains(
     await _write(committed, [_doc(doc_id, 1)])  # the write itself succeeds while search is down
     assert await relay.relay_once(committed, down, worker="w3") == 1
     [row] = await _outbox(committed)
-    assert row.attempts == 1 and row.locked_by is None and row.last_error and row.dead_at is None
+    # An outage is not the batch's fault: no attempt used up, never dead-lettered, retried within 30 s.
+    assert row.attempts == 0 and row.locked_by is None and row.last_error and row.dead_at is None
     assert await relay.relay_once(committed, down, worker="w3") == 0  # not before its backoff
+    async with committed() as session, session.begin():
+        await session.execute(
+            update(SearchOutbox).values(
+                available_at=SearchOutbox.available_at - timedelta(hours=1), attempts=relay.MAX_ATTEMPTS + 3
+            )
+        )
+    await relay.relay_once(committed, down, worker="w3")
+    [row] = await _outbox(committed)
+    assert row.dead_at is None
     async with committed() as session, session.begin():
         await session.execute(
             update(SearchOutbox).values(available_at=SearchOutbox.available_at - timedelta(hours=1))
@@ -141,14 +151,19 @@ async def test_meilisearch_down_retries_with_backoff_then_drains(
     assert await _outbox(committed) == []
 
 
-async def test_rows_are_dead_lettered_after_max_attempts(committed: async_sessionmaker[AsyncSession]) -> None:
-    down = MeilisearchEngine("http://127.0.0.1:1", "k", timeout=1)
+async def test_rows_are_dead_lettered_after_max_attempts(
+    committed: async_sessionmaker[AsyncSession], fake: FakeMeiliServer
+) -> None:
+    meili = MeilisearchEngine(fake.url, "k", timeout=2)
+    fake.state.indexes["providers"] = {"docs": {}, "settings": {}}
     await _write(committed, [_doc(uuid.uuid4(), 1)])
     async with committed() as session, session.begin():
         await session.execute(update(SearchOutbox).values(attempts=relay.MAX_ATTEMPTS - 1))
-    await relay.relay_once(committed, down, worker="w4")
+    fake.state.fail_next_task = "invalid_document_id"  # Meilisearch refuses the batch: that does count
+    await relay.relay_once(committed, meili, worker="w4")
     [row] = await _outbox(committed)
     assert row.dead_at is not None and row.attempts == relay.MAX_ATTEMPTS
+    assert "invalid_document_id" in (row.last_error or "")
     async with committed() as session:
         assert await repository.backlog(session) == {"pending": 0, "dead": 1}
 
