@@ -58,6 +58,8 @@ documents = Table(
     Column("doc_id", PG_UUID(as_uuid=True), primary_key=True),
     Column("document", JSONB, nullable=False),
     Column("tsv", TSVECTOR, nullable=False),
+    # The spec's facet fields only: small, so ranking windows can carry them without the whole document.
+    Column("facet_values", JSONB, nullable=False, server_default="{}"),
     Column("sort_ts", BigInteger, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -159,6 +161,7 @@ class PostgresEngine:
                     "doc_id": uuid.UUID(str(doc["id"])),
                     "document": doc,
                     "tsv": tsvector_expression(spec, doc, self.segmenter),
+                    "facet_values": {name: doc.get(name) for name in spec.facets},
                     "sort_ts": int(doc.get(spec.time_field) or 0),
                     "version": int(doc.get("version", 0)),
                     "updated_at": func.now(),
@@ -168,7 +171,10 @@ class PostgresEngine:
             stmt = insert(documents).values(rows)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[documents.c.index_name, documents.c.doc_id],
-                set_={k: stmt.excluded[k] for k in ("document", "tsv", "sort_ts", "version", "updated_at")},
+                set_={
+                    k: stmt.excluded[k]
+                    for k in ("document", "tsv", "facet_values", "sort_ts", "version", "updated_at")
+                },
             )
             await self.session.execute(stmt)
 
@@ -252,7 +258,9 @@ class PostgresEngine:
             tie = rank
         # Only what ranking and paging need travels through the sort; documents are joined in for the page
         # (and the facet window) at the end: sorting thousands of wide JSONB rows was most of the cost.
-        matches = select(documents.c.doc_id, key, tie.label("tie")).where(and_(*where))
+        matches = select(documents.c.doc_id, documents.c.facet_values, key, tie.label("tie")).where(
+            and_(*where)
+        )
         sub = matches.subquery("m")
         order = _ordering(sub, direction)
         if query.cursor:
@@ -319,13 +327,13 @@ class PostgresEngine:
         )
         none_uuid, none_doc = null().cast(PG_UUID(as_uuid=True)), null().cast(JSONB)
         none_num, none_text = null().cast(Float), null().cast(Text)
-        # The window with its documents, read once: the head of the page and every facet come from it.
-        wd = (
-            select(window, documents.c.document)
-            .join(documents, and_(documents.c.index_name == spec.name, documents.c.doc_id == window.c.doc_id))
-            .cte("wd")
+        # Facets come from the window's small facet_values; only the page's own rows fetch their documents.
+        top = select(window).order_by(*_ordering(window, direction)).limit(limit + 1).subquery("top")
+        head = (
+            select(top.c.doc_id, top.c.key, top.c.tie, documents.c.document)
+            .join(documents, and_(documents.c.index_name == spec.name, documents.c.doc_id == top.c.doc_id))
+            .subquery("head")
         )
-        head = select(wd).order_by(*_ordering(wd, direction)).limit(limit + 1).subquery("head")
         parts: list[Any] = [
             select(
                 literal(0).label("part"),
@@ -339,7 +347,7 @@ class PostgresEngine:
             )
         ]
         for name in spec.facets:
-            value = wd.c.document[name]
+            value = window.c.facet_values[name]
             if spec.filter(name).kind == "keywords":
                 element = func.jsonb_array_elements_text(value).table_valued("v").render_derived(name="e")
                 parts.append(
@@ -353,7 +361,7 @@ class PostgresEngine:
                         element.c.v,
                         func.count(),
                     )
-                    .select_from(wd)
+                    .select_from(window)
                     .join(element, literal(True))
                     .group_by(element.c.v)
                 )
@@ -369,7 +377,7 @@ class PostgresEngine:
                         value.astext,
                         func.count(),
                     )
-                    .select_from(wd)
+                    .select_from(window)
                     .where(value.isnot(None))
                     .group_by(value.astext)
                 )
@@ -382,8 +390,8 @@ class PostgresEngine:
                 none_num,
                 literal("total"),
                 none_text,
-                func.max(wd.c.total),
-            ).select_from(wd)
+                func.max(window.c.total),
+            ).select_from(window)
         )
         rows = (await self.session.execute(union_all(*parts))).all()
         hits = [r for r in rows if r.part == 0]

@@ -8,9 +8,11 @@ from pydantic import BaseModel, Field
 class SearchResponse(BaseModel):
     items: list[dict[str, Any]] = Field(description="The indexed documents, best first.")
     next_cursor: str | None = Field(
-        description="Opaque. PostgreSQL engine: a keyset, stable under inserts. Meilisearch engine: an offset "
-        "(up to 5,000 hits), so new matches may shift later pages. A cursor from one engine or sort is "
-        "refused by another (422): start again from the first page."
+        description=(
+            "Opaque. PostgreSQL engine: a keyset, stable under inserts. Meilisearch engine: an offset "
+            "(up to 5,000 hits), so new matches may shift later pages. A cursor from one engine or sort "
+            "is refused by another (422): start again from the first page."
+        )
     )
     facets: dict[str, dict[str, int]] = Field(description="field → value → count, over the matches.")
     total_estimate: int = Field(
