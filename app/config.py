@@ -39,7 +39,6 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = 15 * 60
 
     max_body_bytes: int = 1024 * 1024
-    webhook_allow_hosts: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -65,7 +65,6 @@ EnterprisePrincipal = Annotated[Principal, Depends(require_kind("enterprise"))]
 SupplierPrincipal = Annotated[Principal, Depends(require_kind("supplier"))]
 BankPrincipal = Annotated[Principal, Depends(require_kind("bank"))]
 QuoterPrincipal = Annotated[Principal, Depends(require_kind("supplier", "provider"))]
-ProviderPrincipal = Annotated[Principal, Depends(require_kind("provider"))]
 
 
 def viewer_of(principal: Principal | None) -> Viewer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -194,6 +195,13 @@ class PostgresEngine:
             )
         )
         return {row.doc_id: row.document for row in rows}
+
+    async def documents(self, index: str, *, changed_since: datetime | None = None) -> list[Document]:
+        """Every document of `index` (written since `changed_since`, if given): the source of a reindex."""
+        stmt = select(documents.c.document).where(documents.c.index_name == index)
+        if changed_since is not None:
+            stmt = stmt.where(documents.c.updated_at >= changed_since)
+        return list((await self.session.execute(stmt)).scalars().all())
 
     async def versions(self, index: str) -> dict[str, int]:
         rows = await self.session.execute(

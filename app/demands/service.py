@@ -114,29 +114,29 @@ async def create_demand(
     return demand
 
 
-def _check_visible(demand: Demand | None, viewer: Viewer, owner_status: str) -> Demand:
-    """Drafts exist only for their owner and admins, and so does everything of an enterprise that is not
-    (or no longer) vetted; everyone else gets 404."""
-    if demand is None:
+async def _visible(session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer) -> tuple[Demand, str]:
+    """The demand and its organization's name, if the viewer may see it. Drafts exist only for their owner
+    and admins, and so does everything of an enterprise that is not (or no longer) vetted: 404 otherwise."""
+    row = await repository.get_with_owner(session, demand_id)
+    if row is None:
         raise NotFound("No such demand.")
-    if viewer.is_admin or viewer.organization_id == demand.organization_id:
-        return demand
-    if demand.status == "draft" or owner_status != "vetted":
+    demand, organization_name, owner_status = row
+    mine = viewer.is_admin or viewer.organization_id == demand.organization_id
+    if not mine and (demand.status == "draft" or owner_status != "vetted"):
         raise NotFound("No such demand.")
-    return demand
+    return demand, organization_name
 
 
 async def get_visible(session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer) -> Demand:
-    return (await get_view(session, demand_id, viewer))[0]
+    return (await _visible(session, demand_id, viewer))[0]
 
 
 async def get_view(
     session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer
 ) -> tuple[Demand, dict[str, Any]]:
     """The demand and what this viewer may see of it."""
-    row = await repository.get_with_owner(session, demand_id)
-    demand = _check_visible(row[0] if row else None, viewer, row[2] if row else "")
-    return demand, view(demand, viewer, row[1] if row else "")
+    demand, organization_name = await _visible(session, demand_id, viewer)
+    return demand, view(demand, viewer, organization_name)
 
 
 async def _get_owned_for_update(

@@ -6,16 +6,13 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.indexing import repository
 from app.indexing import service as indexing
 from app.models.base import utcnow
 from search.meili import MeilisearchEngine
-from search.postgres import documents as search_documents
 from search.specs import SPECS
 from seed.progress import Progress
 
@@ -58,15 +55,7 @@ async def reindex(
     async with sessionmaker() as session:
         words, synonyms = await indexing.dictionary(session)
         await meili.ensure_index(SPECS[index], dictionary=words, synonyms=synonyms, uid=fresh)
-        rows = (
-            (
-                await session.execute(
-                    select(search_documents.c.document).where(search_documents.c.index_name == index)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        rows = await (await indexing.postgres_engine(session)).documents(index)
     progress = Progress(f"meilisearch:{index}", len(rows))
     for start in range(0, len(rows), 1000):
         await meili.upsert(fresh, list(rows[start : start + 1000]))
@@ -76,18 +65,9 @@ async def reindex(
     # Writes that landed while we copied went to the old index (or are still queued): send them again,
     # and drop what was deleted meanwhile, so nothing deleted comes back with the swap.
     async with sessionmaker() as session:
-        replay = (
-            (
-                await session.execute(
-                    select(search_documents.c.document).where(
-                        search_documents.c.index_name == index, search_documents.c.updated_at >= copy_started
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        current = set((await (await indexing.postgres_engine(session)).versions(index)).keys())
+        engine = await indexing.postgres_engine(session)
+        replay = await engine.documents(index, changed_since=copy_started)
+        current = set((await engine.versions(index)).keys())
     await meili.upsert(meili.uid(index), list(replay))
     gone = sorted(set(await meili.versions(meili.uid(index))) - current)
     await meili.delete(meili.uid(index), gone)
@@ -99,10 +79,6 @@ async def reindex(
         }
     )
     return figures
-
-
-def _as_datetime(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
 
 
 async def check(

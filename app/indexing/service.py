@@ -66,12 +66,6 @@ async def segmenter(session: AsyncSession) -> Segmenter:
     return result
 
 
-def reset_caches() -> None:
-    """After the catalog changes (seed), rebuild the dictionary on next use."""
-    _state["catalog"] = None
-    _state["segmenter"] = None
-
-
 async def postgres_engine(session: AsyncSession) -> PostgresEngine:
     return PostgresEngine(session, await segmenter(session))
 

@@ -23,7 +23,6 @@ class ProductFilters:
     made_in_sichuan: bool | None = None
     energy_grade_max: int | None = None
     price_max_cny: int | None = None
-    organization_id: uuid.UUID | None = None
 
 
 async def get(session: AsyncSession, product_id: uuid.UUID, *, for_update: bool = False) -> Product | None:
@@ -78,8 +77,6 @@ async def page_listed(
         stmt = stmt.where(Product.energy_grade <= filters.energy_grade_max)
     if filters.price_max_cny is not None:
         stmt = stmt.where(Product.price_min_cny <= filters.price_max_cny)
-    if filters.organization_id is not None:
-        stmt = stmt.where(Product.organization_id == filters.organization_id)
     return await keyset_page(session, stmt, keys=[Product.listed_at, Product.id], params=params)
 
 

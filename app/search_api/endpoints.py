@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from app.catalog.service import require_code
 from app.demands.schemas import CategoryCode, TaskTypeCode
-from app.deps import SessionDep, SettingsDep
+from app.deps import SessionDep
 from app.financing.schemas import FinancingTypeCode
 from app.kit.pagination import PageParamsDep
 from app.kit.responses import FastJSONResponse
@@ -31,7 +31,6 @@ def _eq(field: str, value: Any) -> list[Filter]:
 async def _respond(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     index: str,
     q: str,
     filters: list[Filter],
@@ -39,7 +38,7 @@ async def _respond(
     page: PageParamsDep,
 ) -> FastJSONResponse:
     query = SearchQuery(q=q, filters=filters, sort=sort, limit=page.limit, cursor=page.cursor)
-    result = await service.search(session, settings, getattr(request.app.state, "meili", None), index, query)
+    result = await service.search(session, getattr(request.app.state, "meili", None), index, query)
     return FastJSONResponse(
         {
             "items": result.hits,
@@ -67,7 +66,6 @@ async def _category(session: SessionDep, code: str | None) -> list[Filter]:
 async def search_demands(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     page: PageParamsDep,
     q: Q = "",
     task_type: TaskTypeCode | None = None,
@@ -82,7 +80,7 @@ async def search_demands(
         *_eq("region_code", region_code),
         *await _category(session, category_code),
     ]
-    return await _respond(request, session, settings, "demands", q, filters, sort, page)
+    return await _respond(request, session, "demands", q, filters, sort, page)
 
 
 @router.get(
@@ -94,7 +92,6 @@ async def search_demands(
 async def search_products(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     page: PageParamsDep,
     q: Q = "",
     category_code: CategoryCode | None = None,
@@ -117,7 +114,7 @@ async def search_products(
         filters.append(Filter("energy_grade", "lte", (energy_grade_max,)))
     if price_max_cny is not None:
         filters.append(Filter("price_min_cny", "lte", (price_max_cny,)))
-    return await _respond(request, session, settings, "products", q, filters, sort, page)
+    return await _respond(request, session, "products", q, filters, sort, page)
 
 
 @router.get(
@@ -129,7 +126,6 @@ async def search_products(
 async def search_providers(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     page: PageParamsDep,
     q: Q = "",
     provider_type: ProviderType | None = None,
@@ -142,7 +138,7 @@ async def search_providers(
         *_eq("region_codes", region_code),
         *_eq("industry_codes", industry_code),
     ]
-    return await _respond(request, session, settings, "providers", q, filters, sort, page)
+    return await _respond(request, session, "providers", q, filters, sort, page)
 
 
 @router.get(
@@ -154,7 +150,6 @@ async def search_providers(
 async def search_financing_products(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     page: PageParamsDep,
     q: Q = "",
     financing_type: FinancingTypeCode | None = None,
@@ -179,4 +174,4 @@ async def search_financing_products(
             Filter("amount_min_cny", "lte", (amount_cny,)),
             Filter("amount_max_cny", "gte", (amount_cny,)),
         ]
-    return await _respond(request, session, settings, "financing_products", q, filters, sort, page)
+    return await _respond(request, session, "financing_products", q, filters, sort, page)

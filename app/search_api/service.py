@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import Settings
 from app.errors import InvalidInput
 from app.indexing import service as indexing
-from search.engine import InvalidCursor, SearchQuery, SearchResult, SearchUnavailable
+from search.engine import InvalidCursor, SearchEngine, SearchQuery, SearchResult, SearchUnavailable
 from search.specs import SPECS
 
 log = logging.getLogger(__name__)
 
 
 async def search(
-    session: AsyncSession, settings: Settings, meili: Any, index: str, query: SearchQuery
+    session: AsyncSession, meili: SearchEngine | None, index: str, query: SearchQuery
 ) -> SearchResult:
+    """Meilisearch when configured; PostgreSQL when it is not, or while it is unreachable."""
     spec = SPECS[index]
     try:
         if meili is not None:
