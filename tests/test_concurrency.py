@@ -1,0 +1,67 @@
+"""Parallel requests on committed data (a database of its own, a real connection pool): the guarantees
+that only hold if the locking is right."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from app.catalog.service import load_reference_data
+from app.cli import run_migrations
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.main import create_app
+from seed.catalog import catalog_rows
+from tests.fixtures.factories import admin_account, create_demand, registration, vetted_account
+
+
+@pytest.fixture
+async def live_client(scratch_database: str, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    await asyncio.to_thread(run_migrations, scratch_database)
+    engine = make_engine(scratch_database, pool_size=10)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session, session.begin():
+        await load_reference_data(session, catalog_rows())
+    app = create_app(
+        settings.model_copy(update={"database_url": scratch_database}), sessionmaker=sessionmaker
+    )
+    app.state.admin_sessionmaker = sessionmaker
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+    await engine.dispose()
+
+
+async def test_parallel_wrong_passwords_cannot_slip_under_the_limit(
+    live_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    payload = registration()
+    assert (await live_client.post("/auth/register", json=payload)).status_code == 201
+    guesses = [
+        live_client.post("/auth/token", data={"username": payload["email"], "password": f"guess-{i:04d}x"})
+        for i in range(3 * settings.login_max_failures_per_account)
+    ]
+    statuses = [r.status_code for r in await asyncio.gather(*guesses)]
+    assert statuses.count(401) <= settings.login_max_failures_per_account
+    assert statuses.count(429) >= 2 * settings.login_max_failures_per_account
+
+
+async def test_parallel_edits_with_one_etag_let_exactly_one_through(live_client: httpx.AsyncClient) -> None:
+    async with live_client.app.state.admin_sessionmaker() as db:  # type: ignore[attr-defined]
+        admin = await admin_account(live_client, db)
+    enterprise = await vetted_account(live_client, admin, "enterprise")
+    demand = await create_demand(live_client, enterprise)
+    url = f"/demands/{demand['id']}"
+    etag = (await live_client.get(url, headers=enterprise.headers)).headers["etag"]
+    edits = [
+        live_client.patch(url, headers={**enterprise.headers, "If-Match": etag}, json={"quantity": n})
+        for n in range(1, 6)
+    ]
+    statuses = sorted(r.status_code for r in await asyncio.gather(*edits))
+    assert statuses == [200, 412, 412, 412, 412]
+    final = (await live_client.get(url, headers=enterprise.headers)).json()
+    assert final["quantity"] in range(1, 6)
