@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.pagination import PageParams, keyset_page
+from app.kit.pagination import PageParams, core_page, keyset_page, keyset_statement
+from app.kit.sql import bind_for
 from app.models.demand import Demand
 from app.models.organization import Organization
 
@@ -42,27 +44,53 @@ async def get_with_owner(session: AsyncSession, demand_id: uuid.UUID) -> tuple[D
     return (row[0], row[1], row[2]) if row else None
 
 
+_D = Demand.__table__.c
+_O = Organization.__table__.c
+PUBLISHED_KEYS = (_D.published_at, _D.id)
+
+
+@functools.cache
+def _published_statement(shape: tuple[bool, ...], after: bool) -> Select[Any]:
+    """The public list query for one filter shape, built once (binds carry the values)."""
+    task_type, industry, region, categories = shape
+    stmt = (
+        select(Demand.__table__, _O.name.label("organization_name"))
+        .join(Organization.__table__, _O.id == _D.organization_id)
+        .where(_D.status == "published", _O.vetting_status == "vetted")
+    )
+    if task_type:
+        stmt = stmt.where(_D.task_type == bind_for("task_type", _D.task_type))
+    if industry:
+        stmt = stmt.where(_D.industry_code == bind_for("industry_code", _D.industry_code))
+    if region:
+        stmt = stmt.where(_D.region_code == bind_for("region_code", _D.region_code))
+    if categories:
+        stmt = stmt.where(_D.category_codes.overlap(bind_for("category_codes", _D.category_codes)))
+    return keyset_statement(stmt, keys=PUBLISHED_KEYS, after=after)
+
+
 async def page_published(
     session: AsyncSession, filters: DemandFilters, params: PageParams
 ) -> tuple[list[Any], str | None]:
     """Published demands with their organization's name (`organization_name`), newest first.
 
-    Plain column rows, not ORM entities: a third cheaper per page, and nothing here is modified.
+    Plain column rows from a statement built once per filter shape: nothing here is modified, and
+    building and ORM-compiling the query cost more than PostgreSQL takes to run it.
     """
-    stmt = (
-        select(Demand.__table__, Organization.name.label("organization_name"))
-        .join(Organization, Organization.id == Demand.organization_id)
-        .where(Demand.status == "published", Organization.vetting_status == "vetted")
+    binds: dict[str, Any] = {
+        "task_type": filters.task_type,
+        "industry_code": filters.industry_code,
+        "region_code": filters.region_code,
+        "category_codes": filters.category_codes or None,
+    }
+    shape = tuple(value is not None for value in binds.values())
+    return await core_page(
+        session,
+        _published_statement(shape, params.cursor is not None),
+        keys=PUBLISHED_KEYS,
+        params=params,
+        binds={name: value for name, value in binds.items() if value is not None},
     )
-    if filters.task_type:
-        stmt = stmt.where(Demand.task_type == filters.task_type)
-    if filters.industry_code:
-        stmt = stmt.where(Demand.industry_code == filters.industry_code)
-    if filters.region_code:
-        stmt = stmt.where(Demand.region_code == filters.region_code)
-    if filters.category_codes:
-        stmt = stmt.where(Demand.category_codes.overlap(filters.category_codes))
-    return await keyset_page(session, stmt, keys=[Demand.published_at, Demand.id], params=params)
 
 
 async def page_owned(

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Query
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Integer, Select, bindparam, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -103,6 +103,58 @@ def _check_types(
             )
 
 
+def keyset_statement(
+    stmt: Select[Any] | Select[Any, Any],
+    *,
+    keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
+    after: bool,
+    direction: Literal["asc", "desc"] = "desc",
+) -> Select[Any]:
+    """`stmt` ordered by `keys`, limited by the bind parameter `page_limit` and, when `after`, continuing
+    after the bind parameters `after_0`, `after_1`, … (one per key).
+
+    Everything that varies is a bind parameter, so a hot list can build this once per filter shape and
+    reuse it: building a statement costs more than running it.
+    """
+    if after:
+        bound = [bindparam(f"after_{i}", type_=key.type) for i, key in enumerate(keys)]
+        if direction == "desc":
+            stmt = stmt.where(tuple_(*keys) < tuple_(*bound))
+        else:
+            stmt = stmt.where(tuple_(*keys) > tuple_(*bound))
+    order = [k.desc() if direction == "desc" else k.asc() for k in keys]
+    return stmt.order_by(*order).limit(bindparam("page_limit", type_=Integer))
+
+
+def page_binds(
+    params: PageParams, keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]]
+) -> dict[str, Any]:
+    """The bind values `keyset_statement` needs for this page (the cursor checked against the keys)."""
+    binds: dict[str, Any] = {"page_limit": params.limit + 1}
+    if params.cursor is not None:
+        after = decode_cursor(params.cursor, len(keys))
+        _check_types(after, keys)
+        binds.update({f"after_{i}": value for i, value in enumerate(after)})
+    return binds
+
+
+def cut_page(
+    rows: list[Any], keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]], params: PageParams
+) -> tuple[list[Any], str | None]:
+    """Drop the look-ahead row and make the next cursor from the last row kept."""
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    last = rows[-1]
+    # A row may be an entity, a plain row, or (entity, extra columns…) with the keys on the entity.
+    return rows, encode_cursor(
+        [
+            getattr(last, str(k.key)) if hasattr(last, str(k.key)) else getattr(last[0], str(k.key))
+            for k in keys
+        ]
+    )
+
+
 async def keyset_page(
     session: AsyncSession,
     stmt: Select[Any] | Select[Any, Any],
@@ -110,33 +162,32 @@ async def keyset_page(
     keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
     params: PageParams,
     direction: Literal["asc", "desc"] = "desc",
+    binds: dict[str, Any] | None = None,
 ) -> tuple[list[Any], str | None]:
     """Run `stmt` for one page ordered by `keys` (the last key must be unique, usually `id`).
 
     Returns the rows (scalars when the statement selects one entity) and the next cursor.
     """
-    if params.cursor is not None:
-        after = decode_cursor(params.cursor, len(keys))
-        _check_types(after, keys)
-        if direction == "desc":
-            stmt = stmt.where(tuple_(*keys) < tuple_(*after))
-        else:
-            stmt = stmt.where(tuple_(*keys) > tuple_(*after))
-    order = [k.desc() if direction == "desc" else k.asc() for k in keys]
-    stmt = stmt.order_by(*order).limit(params.limit + 1)
-    result = await session.execute(stmt)
+    paged = keyset_statement(stmt, keys=keys, after=params.cursor is not None, direction=direction)
+    result = await session.execute(paged, {**page_binds(params, keys), **(binds or {})})
     rows: list[Any] = (
         list(result.scalars().all()) if len(stmt.column_descriptions) == 1 else list(result.all())
     )
-    next_cursor = None
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
-        last = rows[-1]
-        # A row may be an entity, a plain row, or (entity, extra columns…) with the keys on the entity.
-        next_cursor = encode_cursor(
-            [
-                getattr(last, str(k.key)) if hasattr(last, str(k.key)) else getattr(last[0], str(k.key))
-                for k in keys
-            ]
-        )
-    return rows, next_cursor
+    return cut_page(rows, keys, params)
+
+
+async def core_page(
+    session: AsyncSession,
+    paged: Select[Any],
+    *,
+    keys: Sequence[ColumnElement[Any]],
+    params: PageParams,
+    binds: dict[str, Any],
+) -> tuple[list[Any], str | None]:
+    """One page of a prebuilt Core statement from `keyset_statement`, run on the session's connection.
+
+    The hot public lists use this: plain column rows, no ORM compile step, no statement building.
+    """
+    connection = await session.connection()
+    result = await connection.execute(paged, {**page_binds(params, keys), **binds})
+    return cut_page(list(result.all()), keys, params)
