@@ -24,6 +24,8 @@ from app.financing.endpoints import router as financing_router
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
 from app.kit.body_limit import BodyLimitMiddleware
+from app.matching.endpoints import router as matching_router
+from app.notifications.endpoints import router as notifications_router
 from app.ops.endpoints import router as ops_router
 from app.organizations.endpoints import router as organizations_router
 from app.products.endpoints import router as products_router
@@ -127,6 +129,8 @@ def create_app(
         financing_router,
         quotes_router,
         search_router,
+        matching_router,
+        notifications_router,
         admin_router,
     ):
         # Straight onto the app (not through a nested /api/v1 router): one level less to match per request.

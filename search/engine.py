@@ -27,6 +27,9 @@ class SearchQuery:
     sort: str | None = None  # None: relevance with a query, the spec's default sort without
     limit: int = 20
     cursor: str | None = None
+    # False: every word must match (what people typing a query expect). True: any word will do, and more
+    # matching words rank higher (matching a demand's words against the supply list).
+    any_word: bool = False
 
 
 @dataclass

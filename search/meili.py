@@ -97,6 +97,9 @@ def search_params(spec: IndexSpec, query: SearchQuery, offset: int) -> dict[str,
         "facets": list(spec.facets),
         "locales": ["cmn"],
     }
+    if query.any_word:
+        # Meilisearch drops words from the end until documents match: the demand's key words go first.
+        params["matchingStrategy"] = "last"
     expression = filter_expression(spec, query.filters)
     if expression:
         params["filter"] = expression

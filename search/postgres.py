@@ -108,7 +108,7 @@ def tsvector_expression(spec: IndexSpec, document: Document, segmenter: Segmente
     return expression
 
 
-def _tsquery_text(terms: Sequence[QueryTerm]) -> str:
+def _tsquery_text(terms: Sequence[QueryTerm], *, any_word: bool = False) -> str:
     """(alt1:* | alt2:* | (bigram1 & bigram2)) & (…) — lexemes are validated alnum/CJK, so quoting is safe."""
     clauses = []
     for term in terms:
@@ -119,7 +119,7 @@ def _tsquery_text(terms: Sequence[QueryTerm]) -> str:
         if term.bigrams:
             options.append("(" + " & ".join(f"'{b}'" for b in term.bigrams) + ")")
         clauses.append("(" + " | ".join(options) + ")")
-    return " & ".join(clauses)
+    return (" | " if any_word else " & ").join(clauses)
 
 
 def _keyset(payload: dict[str, Any]) -> tuple[int | float, int | float, str]:
@@ -239,7 +239,7 @@ class PostgresEngine:
         if terms:
             # A tsquery constant, parsed once. to_tsquery() is only STABLE, so PostgreSQL ran it for every
             # candidate row, twice; our lexemes are already normalised, so the dictionary has nothing to add.
-            tsquery = cast(literal(_tsquery_text(terms)), TSQUERY)
+            tsquery = cast(literal(_tsquery_text(terms, any_word=query.any_word)), TSQUERY)
             where.append(documents.c.tsv.op("@@")(tsquery))
             # Keep the planner off the primary key for index_name: with a text query the GIN bitmap is the
             # selective part, and AND-ing it with half the table's btree entries doubled the query time.

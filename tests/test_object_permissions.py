@@ -3,15 +3,17 @@ not theirs. A new `{id}` route fails `test_every_id_route_is_covered` until it i
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Demand, FinancingProduct, Organization, Product, Quote
+from app.models import Demand, FinancingProduct, MatchFeedback, Notification, Organization, Product, Quote
 from tests.fixtures.factories import (
     Account,
     admin_account,
@@ -51,6 +53,11 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
         json={"price_cny": 1_000_000, "delivery_days": 30},
     )
     financing = await client.post("/financing-products", headers=bank.headers, json=financing_payload())
+    note = Notification(
+        organization_id=uuid.UUID(supplier.organization_id), kind="demand_match", title="新需求", data={}
+    )
+    db.add(note)
+    await db.flush()
     strangers: dict[str, Account | None] = {"anonymous": None}
     for kind in ("enterprise", "supplier", "provider", "bank"):
         strangers[kind] = await vetted_account(client, admin, kind)
@@ -66,6 +73,7 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "live_product": live_product["id"],
             "quote": quote.json()["id"],
             "financing": financing.json()["id"],
+            "notification": str(note.id),
         },
     )
 
@@ -104,6 +112,12 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
     ],
     ("GET", "/financing-products/{product_id}"): [],  # public by design: active products of vetted banks
     ("PATCH", "/financing-products/{product_id}"): [("financing", {"name": "劫持", "is_active": False})],
+    ("GET", "/demands/{demand_id}/matches"): [("draft_demand", None), ("live_demand", None)],
+    ("POST", "/demands/{demand_id}/matches/feedback"): [
+        ("live_demand", {"kind": "product", "target_id": "x", "action": "dismiss"})
+    ],
+    ("GET", "/products/{product_id}/matching-demands"): [("draft_product", None), ("live_product", None)],
+    ("POST", "/notifications/{notification_id}/read"): [("notification", None)],
     ("GET", "/quotes/{quote_id}"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/accept"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/decline"): [("quote", None)],
@@ -130,6 +144,8 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
         await db.get(Organization, ids["pending_org"]),
         await db.get(Organization, ids["vetted_org"]),
     )
+    note = await db.get(Notification, uuid.UUID(ids["notification"]))
+    assert note is not None and note.read_at is None
     rows: list[Any] = [demand, live, product, listed, quote, financing, pending, vetted]
     assert all(row is not None for row in rows)
     return {
@@ -152,7 +168,8 @@ async def test_strangers_can_neither_read_nor_change_what_is_not_theirs(
             path = template.split("{")[0] + world.ids[id_key] + template.split("}")[1]
             for who, stranger in world.strangers.items():
                 headers = stranger.headers if stranger else {}
-                response = await client.request(method, path, json=body, headers=headers)
+                query = {"kind": "product"} if template.endswith("/matches") else None
+                response = await client.request(method, path, json=body, headers=headers, params=query)
                 label = f"{who} {method} {template} ({id_key}) -> {response.status_code}"
                 if (
                     method == "GET"
@@ -166,6 +183,7 @@ async def test_strangers_can_neither_read_nor_change_what_is_not_theirs(
                 if stranger is None:
                     assert response.status_code in (401, 404), label
     assert await _snapshot(db, world.ids) == before
+    assert (await db.scalars(select(MatchFeedback))).all() == []
 
 
 async def test_owners_can_do_what_strangers_cannot(client: httpx.AsyncClient, world: World) -> None:
@@ -192,3 +210,19 @@ async def test_owners_can_do_what_strangers_cannot(client: httpx.AsyncClient, wo
     assert (
         await client.get(f"/organizations/{world.ids['pending_org']}", headers=owner["pending"].headers)
     ).status_code == 200
+    for demand in ("draft_demand", "live_demand"):
+        response = await client.get(
+            f"/demands/{world.ids[demand]}/matches",
+            params={"kind": "product"},
+            headers=owner["enterprise"].headers,
+        )
+        assert response.status_code == 200
+    for product in ("draft_product", "live_product"):
+        response = await client.get(
+            f"/products/{world.ids[product]}/matching-demands", headers=owner["supplier"].headers
+        )
+        assert response.status_code == 200
+    response = await client.post(
+        f"/notifications/{world.ids['notification']}/read", headers=owner["supplier"].headers
+    )
+    assert response.status_code == 200

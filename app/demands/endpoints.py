@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -27,11 +28,13 @@ from app.kit.etag import etag_for
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.responses import FastJSONResponse
+from app.matching import service as matching
 from app.models.demand import Demand
 from app.organizations.schemas import IndustryCode, RegionCode
 from app.organizations.service import ANONYMOUS, Viewer
 
 router = APIRouter(tags=["demands"])
+log = logging.getLogger(__name__)
 
 
 async def _one(session: SessionDep, demand: Demand, viewer: Viewer) -> FastJSONResponse:
@@ -163,9 +166,23 @@ async def _transition(
     summary="Publish a draft (vetted enterprises only)",
 )
 async def publish_demand(
-    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    demand_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> FastJSONResponse:
-    return await _transition(demand_id, "publish", session, principal)
+    """Suppliers and providers whose matches score above the threshold are notified (same transaction)."""
+    demand = await service.transition(
+        session,
+        demand_id,
+        "publish",
+        viewer=principal.viewer,
+        organization_vetted=principal.organization.vetting_status == "vetted",
+    )
+    try:
+        # A savepoint: a failure to notify is logged and never undoes (or fails) the publication.
+        async with session.begin_nested():
+            await matching.notify_on_publish(session, request.app.state.meili, demand)
+    except Exception:
+        log.exception("matching.notify_failed", extra={"demand_id": str(demand.id)})
+    return await _one(session, demand, principal.viewer)
 
 
 @router.post(

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.matching.schemas import Priority
 from app.organizations.schemas import IndustryCode, RegionCode
 
 Money = Annotated[int, Field(ge=0, le=10**12, description="Integer yuan (CNY).")]
@@ -114,6 +115,10 @@ class DemandOut(BaseModel):
     old_equipment: OldEquipment | None
     required_energy_grade: int | None
     needs: NeedsOut
+    priority: Priority = Field(
+        description="The plan's priority rules this demand triggers (old machine tools, below the energy "
+        "baseline, old safety-critical equipment); they raise its priority in matching."
+    )
     status: DemandStatus
     organization: OrganizationRef
     published_at: datetime | None

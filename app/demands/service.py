@@ -17,6 +17,7 @@ from app.demands.schemas import DemandCreate, DemandUpdate
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.kit.etag import check_if_match
 from app.kit.pagination import PageParams
+from app.matching import priority
 from app.models.base import utcnow
 from app.models.catalog import EquipmentCategory, Industry, Region
 from app.models.demand import Demand
@@ -291,6 +292,7 @@ def view(demand: Demand | Row[Any], viewer: Viewer, organization_name: str) -> d
             "engineering": demand.needs_engineering,
             "financing": financing,
         },
+        "priority": priority.view(demand),
         "status": demand.status,
         "organization": {"id": demand.organization_id, "name": organization_name},
         "published_at": demand.published_at,

@@ -6,6 +6,7 @@ from app.models.catalog import EquipmentCategory, FinancingType, Industry, Regio
 from app.models.demand import Demand
 from app.models.financing import FinancingProduct
 from app.models.idempotency import IdempotencyKey
+from app.models.matching import MatchFeedback, Notification
 from app.models.organization import Organization, VettingDecision
 from app.models.outbox import SearchOutbox
 from app.models.product import Product, ProductReview
@@ -20,6 +21,8 @@ __all__ = [
     "FinancingType",
     "IdempotencyKey",
     "Industry",
+    "MatchFeedback",
+    "Notification",
     "Organization",
     "Product",
     "ProductReview",

@@ -1,0 +1,107 @@
+"""Matching endpoints: a demand's matches (owner and admins), feedback on them, a product's demands."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from app.deps import CurrentPrincipal, SessionDep
+from app.errors import Forbidden
+from app.kit.pagination import MAX_LIMIT
+from app.kit.responses import FastJSONResponse
+from app.matching import service
+from app.matching.policies import all_policies
+from app.matching.schemas import DemandMatchList, FeedbackIn, FeedbackOut, MatchList
+
+router = APIRouter(tags=["matching"])
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many matches, best first (1-100).")]
+
+
+@router.get(
+    "/demands/{demand_id}/matches",
+    response_model=MatchList,
+    operation_id="list_demand_matches",
+    summary="A demand's best products, providers, financing or policy support, with reasons",
+)
+async def list_demand_matches(
+    demand_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    kind: Literal["product", "provider", "financing", "policy"] = Query(
+        description="product | provider | financing | policy"
+    ),
+    limit: Limit = 20,
+    include_dismissed: bool = False,
+) -> FastJSONResponse:
+    demand = await service.owned_demand(session, demand_id, principal.viewer)
+    body = await service.matches(
+        session,
+        request.app.state.meili,
+        demand,
+        kind,
+        limit=limit,
+        include_dismissed=include_dismissed,
+    )
+    return FastJSONResponse(body)
+
+
+@router.post(
+    "/demands/{demand_id}/matches/feedback",
+    status_code=201,
+    response_model=FeedbackOut,
+    operation_id="give_match_feedback",
+    summary="Shortlist, dismiss or clear one of a demand's matches (owner)",
+)
+async def give_match_feedback(
+    demand_id: uuid.UUID,
+    body: FeedbackIn,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> FastJSONResponse:
+    demand = await service.owned_demand(session, demand_id, principal.viewer)
+    if principal.viewer.organization_id != demand.organization_id:
+        # Admins may look, but the shortlist is the owner's to keep.
+        raise Forbidden("Only the demand's owner gives feedback on its matches.")
+    event = await service.record_feedback(
+        session,
+        request.app.state.meili,
+        demand,
+        kind=body.kind,
+        target_id=body.target_id,
+        action=body.action,
+        user_id=principal.user.id,
+    )
+    return FastJSONResponse(event, status_code=201)
+
+
+@router.get(
+    "/products/{product_id}/matching-demands",
+    response_model=DemandMatchList,
+    operation_id="list_product_matching_demands",
+    summary="Published demands that fit one of the supplier's own products, best first",
+)
+async def list_product_matching_demands(
+    product_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: Limit = 20,
+) -> FastJSONResponse:
+    product, supplier_name = await service.owned_product(session, product_id, principal.viewer)
+    body = await service.matching_demands(
+        session, request.app.state.meili, product, supplier_name, limit=limit
+    )
+    return FastJSONResponse(body)
+
+
+@router.get(
+    "/policies",
+    operation_id="list_policies",
+    summary="The policy support matching knows: source document, dates, conditions and estimate rule",
+)
+async def list_policies() -> FastJSONResponse:
+    return FastJSONResponse({"items": [p.public() for p in all_policies()]})

@@ -1,0 +1,89 @@
+"""Notifications: what the marketplace tells an organization (matches now; leads and saved searches later)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import select, update
+
+from app.deps import CurrentPrincipal, SessionDep
+from app.errors import NotFound
+from app.kit.pagination import PageParamsDep, keyset_page
+from app.kit.responses import FastJSONResponse
+from app.models.base import utcnow
+from app.models.matching import Notification
+
+router = APIRouter(tags=["notifications"])
+
+
+class NotificationOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    read_at: datetime | None
+    created_at: datetime
+
+
+class NotificationList(BaseModel):
+    items: list[NotificationOut]
+    next_cursor: str | None
+
+
+def _view(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "title": n.title,
+        "body": n.body,
+        "data": n.data,
+        "read_at": n.read_at,
+        "created_at": n.created_at,
+    }
+
+
+@router.get(
+    "/notifications",
+    response_model=NotificationList,
+    operation_id="list_notifications",
+    summary="The caller's organization's notifications, newest first",
+)
+async def list_notifications(
+    session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep, unread: bool = False
+) -> FastJSONResponse:
+    stmt = select(Notification).where(Notification.organization_id == principal.organization.id)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    rows, cursor = await keyset_page(
+        session, stmt, keys=[Notification.created_at, Notification.id], params=page
+    )
+    return FastJSONResponse({"items": [_view(n) for n in rows], "next_cursor": cursor})
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    response_model=NotificationOut,
+    operation_id="read_notification",
+    summary="Mark one of the organization's notifications read",
+)
+async def read_notification(
+    notification_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> FastJSONResponse:
+    notification = await session.scalar(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.organization_id == principal.organization.id,
+        )
+        .values(read_at=utcnow())
+        .returning(Notification)
+        .execution_options(populate_existing=True)
+    )
+    if notification is None:
+        raise NotFound("No such notification.")
+    return FastJSONResponse(_view(notification))
