@@ -272,7 +272,7 @@ async def matches(
         "demand": {"id": str(demand.id), "priority": priority.view(demand)},
         "kind": kind,
         "items": items,
-        "near_misses": near,
+        "near_misses": near[:limit],
         "next_cursor": None,
     }
 
