@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import lists, search
+from bench import lists, matching, search
 
 
 def main() -> None:
@@ -14,6 +14,7 @@ def main() -> None:
     args = parser.parse_args()
     lists.run(scale=args.scale, seconds=args.seconds)
     search.run(scale=args.scale, seconds=args.seconds)
+    matching.run(scale=args.scale, seconds=args.seconds)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ LUA = r"""
 local paths = {}
 for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
 math.randomseed(os.time())
+if os.getenv("BENCH_AUTH") then wrk.headers["Authorization"] = os.getenv("BENCH_AUTH") end
 request = function()
   return wrk.format("GET", paths[math.random(#paths)])
 end
@@ -125,7 +126,14 @@ class Server:
 
 
 def run_wrk(
-    name: str, base: str, paths: list[str], *, seconds: int, connections: int = 16, threads: int = 2
+    name: str,
+    base: str,
+    paths: list[str],
+    *,
+    seconds: int,
+    connections: int = 16,
+    threads: int = 2,
+    auth: str | None = None,
 ) -> Result:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed for benchmarks: apt-get install -y wrk")
@@ -134,6 +142,8 @@ def run_wrk(
         script.write_text(LUA)
         path_file.write_text("\n".join(paths) + "\n")
         env = {**os.environ, "BENCH_PATHS": str(path_file), "BENCH_OUT": str(out)}
+        if auth:
+            env["BENCH_AUTH"] = auth
         subprocess.run(  # noqa: S603
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base],  # noqa: S607
             env=env,
@@ -159,6 +169,7 @@ def run_rounds(
     rounds: int = 3,
     connections: int = 16,
     threads: int = 2,
+    auth: str | None = None,
 ) -> list[Result]:
     """Each scenario `rounds` times, interleaved, so drift on a noisy machine hits all of them alike.
 
@@ -168,7 +179,9 @@ def run_rounds(
     for _ in range(rounds):
         for name, paths in scenarios.items():
             runs[name].append(
-                run_wrk(name, base, paths, seconds=seconds, connections=connections, threads=threads)
+                run_wrk(
+                    name, base, paths, seconds=seconds, connections=connections, threads=threads, auth=auth
+                )
             )
     merged = []
     for name, results in runs.items():

@@ -30,6 +30,9 @@ class SearchQuery:
     # False: every word must match (what people typing a query expect). True: any word will do, and more
     # matching words rank higher (matching a demand's words against the supply list).
     any_word: bool = False
+    # False: no facet counts and no total (total_estimate is then the number of hits returned) — for
+    # callers that only want the best hits, like matching, where counting was most of the cost.
+    facets: bool = True
 
 
 @dataclass

@@ -94,9 +94,10 @@ def search_params(spec: IndexSpec, query: SearchQuery, offset: int) -> dict[str,
     params: dict[str, Any] = {
         "limit": query.limit,
         "offset": offset,
-        "facets": list(spec.facets),
         "locales": ["cmn"],
     }
+    if query.facets:
+        params["facets"] = list(spec.facets)
     if query.any_word:
         # Meilisearch drops words from the end until documents match: the demand's key words go first.
         params["matchingStrategy"] = "last"

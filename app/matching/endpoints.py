@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from app.deps import CurrentPrincipal, SessionDep
 from app.errors import Forbidden
+from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import MAX_LIMIT
 from app.kit.responses import FastJSONResponse
 from app.matching import service
@@ -61,21 +62,33 @@ async def give_match_feedback(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
     demand = await service.owned_demand(session, demand_id, principal.viewer)
     if principal.viewer.organization_id != demand.organization_id:
         # Admins may look, but the shortlist is the owner's to keep.
         raise Forbidden("Only the demand's owner gives feedback on its matches.")
-    event = await service.record_feedback(
+
+    async def create() -> dict[str, object]:
+        return await service.record_feedback(
+            session,
+            request.app.state.meili,
+            demand,
+            kind=body.kind,
+            target_id=body.target_id,
+            action=body.action,
+            user_id=principal.user.id,
+        )
+
+    return await idempotent_create(
         session,
-        request.app.state.meili,
-        demand,
-        kind=body.kind,
-        target_id=body.target_id,
-        action=body.action,
         user_id=principal.user.id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        create=create,
     )
-    return FastJSONResponse(event, status_code=201)
 
 
 @router.get(

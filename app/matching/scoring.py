@@ -3,6 +3,7 @@ facts they are given, so the same rules score a demand's products and a product'
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -251,6 +252,12 @@ def needed_provider_types(demand: Demand) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for n in needs for t in TYPES_FOR_NEED[n]))
 
 
+@functools.lru_cache(maxsize=4096)
+def _provider_tokens(segmenter: Segmenter, provider_id: object, version: int, text: str) -> tuple[str, ...]:
+    """A provider's words, kept per version: the directory is small and every demand scores all of it."""
+    return tuple(segmenter.index_tokens(text, bigrams=False))
+
+
 def score_provider(
     demand: Demand,
     provider: Organization,
@@ -319,7 +326,7 @@ def score_provider(
             provider.description,
         ]
     )
-    value, shared = overlap(words, segmenter.index_tokens(text, bigrams=False))
+    value, shared = overlap(words, _provider_tokens(segmenter, provider.id, provider.version, text))
     match.add(
         w,
         "text",

@@ -74,13 +74,15 @@ async def supplier_facts(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uui
 
 
 def product_words(segmenter: Any, doc: dict[str, Any]) -> list[str]:
+    """The words a demand's words are looked for in: name, model, category and its aliases. (The search
+    engine already ranked the candidates with the description; segmenting a hundred descriptions per
+    request cost more than the rest of the scoring.)"""
     text = " ".join(
         [
             str(doc.get("name", "")),
             " ".join(doc.get("model_terms") or []),
             str(doc.get("category_name", "")),
             " ".join(doc.get("category_aliases") or []),
-            str(doc.get("description", "")),
         ]
     )
     tokens: list[str] = segmenter.index_tokens(text, bigrams=False)
@@ -116,6 +118,7 @@ async def product_matches(
             Filter("region_codes", "any", (demand.region_code,)),
         ],
         any_word=True,
+        facets=False,
         limit=weights.CANDIDATES,
     )
     hits = (await search_service.search(session, meili, "products", query)).hits
@@ -343,7 +346,11 @@ async def matching_demands(
         filters.append(Filter("region_code", "any", tuple(product.service_region_codes)))
     names = [catalog.categories[c].name for c in reversed(path) if c in catalog.categories]
     query = SearchQuery(
-        q=" ".join([*names, product.name]), filters=filters, any_word=True, limit=weights.CANDIDATES
+        q=" ".join([*names, product.name]),
+        filters=filters,
+        any_word=True,
+        facets=False,
+        limit=weights.CANDIDATES,
     )
     hits = (await search_service.search(session, meili, "demands", query)).hits
     ids = [uuid.UUID(h["id"]) for h in hits]

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.matching.weights import FINANCING_WEIGHTS, PRODUCT_WEIGHTS, PROVIDER_WEIGHTS
@@ -403,3 +403,25 @@ class TestNotifications:
         assert stolen.status_code == 404
         stored = await db.scalar(select(Notification).where(Notification.id == uuid.UUID(mine[0]["id"])))
         assert stored is not None and stored.read_at is not None
+
+
+async def test_feedback_honours_idempotency_keys(
+    client: httpx.AsyncClient, admin: Account, enterprise: Account, supplier: Account, db: AsyncSession
+) -> None:
+    demand = await published_demand(client, enterprise)
+    product = await listed_product(client, supplier, admin)
+    headers = {**enterprise.headers, "Idempotency-Key": "fb-1"}
+    body = {"kind": "product", "target_id": product["id"], "action": "shortlist"}
+    first = await client.post(f"/demands/{demand['id']}/matches/feedback", headers=headers, json=body)
+    again = await client.post(f"/demands/{demand['id']}/matches/feedback", headers=headers, json=body)
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    other = await client.post(
+        f"/demands/{demand['id']}/matches/feedback", headers=headers, json={**body, "action": "dismiss"}
+    )
+    assert other.status_code == 422
+    count = await db.scalar(
+        select(func.count())
+        .select_from(MatchFeedback)
+        .where(MatchFeedback.demand_id == uuid.UUID(demand["id"]))
+    )
+    assert count == 1

@@ -3,15 +3,19 @@ handling it sends, and how it reads real response shapes (failed tasks, an unrea
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.engine import Filter, SearchQuery, SearchUnavailable
 from search.meili import IndexingFailed, MeilisearchEngine, filter_expression, search_params, settings_for
 from search.specs import DEMANDS, PRODUCTS
+from tests.fixtures.factories import Account, listed_product, published_demand
 from tests.fixtures.fake_meili import FakeMeiliServer
 
 
@@ -206,3 +210,46 @@ class TestFallback:
         assert body["engine"] == "meilisearch"
         assert [h["id"] for h in body["items"]] == ["11111111-1111-1111-1111-111111111111"]
         assert (await client.get("/readyz")).json()["engine"] == "meilisearch"
+
+
+class TestMatchingThroughMeilisearch:
+    def test_any_word_queries_without_facets(self) -> None:
+        params = search_params(PRODUCTS, SearchQuery(q="单晶炉 更新", any_word=True, facets=False), offset=0)
+        assert params == {"limit": 20, "offset": 0, "locales": ["cmn"], "matchingStrategy": "last"}
+
+    async def test_product_matches_score_meilisearch_hits(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        db: AsyncSession,
+        fake: FakeMeiliServer,
+        meili: MeilisearchEngine,
+        admin: Account,
+        enterprise: Account,
+        supplier: Account,
+    ) -> None:
+        product = await listed_product(client, supplier, admin)
+        demand = await published_demand(client, enterprise)
+        document = await db.scalar(
+            text("SELECT document FROM search_documents WHERE index_name = 'products' AND doc_id = :id"),
+            {"id": uuid.UUID(product["id"])},
+        )
+        await meili.ensure_index(PRODUCTS, dictionary=[], synonyms={})
+        fake.state.search_response = {
+            "hits": [{**document, "_rankingScore": 0.8}],
+            "query": "",
+            "processingTimeMs": 1,
+            "limit": 100,
+            "offset": 0,
+            "estimatedTotalHits": 1,
+        }
+        app.state.meili = meili
+        response = await client.get(
+            f"/demands/{demand['id']}/matches", params={"kind": "product"}, headers=enterprise.headers
+        )
+        assert response.status_code == 200, response.text
+        assert [i["target"]["id"] for i in response.json()["items"]] == [product["id"]]
+        sent = fake.state.requests[-1].body
+        assert sent["matchingStrategy"] == "last" and "facets" not in sent and sent["limit"] == 100
+        assert 'category_path IN ["photovoltaic.monocrystal_furnace", "all"]' in sent["filter"]
+        assert sent["q"].startswith("大热场单晶炉")
