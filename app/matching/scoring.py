@@ -221,10 +221,12 @@ def score_product(
         match.add(w, "lead_time", 0.5, "交货期或计划开工日期未填写")
     else:
         days = (demand.expected_start - today).days
-        if lead <= days:
+        if days <= 0:
+            match.add(w, "lead_time", 0.0, "计划开工日期已过，请更新需求")
+        elif lead <= days:
             match.add(w, "lead_time", 1.0, f"交货期{lead}天，早于计划开工（还有{max(days, 0)}天）")
         else:
-            match.add(w, "lead_time", max(0.0, days) / lead, f"交货期{lead}天，计划开工仅剩{max(days, 0)}天")
+            match.add(w, "lead_time", days / lead, f"交货期{lead}天，计划开工仅剩{days}天")
 
     flags = priority.flags(demand)
     if flags:
@@ -522,14 +524,12 @@ def score_policy(
         checks.append(("scope", 1.0, "技改任务属于政策支持领域"))
     investment = _investment(demand)
     if c.min_investment_cny is not None:
-        if demand.budget_max_cny < c.min_investment_cny:
+        # One basis (the budget's midpoint) for both thresholds and the estimate, so the 项目法 and the
+        # 因素法, which are alternatives, never both apply.
+        if investment < c.min_investment_cny:
             return None
         checks.append(
-            (
-                "investment",
-                1.0,
-                f"设备投资（预算上限{wan(demand.budget_max_cny)}）达到{wan(c.min_investment_cny)}",
-            )
+            ("investment", 1.0, f"设备投资（预算中值{wan(investment)}）达到{wan(c.min_investment_cny)}")
         )
     if c.max_investment_cny is not None:
         if investment >= c.max_investment_cny:

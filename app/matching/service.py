@@ -291,12 +291,14 @@ async def record_feedback(
     action: Literal["shortlist", "dismiss", "clear"],
     user_id: uuid.UUID,
 ) -> dict[str, Any]:
-    found, near = await ranked(session, meili, demand, kind)
-    position = next((i for i, m in enumerate(found) if m.target_id == target_id), None)
-    listed = position is not None or any(n["target"]["id"] == target_id for n in near)
-    if not listed and not await _target_exists(session, kind, target_id):
-        raise InvalidInput(["body", "target_id"], f"no {kind} with this id")
-    match = found[position] if position is not None else None
+    if not await _could_match(session, kind, target_id):
+        raise InvalidInput(["body", "target_id"], f"no {kind} that could be matched has this id")
+    match, position = None, None
+    if action != "clear":
+        # The score, rank and reasons the match has now: what tuning the weights needs.
+        found, _ = await ranked(session, meili, demand, kind)
+        position = next((i for i, m in enumerate(found) if m.target_id == target_id), None)
+        match = found[position] if position is not None else None
     event = MatchFeedback(
         demand_id=demand.id,
         kind=kind,
@@ -322,15 +324,34 @@ async def record_feedback(
     }
 
 
-async def _target_exists(session: AsyncSession, kind: str, target_id: str) -> bool:
+async def _could_match(session: AsyncSession, kind: str, target_id: str) -> bool:
+    """The target is something matching can offer: a listed product of a vetted supplier, a vetted
+    provider, an active financing product of a vetted bank, or a known policy."""
     if kind == "policy":
         return target_id in policies.by_code()
     try:
         ident = uuid.UUID(target_id)
     except ValueError:
         return False
-    model: Any = {"product": Product, "provider": Organization, "financing": FinancingProduct}[kind]
-    return await session.get(model, ident) is not None
+    vetted = Organization.vetting_status == "vetted"
+    stmt: Any
+    if kind == "product":
+        stmt = (
+            select(Product.id)
+            .join(Organization, Organization.id == Product.organization_id)
+            .where(Product.id == ident, Product.status == "listed", vetted)
+        )
+    elif kind == "provider":
+        stmt = select(Organization.id).where(
+            Organization.id == ident, Organization.kind == "provider", vetted
+        )
+    else:
+        stmt = (
+            select(FinancingProduct.id)
+            .join(Organization, Organization.id == FinancingProduct.organization_id)
+            .where(FinancingProduct.id == ident, FinancingProduct.is_active, vetted)
+        )
+    return await session.scalar(stmt) is not None
 
 
 # -- reverse: a product's demands ----------------------------------------------------------------
@@ -438,7 +459,9 @@ async def notify_on_publish(session: AsyncSession, meili: SearchEngine | None, d
     by_kind: dict[str, int] = defaultdict(int)
     for organization_id, (score, kind, target_id, name) in chosen:
         by_kind[kind] += 1
-        subject = f"您的产品「{name}」" if kind == "product" else "贵单位"
+        # Names may be 200 characters; the title column holds 200 in all.
+        short = name if len(name) <= 40 else name[:39] + "…"
+        subject = f"您的产品「{short}」" if kind == "product" else "贵单位"
         session.add(
             Notification(
                 organization_id=uuid.UUID(organization_id),

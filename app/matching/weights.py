@@ -56,7 +56,7 @@ SAFETY_CRITICAL_OLD_AGE_YEARS = 10  # 化工老旧装置 (the plan names no age;
 MACHINE_TOOL_CATEGORIES = (
     "smart.cnc_machine_tool",
     "precision.machining_center",
-    "safety.obsolete_replacement",
+    "safety.obsolete_replacement.machine_tool",
 )
 SAFETY_CRITICAL_CATEGORIES = (
     "safety.chemical_renewal",

@@ -1,5 +1,5 @@
 """The labelled evaluation set for matching: 22 equipment categories across the five tasks, eight products
-in each (four names × two variants), 66 demands (three per category), 12 providers.
+in each (four names × two variants) plus a look-alike each, 66 demands (three per category), 12 providers.
 
 The judgments, written down here rather than derived from the scorer:
 - a demand's right products are those of its category (or under it) that serve its city, meet its
@@ -7,7 +7,8 @@ The judgments, written down here rather than derived from the scorer:
 - the lures: in every category one variant serves only 甘孜 (never a demand's city), one has energy
   grade 3 (wrong where grade 2 is required), one costs eight times the category's top price (over every
   budget); and the other 21 categories' products, many of them sharing words with this one
-  (数控车床 / 车铣复合加工中心 / 数控系统升级包, 反应釜 / 储罐 / 联锁 …), are the wrong-category lures;
+  (数控车床 / 车铣复合加工中心 / 数控系统升级包, 反应釜 / 储罐 / 联锁 …), are the wrong-category lures, and
+  one look-alike per category carries this category's equipment names but is filed under another;
 - a demand's right providers offer a type its needs call for (design → design institute or solution
   supplier, engineering → engineering firm), work in its industry (same code family) and serve its city.
 """
@@ -239,7 +240,7 @@ class ProductCase:
     energy_grade: int
     regions: tuple[str, ...]  # () = the whole province
     supplier: int  # index into SUPPLIER_REGIONS
-    lure: str | None  # None (a good product) | "region" | "energy" | "price"
+    lure: str | None  # None (a good product) | "region" | "energy" | "price" | "category"
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,23 @@ def products() -> list[ProductCase]:
                     lure,
                 )
             )
+        # A look-alike: named after this category's equipment, filed under the next category. A text
+        # search alone would put it first for this category's demands; matching must never offer it.
+        other = CATEGORIES[(c_index + 1) % len(CATEGORIES)]
+        found.append(
+            ProductCase(
+                f"{category.code}#look-alike",
+                other.code,
+                f"{category.names[0]}（{category.names[2]}）",
+                f"LA-{c_index}",
+                category.industries,
+                (low, high),
+                1,
+                (),
+                c_index % 4,
+                "category",
+            )
+        )
     return found
 
 

@@ -18,6 +18,7 @@ from tests.fixtures.factories import (
     create_demand,
     financing_payload,
     listed_product,
+    product_payload,
     published_demand,
     register_account,
     vet,
@@ -252,7 +253,12 @@ class TestPriorityRules:
         assert tool["priority"]["level"] == "high"
         assert {f["code"] for f in tool["priority"]["flags"]} == {"old_machine_tool", "below_energy_baseline"}
         young = await create_demand(
-            client, enterprise, category_codes=["smart.cnc_machine_tool"], old_equipment={"age_years": 8}
+            client,
+            enterprise,
+            task_type="smart_digital",
+            category_codes=["smart.cnc_machine_tool"],
+            old_equipment={"age_years": 8},
+            required_energy_grade=2,
         )
         assert young["priority"] == {"level": "normal", "flags": []}
         tank = await create_demand(
@@ -279,7 +285,19 @@ class TestPriorityRules:
         # Below the baseline and no stated requirement: grade 2 or better is expected, so grade 3 fails.
         assert f_reasons["energy"]["value"] == 0 and "能效基准" in f_reasons["energy"]["detail"]
         assert flagged["demand"]["priority"]["level"] == "high"
-        assert p_item["score"] != f_item["score"]
+        p_reasons = {r["factor"]: r for r in p_item["reasons"]}
+        assert p_reasons["priority"]["value"] == 0 and p_reasons["energy"]["value"] == 0
+        # Everything else equal (grade 2 asked outright there, implied by the baseline here): the flags
+        # add exactly the priority weight.
+        assert f_item["score"] - p_item["score"] == pytest.approx(PRODUCT_WEIGHTS["priority"], abs=1e-3)
+        overdue = await create_demand(
+            client,
+            enterprise,
+            task_type="safety",
+            category_codes=["safety.obsolete_replacement.overdue_equipment"],
+            old_equipment={"age_years": 15},
+        )
+        assert overdue["priority"]["flags"] == []  # old, but neither a machine tool nor safety-critical
 
 
 class TestFeedback:
@@ -318,9 +336,16 @@ class TestFeedback:
             await db.scalars(select(MatchFeedback).where(MatchFeedback.demand_id == uuid.UUID(demand["id"])))
         ).all()
         assert sorted(e.action for e in events) == ["clear", "dismiss", "shortlist"]
-        assert all(e.reasons for e in events)
+        # Shortlisting and dismissing keep the match's score, rank and reasons at that moment.
+        assert all(e.reasons and e.score and e.rank for e in events if e.action != "clear")
 
         assert (await feedback(str(uuid.uuid4()), "dismiss")).status_code == 422
+        draft = await client.post(
+            "/products", headers=supplier.headers, json={**product_payload(), "name": "未上架单晶炉"}
+        )
+        assert (await feedback(draft.json()["id"], "shortlist")).status_code == 422
+        assert (await feedback(enterprise.organization_id, "shortlist")).status_code == 422  # not a product
+
         bad = await client.post(
             f"/demands/{demand['id']}/matches/feedback",
             headers=enterprise.headers,
@@ -425,3 +450,30 @@ async def test_feedback_honours_idempotency_keys(
         .where(MatchFeedback.demand_id == uuid.UUID(demand["id"]))
     )
     assert count == 1
+
+
+async def test_a_passed_start_date_and_a_zero_lead_time_do_not_break_scoring(
+    client: httpx.AsyncClient, admin: Account, enterprise: Account, supplier: Account, db: AsyncSession
+) -> None:
+    product = await listed_product(client, supplier, admin, lead_time_days=0)
+    demand = await published_demand(client, enterprise, expected_start="2099-01-01")
+    await db.execute(
+        text("UPDATE demands SET expected_start = DATE '2020-01-01' WHERE id = :id"),
+        {"id": uuid.UUID(demand["id"])},
+    )
+    body = await matches(client, enterprise, demand["id"], "product")
+    item = next(i for i in body["items"] if i["target"]["id"] == product["id"])
+    lead = next(r for r in item["reasons"] if r["factor"] == "lead_time")
+    assert lead["value"] == 0 and "已过" in lead["detail"]
+    response = await client.get(f"/products/{product['id']}/matching-demands", headers=supplier.headers)
+    assert response.status_code == 200
+
+
+async def test_a_long_product_name_still_gets_its_supplier_notified(
+    client: httpx.AsyncClient, admin: Account, enterprise: Account, supplier: Account
+) -> None:
+    await listed_product(client, supplier, admin, name="大热场单晶炉" + "加长型号说明" * 32)
+    demand = await published_demand(client, enterprise)
+    inbox = (await client.get("/notifications", headers=supplier.headers)).json()["items"]
+    mine = [n for n in inbox if n["data"]["demand_id"] == demand["id"]]
+    assert len(mine) == 1 and len(mine[0]["title"]) <= 200 and "…" in mine[0]["title"]

@@ -129,6 +129,9 @@ async def test_precision_at_5_and_category_order(client: httpx.AsyncClient, admi
         for i, pid in enumerate(ranked[: last_right + 1]):
             if category_of[pid] != case.category:
                 problems.append(f"{case.key}: wrong-category {product_keys[pid]} ranked {i + 1}")
+        look_alike = f"{case.category}#look-alike"
+        if look_alike in [product_keys[p] for p in ranked]:
+            problems.append(f"{case.key}: offered {look_alike}, filed under another category")
         product_precision = _precision([product_keys[p] for p in ranked], case.right_products)
         provider_precision = None
         if case.right_providers:
