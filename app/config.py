@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ConfigurationError(RuntimeError):
@@ -39,6 +39,20 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = 15 * 60
 
     max_body_bytes: int = 1024 * 1024
+
+    # Webhooks: hosts named here may be reached over plain http and at private or loopback addresses
+    # (comma-separated, e.g. "receiver.internal,127.0.0.1"); everyone else needs https to a public address.
+    webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_timeout_seconds: float = 10.0
+    webhook_disable_after_days: int = 5
+
+    @field_validator("webhook_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -24,6 +24,7 @@ from app.financing.endpoints import router as financing_router
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
 from app.kit.body_limit import BodyLimitMiddleware
+from app.leads.endpoints import router as leads_router
 from app.matching.endpoints import router as matching_router
 from app.notifications.endpoints import router as notifications_router
 from app.ops.endpoints import router as ops_router
@@ -31,6 +32,7 @@ from app.organizations.endpoints import router as organizations_router
 from app.products.endpoints import router as products_router
 from app.providers.endpoints import router as providers_router
 from app.quotes.endpoints import router as quotes_router
+from app.saved_searches.endpoints import router as saved_searches_router
 from app.search_api.endpoints import router as search_router
 
 API_PREFIX = "/api/v1"
@@ -130,6 +132,8 @@ def create_app(
         quotes_router,
         search_router,
         matching_router,
+        leads_router,
+        saved_searches_router,
         notifications_router,
         admin_router,
     ):

@@ -13,7 +13,19 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Demand, FinancingProduct, MatchFeedback, Notification, Organization, Product, Quote
+from app.models import (
+    Demand,
+    FinancingProduct,
+    Lead,
+    LeadSubscription,
+    MatchFeedback,
+    Notification,
+    Organization,
+    Product,
+    Quote,
+    SavedSearch,
+    WebhookDelivery,
+)
 from tests.fixtures.factories import (
     Account,
     admin_account,
@@ -43,8 +55,20 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
     supplier = await vetted_account(client, admin, "supplier")
     bank = await vetted_account(client, admin, "bank")
     pending = await register_account(client, "enterprise")
+    subscription = await client.post(
+        "/lead-subscriptions",
+        headers=bank.headers,
+        json={"name": "全省技改", "webhook_url": "https://93.184.216.34/hooks/leads"},
+    )
+    assert subscription.status_code == 201, subscription.text
     draft_demand = await create_demand(client, enterprise)
-    live_demand = await published_demand(client, enterprise)
+    live_demand = await published_demand(client, enterprise)  # shares its financing need: a lead
+    lead = (await client.get("/leads", headers=bank.headers)).json()["items"][0]
+    sub_id = subscription.json()["id"]
+    delivery = (await client.get(f"/lead-subscriptions/{sub_id}/deliveries", headers=bank.headers)).json()
+    saved = await client.post(
+        "/saved-searches", headers=supplier.headers, json={"name": "单晶炉", "q": "单晶炉"}
+    )
     draft_product = await create_product(client, supplier)
     live_product = await listed_product(client, supplier, admin)
     quote = await client.post(
@@ -74,6 +98,10 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "quote": quote.json()["id"],
             "financing": financing.json()["id"],
             "notification": str(note.id),
+            "subscription": sub_id,
+            "delivery": f"{sub_id}|{delivery['items'][0]['id']}",
+            "lead": lead["id"],
+            "saved_search": saved.json()["id"],
         },
     )
 
@@ -118,6 +146,17 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
     ],
     ("GET", "/products/{product_id}/matching-demands"): [("draft_product", None), ("live_product", None)],
     ("POST", "/notifications/{notification_id}/read"): [("notification", None)],
+    ("GET", "/lead-subscriptions/{subscription_id}"): [("subscription", None)],
+    ("PATCH", "/lead-subscriptions/{subscription_id}"): [("subscription", {"name": "劫持"})],
+    ("DELETE", "/lead-subscriptions/{subscription_id}"): [("subscription", None)],
+    ("POST", "/lead-subscriptions/{subscription_id}/rotate-secret"): [("subscription", None)],
+    ("GET", "/lead-subscriptions/{subscription_id}/deliveries"): [("subscription", None)],
+    ("POST", "/lead-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay"): [("delivery", None)],
+    ("GET", "/leads/{lead_id}"): [("lead", None)],
+    ("PATCH", "/leads/{lead_id}"): [("lead", {"status": "declined"})],
+    ("POST", "/leads/{lead_id}/accept-interest"): [("lead", None)],
+    ("GET", "/demands/{demand_id}/leads"): [("live_demand", None)],
+    ("DELETE", "/saved-searches/{saved_search_id}"): [("saved_search", None)],
     ("GET", "/quotes/{quote_id}"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/accept"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/decline"): [("quote", None)],
@@ -146,9 +185,19 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
     )
     note = await db.get(Notification, uuid.UUID(ids["notification"]))
     assert note is not None and note.read_at is None
+    sub = await db.get(LeadSubscription, uuid.UUID(ids["subscription"]))
+    lead = await db.get(Lead, uuid.UUID(ids["lead"]))
+    saved = await db.get(SavedSearch, uuid.UUID(ids["saved_search"]))
+    delivery = await db.get(WebhookDelivery, ids["delivery"].split("|")[1])
+    assert sub is not None and lead is not None and saved is not None and delivery is not None
+    extra = {
+        "subscription": (sub.name, sub.webhook_secret, sub.deleted_at),
+        "lead": (lead.status, lead.interest_accepted_at, lead.version),
+        "delivery": (delivery.status, delivery.attempts, delivery.next_attempt_at),
+    }
     rows: list[Any] = [demand, live, product, listed, quote, financing, pending, vetted]
     assert all(row is not None for row in rows)
-    return {
+    return extra | {
         str(row.id): (
             getattr(row, "status", None),
             getattr(row, "vetting_status", None),
@@ -165,7 +214,9 @@ async def test_strangers_can_neither_read_nor_change_what_is_not_theirs(
     before = await _snapshot(db, world.ids)
     for (method, template), attempts in CASES.items():
         for id_key, body in attempts:
-            path = template.split("{")[0] + world.ids[id_key] + template.split("}")[1]
+            path = template
+            for value in world.ids[id_key].split("|"):  # one id per placeholder, in order
+                path = path[: path.index("{")] + value + path[path.index("}") + 1 :]
             for who, stranger in world.strangers.items():
                 headers = stranger.headers if stranger else {}
                 query = {"kind": "product"} if template.endswith("/matches") else None

@@ -28,10 +28,12 @@ from app.kit.etag import etag_for
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.responses import FastJSONResponse
+from app.leads import service as leads
 from app.matching import service as matching
 from app.models.demand import Demand
 from app.organizations.schemas import IndustryCode, RegionCode
 from app.organizations.service import ANONYMOUS, Viewer
+from app.saved_searches import service as saved_searches
 
 router = APIRouter(tags=["demands"])
 log = logging.getLogger(__name__)
@@ -143,6 +145,8 @@ async def update_demand(
     if_match: IfMatchHeader = None,
 ) -> FastJSONResponse:
     demand = await service.update_demand(session, demand_id, body, viewer=principal.viewer, if_match=if_match)
+    # A published demand edited into a subscription's criteria becomes that bank's lead (once).
+    await leads.offer(session, demand)
     return await _one(session, demand, principal.viewer)
 
 
@@ -176,10 +180,13 @@ async def publish_demand(
         viewer=principal.viewer,
         organization_vetted=principal.organization.vetting_status == "vetted",
     )
+    # Leads are owed to banks exactly once, in the publication's own transaction.
+    await leads.offer(session, demand)
     try:
         # A savepoint: a failure to notify is logged and never undoes (or fails) the publication.
         async with session.begin_nested():
             await matching.notify_on_publish(session, request.app.state.meili, demand)
+            await saved_searches.notify_on_publish(session, demand)
     except Exception:
         log.exception("matching.notify_failed", extra={"demand_id": str(demand.id)})
     return await _one(session, demand, principal.viewer)

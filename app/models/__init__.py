@@ -6,6 +6,7 @@ from app.models.catalog import EquipmentCategory, FinancingType, Industry, Regio
 from app.models.demand import Demand
 from app.models.financing import FinancingProduct
 from app.models.idempotency import IdempotencyKey
+from app.models.lead import Lead, LeadSubscription, SavedSearch, WebhookAttempt, WebhookDelivery
 from app.models.matching import MatchFeedback, Notification
 from app.models.organization import Organization, VettingDecision
 from app.models.outbox import SearchOutbox
@@ -21,6 +22,8 @@ __all__ = [
     "FinancingType",
     "IdempotencyKey",
     "Industry",
+    "Lead",
+    "LeadSubscription",
     "MatchFeedback",
     "Notification",
     "Organization",
@@ -30,8 +33,11 @@ __all__ = [
     "RateLimitBucket",
     "RefreshToken",
     "Region",
+    "SavedSearch",
     "SearchOutbox",
     "TaskType",
     "User",
     "VettingDecision",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.deps import CurrentPrincipal, SessionDep
 from app.errors import NotFound
@@ -63,6 +63,25 @@ async def list_notifications(
         session, stmt, keys=[Notification.created_at, Notification.id], params=page
     )
     return FastJSONResponse({"items": [_view(n) for n in rows], "next_cursor": cursor})
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+@router.get(
+    "/notifications/unread-count",
+    response_model=UnreadCount,
+    operation_id="count_unread_notifications",
+    summary="How many of the organization's notifications are unread (for a badge)",
+)
+async def count_unread_notifications(session: SessionDep, principal: CurrentPrincipal) -> FastJSONResponse:
+    unread = await session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.organization_id == principal.organization.id, Notification.read_at.is_(None))
+    )
+    return FastJSONResponse({"unread": int(unread or 0)})
 
 
 @router.post(

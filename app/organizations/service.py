@@ -15,6 +15,7 @@ from app.kit.pagination import PageParams
 from app.models.base import utcnow
 from app.models.catalog import Industry, Region
 from app.models.organization import Organization, VettingDecision
+from app.notifications import service as notifications
 from app.organizations import repository
 from app.organizations.schemas import (
     PROFILE_FIELDS,
@@ -184,6 +185,16 @@ async def decide_vetting(
     organization.vetted_by_id = admin_user_id
     organization.version += 1
     await session.flush()
+    outcomes = {"vetted": "已通过审核", "rejected": "未通过审核", "suspended": "已被暂停"}
+    outcome = outcomes.get(to_status, to_status)
+    await notifications.notify(
+        session,
+        organization.id,
+        "vetting_decision",
+        f"机构审核结果：{outcome}",
+        data.note or "",
+        {"decision": data.decision, "vetting_status": to_status},
+    )
     return organization
 
 

@@ -13,6 +13,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.kit.pagination import PageParams
 from app.models.base import utcnow
 from app.models.quote import Quote
+from app.notifications import service as notifications
 from app.organizations import service as organizations
 from app.organizations.service import Viewer
 from app.products import service as products
@@ -52,6 +53,14 @@ async def create_quote(
     )
     session.add(quote)
     await session.flush()
+    await notifications.notify(
+        session,
+        demand.organization_id,
+        "quote_received",
+        f"收到新报价：{demand.title}",
+        f"报价{data.price_cny // 10_000:,}万元，交货期{data.delivery_days}天。",
+        {"quote_id": str(quote.id), "demand_id": str(demand.id)},
+    )
     return quote
 
 
@@ -115,6 +124,15 @@ async def decide(
     quote.decided_at = now
     quote.version += 1
     await session.flush()
+    accepted = decision == "accept"
+    await notifications.notify(
+        session,
+        quote.organization_id,
+        "quote_accepted" if accepted else "quote_declined",
+        f"您的报价已被{'采纳' if accepted else '婉拒'}：{demand.title}",
+        "",
+        {"quote_id": str(quote.id), "demand_id": str(demand.id)},
+    )
     return quote
 
 

@@ -411,11 +411,15 @@ class TestNotifications:
 
         demand = await published_demand(client, enterprise)
         inbox = (await client.get("/notifications", headers=supplier.headers)).json()["items"]
-        mine = [n for n in inbox if n["data"]["demand_id"] == demand["id"]]
+        mine = [
+            n for n in inbox if n["data"].get("demand_id") == demand["id"] and n["kind"] == "demand_match"
+        ]
         assert len(mine) == 1 and mine[0]["kind"] == "demand_match" and mine[0]["data"]["score"] >= 0.6
         assert "大热场单晶炉" in mine[0]["title"]
-        assert (await client.get("/notifications", headers=unrelated.headers)).json()["items"] == []
+        theirs = (await client.get("/notifications", headers=unrelated.headers)).json()["items"]
+        assert [n for n in theirs if n["kind"] == "demand_match"] == []
         built = (await client.get("/notifications", headers=builder.headers)).json()["items"]
+        built = [n for n in built if n["kind"] == "demand_match"]
         assert [n["data"]["match_kind"] for n in built] == ["provider"]
 
         read = await client.post(f"/notifications/{mine[0]['id']}/read", headers=supplier.headers)
@@ -475,5 +479,5 @@ async def test_a_long_product_name_still_gets_its_supplier_notified(
     await listed_product(client, supplier, admin, name="大热场单晶炉" + "加长型号说明" * 32)
     demand = await published_demand(client, enterprise)
     inbox = (await client.get("/notifications", headers=supplier.headers)).json()["items"]
-    mine = [n for n in inbox if n["data"]["demand_id"] == demand["id"]]
+    mine = [n for n in inbox if n["data"].get("demand_id") == demand["id"] and n["kind"] == "demand_match"]
     assert len(mine) == 1 and len(mine[0]["title"]) <= 200 and "…" in mine[0]["title"]

@@ -1,0 +1,324 @@
+"""Lead subscriptions and webhooks (banks), leads and the pull feed (banks), a demand's leads and consent
+(enterprises)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+
+from app.catalog.service import require_codes
+from app.deps import BankPrincipal, EnterprisePrincipal, SessionDep, SettingsDep
+from app.errors import Forbidden, NotFound
+from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
+from app.kit.pagination import PageParamsDep, keyset_page
+from app.kit.responses import FastJSONResponse
+from app.leads import relay, service, webhooks
+from app.leads.schemas import (
+    DeliveryList,
+    DeliveryOut,
+    DemandLeadList,
+    LeadList,
+    LeadOut,
+    LeadStatusUpdate,
+    SecretOut,
+    SubscriptionCreate,
+    SubscriptionList,
+    SubscriptionOut,
+    SubscriptionUpdate,
+)
+from app.models.base import utcnow
+from app.models.catalog import Industry, Region, TaskType
+from app.models.demand import Demand
+from app.models.lead import Lead, LeadSubscription, WebhookAttempt, WebhookDelivery
+
+router = APIRouter(tags=["leads"])
+
+
+def _vetted(principal: Any) -> None:
+    if principal.organization.vetting_status != "vetted":
+        raise Forbidden("Only a vetted bank may subscribe to leads; wait for vetting to finish.")
+
+
+@router.post(
+    "/lead-subscriptions",
+    status_code=201,
+    response_model=SubscriptionOut,
+    operation_id="create_lead_subscription",
+    summary="Subscribe to leads (vetted banks); the webhook secret is shown once",
+)
+async def create_lead_subscription(
+    body: SubscriptionCreate,
+    request: Request,
+    principal: BankPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> FastJSONResponse:
+    _vetted(principal)
+    await require_codes(session, Region, body.region_codes, loc=["body", "region_codes"])
+    await require_codes(session, Industry, body.industry_codes, loc=["body", "industry_codes"])
+    await require_codes(session, TaskType, body.task_types, loc=["body", "task_types"])
+    await service.check_webhook_url(body.webhook_url, settings.webhook_allow_hosts)
+
+    async def create() -> dict[str, Any]:
+        sub = LeadSubscription(
+            organization_id=principal.organization.id,
+            name=body.name,
+            region_codes=body.region_codes,
+            industry_codes=body.industry_codes,
+            task_types=body.task_types,
+            amount_min_cny=body.amount_min_cny,
+            amount_max_cny=body.amount_max_cny,
+            webhook_url=body.webhook_url,
+            webhook_secret=webhooks.new_secret(),
+        )
+        session.add(sub)
+        await session.flush()
+        return service.subscription_view(sub, secret=True)
+
+    return await idempotent_create(
+        session,
+        user_id=principal.user.id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        create=create,
+    )
+
+
+@router.get(
+    "/lead-subscriptions",
+    response_model=SubscriptionList,
+    operation_id="list_lead_subscriptions",
+    summary="The bank's lead subscriptions",
+)
+async def list_lead_subscriptions(
+    principal: BankPrincipal, session: SessionDep, page: PageParamsDep
+) -> FastJSONResponse:
+    stmt = select(LeadSubscription).where(
+        LeadSubscription.organization_id == principal.organization.id, LeadSubscription.deleted_at.is_(None)
+    )
+    rows, cursor = await keyset_page(
+        session, stmt, keys=[LeadSubscription.created_at, LeadSubscription.id], params=page
+    )
+    return FastJSONResponse({"items": [service.subscription_view(s) for s in rows], "next_cursor": cursor})
+
+
+@router.get(
+    "/lead-subscriptions/{subscription_id}",
+    response_model=SubscriptionOut,
+    operation_id="get_lead_subscription",
+    summary="One of the bank's lead subscriptions",
+)
+async def get_lead_subscription(
+    subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep
+) -> FastJSONResponse:
+    sub = await service.own_subscription(session, subscription_id, principal.organization.id)
+    return FastJSONResponse(service.subscription_view(sub))
+
+
+@router.patch(
+    "/lead-subscriptions/{subscription_id}",
+    response_model=SubscriptionOut,
+    operation_id="update_lead_subscription",
+    summary="Rename, or set the webhook URL (setting it re-enables a disabled endpoint)",
+)
+async def update_lead_subscription(
+    subscription_id: uuid.UUID,
+    body: SubscriptionUpdate,
+    principal: BankPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> FastJSONResponse:
+    sub = await service.own_subscription(session, subscription_id, principal.organization.id, for_update=True)
+    fields = body.model_dump(exclude_unset=True)
+    if "webhook_url" in fields:
+        await service.check_webhook_url(body.webhook_url, settings.webhook_allow_hosts)
+        sub.webhook_url = body.webhook_url
+        sub.webhook_disabled_at = None
+        sub.webhook_disabled_reason = None
+        sub.failing_since = None
+    if body.name is not None:
+        sub.name = body.name
+    sub.updated_at = utcnow()
+    await session.flush()
+    return FastJSONResponse(service.subscription_view(sub))
+
+
+@router.delete(
+    "/lead-subscriptions/{subscription_id}",
+    status_code=204,
+    operation_id="delete_lead_subscription",
+    summary="Stop a subscription (its leads stay in the feed)",
+)
+async def delete_lead_subscription(
+    subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep
+) -> Response:
+    sub = await service.own_subscription(session, subscription_id, principal.organization.id, for_update=True)
+    sub.deleted_at = utcnow()
+    await session.flush()
+    return Response(status_code=204)
+
+
+@router.post(
+    "/lead-subscriptions/{subscription_id}/rotate-secret",
+    response_model=SecretOut,
+    operation_id="rotate_lead_subscription_secret",
+    summary="A new webhook signing secret (shown once); the old one stops at once",
+)
+async def rotate_lead_subscription_secret(
+    subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep
+) -> FastJSONResponse:
+    sub = await service.own_subscription(session, subscription_id, principal.organization.id, for_update=True)
+    sub.webhook_secret = webhooks.new_secret()
+    sub.updated_at = utcnow()
+    await session.flush()
+    return FastJSONResponse({"webhook_secret": sub.webhook_secret})
+
+
+async def _delivery_views(session: SessionDep, deliveries: list[WebhookDelivery]) -> list[dict[str, Any]]:
+    attempts: dict[str, list[dict[str, Any]]] = {d.id: [] for d in deliveries}
+    if deliveries:
+        rows = await session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(list(attempts)))
+            .order_by(WebhookAttempt.id)
+        )
+        for a in rows:
+            attempts[a.delivery_id].append(
+                {
+                    "attempt": a.attempt,
+                    "started_at": a.started_at,
+                    "duration_ms": a.duration_ms,
+                    "status_code": a.status_code,
+                    "error": a.error,
+                }
+            )
+    return [
+        {
+            "id": d.id,
+            "event_type": d.event_type,
+            "lead_id": d.lead_id,
+            "status": d.status,
+            "attempts": d.attempts,
+            "next_attempt_at": d.next_attempt_at if d.status == "pending" else None,
+            "last_status_code": d.last_status_code,
+            "last_error": d.last_error,
+            "delivered_at": d.delivered_at,
+            "created_at": d.created_at,
+            "attempt_log": attempts[d.id],
+        }
+        for d in deliveries
+    ]
+
+
+@router.get(
+    "/lead-subscriptions/{subscription_id}/deliveries",
+    response_model=DeliveryList,
+    operation_id="list_webhook_deliveries",
+    summary="The subscription's webhook deliveries and every attempt, newest first",
+)
+async def list_webhook_deliveries(
+    subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep, page: PageParamsDep
+) -> FastJSONResponse:
+    await service.own_subscription(session, subscription_id, principal.organization.id)
+    stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
+    rows, cursor = await keyset_page(
+        session, stmt, keys=[WebhookDelivery.created_at, WebhookDelivery.id], params=page
+    )
+    return FastJSONResponse({"items": await _delivery_views(session, rows), "next_cursor": cursor})
+
+
+@router.post(
+    "/lead-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay",
+    status_code=202,
+    response_model=DeliveryOut,
+    operation_id="replay_webhook_delivery",
+    summary="Send one delivery again: same webhook-id and body, a fresh retry schedule",
+)
+async def replay_webhook_delivery(
+    subscription_id: uuid.UUID, delivery_id: str, principal: BankPrincipal, session: SessionDep
+) -> FastJSONResponse:
+    await service.own_subscription(session, subscription_id, principal.organization.id)
+    delivery = await session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.subscription_id == subscription_id
+        )
+    )
+    if delivery is None:
+        raise NotFound("No such delivery on this subscription.")
+    await relay.replay(session, [delivery.id])
+    await session.refresh(delivery)
+    return FastJSONResponse((await _delivery_views(session, [delivery]))[0], status_code=202)
+
+
+@router.get(
+    "/leads",
+    response_model=LeadList,
+    operation_id="list_leads",
+    summary="The bank's leads, oldest first: a stable feed to backfill from with ?cursor=",
+)
+async def list_leads(principal: BankPrincipal, session: SessionDep, page: PageParamsDep) -> FastJSONResponse:
+    stmt = select(Lead).where(Lead.organization_id == principal.organization.id)
+    rows, cursor = await keyset_page(
+        session, stmt, keys=[Lead.created_at, Lead.id], params=page, direction="asc"
+    )
+    return FastJSONResponse(
+        {"items": [await service.lead_view(session, r) for r in rows], "next_cursor": cursor}
+    )
+
+
+@router.get(
+    "/leads/{lead_id}", response_model=LeadOut, operation_id="get_lead", summary="One of the bank's leads"
+)
+async def get_lead(lead_id: uuid.UUID, principal: BankPrincipal, session: SessionDep) -> FastJSONResponse:
+    lead = await service.own_lead(session, lead_id, principal.organization.id)
+    return FastJSONResponse(await service.lead_view(session, lead))
+
+
+@router.patch(
+    "/leads/{lead_id}",
+    response_model=LeadOut,
+    operation_id="update_lead_status",
+    summary="Work a lead: new → viewed → contacted → approved / declined",
+)
+async def update_lead_status(
+    lead_id: uuid.UUID, body: LeadStatusUpdate, principal: BankPrincipal, session: SessionDep
+) -> FastJSONResponse:
+    lead = await service.own_lead(session, lead_id, principal.organization.id, lock=True)
+    lead = await service.move(session, lead, body.status)
+    return FastJSONResponse(await service.lead_view(session, lead))
+
+
+@router.get(
+    "/demands/{demand_id}/leads",
+    response_model=DemandLeadList,
+    operation_id="list_demand_leads",
+    summary="Which banks are working the demand's financing need (its owner)",
+)
+async def list_demand_leads(
+    demand_id: uuid.UUID, principal: EnterprisePrincipal, session: SessionDep
+) -> FastJSONResponse:
+    demand = await session.get(Demand, demand_id)
+    if demand is None or demand.organization_id != principal.organization.id:
+        raise NotFound("No such demand.")
+    return FastJSONResponse({"items": await service.leads_of_demand(session, demand), "next_cursor": None})
+
+
+@router.post(
+    "/leads/{lead_id}/accept-interest",
+    response_model=DemandLeadList,
+    operation_id="accept_lead_interest",
+    summary="The enterprise accepts a bank's interest: its contact details are released to that bank",
+)
+async def accept_lead_interest(
+    lead_id: uuid.UUID, principal: EnterprisePrincipal, session: SessionDep
+) -> FastJSONResponse:
+    lead = await service.accept_interest(session, lead_id, principal.organization.id)
+    demand = await session.get(Demand, lead.demand_id)
+    assert demand is not None
+    return FastJSONResponse({"items": await service.leads_of_demand(session, demand), "next_cursor": None})

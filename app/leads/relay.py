@@ -1,0 +1,234 @@
+"""The webhook relay (part of `python -m app worker`): at-least-once delivery of lead events.
+
+Claim due deliveries with FOR UPDATE SKIP LOCKED and a lease, committed before any HTTP; send each (in
+parallel, each with its own 10 s timeout, so a slow or broken receiver never holds up the others) with
+the same `webhook-id` on every attempt; record the result only if the lease is still ours. A relay killed
+after sending and before recording leaves the lease to run out, and the event goes again with the same
+id — receivers deduplicate on it, as Standard Webhooks asks.
+
+Retries follow the schedule below, then the delivery is dead (replay sends it again). `410 Gone`
+disables the endpoint at once; an endpoint failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled too; the
+bank is notified either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.leads import webhooks
+from app.models.base import utcnow
+from app.models.lead import LeadSubscription, WebhookAttempt, WebhookDelivery
+from app.notifications import service as notifications
+
+log = logging.getLogger(__name__)
+# Delay before attempt n+1 after attempt n failed (attempt 1 goes at once): 5 s, 5 min, 30 min, 2 h, 5 h,
+# 10 h, 10 h; after the 8th failure the delivery is dead.
+RETRY_DELAYS = [
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+]
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+LEASE = timedelta(seconds=60)
+USER_AGENT = "sichuan-renewal-webhooks/1"
+
+
+async def claim(
+    session: AsyncSession, *, worker: str, limit: int, lease: timedelta = LEASE
+) -> list[WebhookDelivery]:
+    now = utcnow()
+    ready = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
+        )
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(ready.scalar_subquery()))
+        .values(locked_until=now + lease, locked_by=worker, attempts=WebhookDelivery.attempts + 1)
+        .returning(WebhookDelivery)
+    )
+    return list((await session.scalars(stmt, execution_options={"synchronize_session": False})).all())
+
+
+async def send(
+    client: httpx.AsyncClient, delivery: WebhookDelivery, sub: LeadSubscription, settings: Settings
+) -> tuple[int | None, str | None]:
+    """POST the event to the checked address; (status code, error)."""
+    if sub.webhook_url is None or sub.webhook_disabled_at is not None or sub.deleted_at is not None:
+        return None, "the endpoint is disabled or removed"
+    try:
+        target = await webhooks.resolve(sub.webhook_url, settings.webhook_allow_hosts)
+    except webhooks.UnsafeUrl as exc:
+        return None, f"refused: {exc}"
+    timestamp = int(time.time())
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
+        "webhook-id": delivery.id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": webhooks.sign(sub.webhook_secret, delivery.id, timestamp, delivery.body),
+    }
+    try:
+        response = await client.post(
+            target.connect_url,
+            content=delivery.body.encode(),
+            headers=headers,
+            timeout=settings.webhook_timeout_seconds,
+            follow_redirects=False,
+            extensions={"sni_hostname": target.host} if target.scheme == "https" else {},
+        )
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {str(exc)[:200]}"
+    return response.status_code, None
+
+
+async def _record(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    delivery: WebhookDelivery,
+    sub: LeadSubscription | None,
+    *,
+    worker: str,
+    code: int | None,
+    error: str | None,
+    duration_ms: int,
+    settings: Settings,
+) -> None:
+    now = utcnow()
+    ok = code is not None and 200 <= code < 300
+    gone = code == 410
+    async with sessionmaker() as session, session.begin():
+        values: dict[str, object] = {"locked_until": None, "last_status_code": code, "last_error": error}
+        if ok:
+            values |= {"status": "succeeded", "delivered_at": now}
+        elif gone or delivery.attempts >= MAX_ATTEMPTS:
+            values |= {"status": "dead"}
+        else:
+            values |= {"next_attempt_at": now + RETRY_DELAYS[delivery.attempts - 1]}
+        result = await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.locked_by == worker)
+            .values(**values)
+        )
+        if not getattr(result, "rowcount", 0):
+            return  # our lease ran out and another relay owns it now: its result counts
+        session.add(
+            WebhookAttempt(
+                delivery_id=delivery.id,
+                attempt=delivery.attempts,
+                started_at=now,
+                duration_ms=duration_ms,
+                status_code=code,
+                error=error if not ok else None,
+                worker=worker,
+                detail={},
+            )
+        )
+        if sub is None:
+            return
+        locked = await session.get(LeadSubscription, sub.id, with_for_update=True, populate_existing=True)
+        if locked is None or locked.webhook_disabled_at is not None:
+            return
+        if ok:
+            locked.failing_since = None
+            return
+        if locked.failing_since is None:
+            locked.failing_since = now
+        reason = None
+        if gone:
+            reason = "the endpoint answered 410 Gone"
+        elif now - locked.failing_since >= timedelta(days=settings.webhook_disable_after_days):
+            reason = f"every delivery failed for {settings.webhook_disable_after_days} days"
+        if reason:
+            locked.webhook_disabled_at = now
+            locked.webhook_disabled_reason = reason
+            await notifications.notify(
+                session,
+                locked.organization_id,
+                "webhook_disabled",
+                f"线索推送地址已停用：{locked.name}",
+                f"原因：{reason}。请修正接收端后重新启用（PATCH webhook_url），并用回放补发。",
+                {"subscription_id": str(locked.id), "reason": reason},
+            )
+            log.warning(
+                "webhooks.endpoint_disabled", extra={"subscription_id": str(locked.id), "reason": reason}
+            )
+
+
+async def deliver_once(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    settings: Settings,
+    *,
+    worker: str,
+    batch: int = 100,
+    lease: timedelta = LEASE,
+) -> int:
+    """Send one batch of due deliveries; returns how many were attempted (0: nothing due)."""
+    async with sessionmaker() as session, session.begin():
+        deliveries = await claim(session, worker=worker, limit=batch, lease=lease)
+        subs = {
+            s.id: s
+            for s in (
+                await session.scalars(
+                    select(LeadSubscription).where(
+                        LeadSubscription.id.in_({d.subscription_id for d in deliveries})
+                    )
+                )
+            ).all()
+        }
+    if not deliveries:
+        return 0
+
+    async def one(delivery: WebhookDelivery) -> None:
+        sub = subs.get(delivery.subscription_id)
+        started = time.monotonic()
+        code: int | None
+        error: str | None
+        if sub is None:
+            code, error = None, "the subscription is gone"
+        else:
+            code, error = await send(client, delivery, sub, settings)
+        duration = int((time.monotonic() - started) * 1000)
+        await _record(
+            sessionmaker,
+            delivery,
+            sub,
+            worker=worker,
+            code=code,
+            error=error,
+            duration_ms=duration,
+            settings=settings,
+        )
+
+    await asyncio.gather(*(one(d) for d in deliveries))
+    return len(deliveries)
+
+
+async def replay(session: AsyncSession, delivery_ids: Sequence[str]) -> None:
+    """Queue deliveries again, with the same id and body and a fresh retry schedule."""
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(list(delivery_ids)))
+        .values(status="pending", attempts=0, next_attempt_at=utcnow(), locked_until=None, locked_by=None)
+    )

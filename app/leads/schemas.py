@@ -1,0 +1,182 @@
+"""Request and response shapes for subscriptions, leads and saved searches."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from app.demands.schemas import CategoryCode, PositiveMoney, TaskTypeCode
+from app.organizations.schemas import IndustryCode, RegionCode
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+WebhookUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500)]
+
+
+def _unique(values: list[str]) -> list[str]:
+    if len(set(values)) != len(values):
+        raise ValueError("values must not repeat")
+    return values
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubscriptionCreate(_In):
+    name: Name
+    region_codes: list[RegionCode] = Field(
+        default_factory=list, max_length=21, description="Empty: all 市州."
+    )
+    industry_codes: list[IndustryCode] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Empty: every industry; a code covers those under it.",
+    )
+    task_types: list[TaskTypeCode] = Field(
+        default_factory=list, max_length=5, description="Empty: every task."
+    )
+    amount_min_cny: PositiveMoney | None = None
+    amount_max_cny: PositiveMoney | None = None
+    webhook_url: WebhookUrl | None = Field(
+        default=None, description="https (or http to a host in WEBHOOK_ALLOW_HOSTS), public address."
+    )
+
+    _unique_lists = field_validator("region_codes", "industry_codes", "task_types")(_unique)
+
+    @model_validator(mode="after")
+    def _range(self) -> SubscriptionCreate:
+        if (
+            self.amount_min_cny is not None
+            and self.amount_max_cny is not None
+            and self.amount_min_cny > self.amount_max_cny
+        ):
+            raise ValueError("amount_max_cny must be at least amount_min_cny")
+        return self
+
+
+class SubscriptionUpdate(_In):
+    name: Name | None = None
+    webhook_url: WebhookUrl | None = Field(
+        default=None, description="Setting it (again) re-enables a disabled endpoint."
+    )
+
+
+class SubscriptionOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    region_codes: list[str]
+    industry_codes: list[str]
+    task_types: list[str]
+    amount_min_cny: int | None
+    amount_max_cny: int | None
+    webhook_url: str | None
+    webhook_status: Literal["none", "active", "disabled"]
+    webhook_disabled_at: datetime | None
+    webhook_disabled_reason: str | None
+    created_at: datetime
+    webhook_secret: str | None = Field(default=None, description="Shown once: at creation and rotation.")
+
+
+class SubscriptionList(BaseModel):
+    items: list[SubscriptionOut]
+    next_cursor: str | None
+
+
+class SecretOut(BaseModel):
+    webhook_secret: str
+
+
+class AttemptOut(BaseModel):
+    attempt: int
+    started_at: datetime
+    duration_ms: int | None
+    status_code: int | None
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    id: str = Field(description="The webhook-id, the same on every attempt.")
+    event_type: str
+    lead_id: uuid.UUID | None
+    status: Literal["pending", "succeeded", "dead"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    attempt_log: list[AttemptOut]
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
+    next_cursor: str | None
+
+
+class LeadStatusUpdate(_In):
+    status: Literal["viewed", "contacted", "approved", "declined"]
+
+
+class LeadOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: uuid.UUID
+    status: Literal["new", "viewed", "contacted", "approved", "declined"]
+    subscription_id: uuid.UUID
+    demand: dict[str, Any]
+    fitting_financing_products: list[dict[str, Any]]
+    contact: dict[str, Any] | None
+    contact_released: bool
+    created_at: datetime
+
+
+class LeadList(BaseModel):
+    items: list[LeadOut]
+    next_cursor: str | None
+
+
+class DemandLeadOut(BaseModel):
+    id: uuid.UUID
+    bank: dict[str, Any]
+    status: str
+    interest_accepted_at: datetime | None
+    created_at: datetime
+
+
+class DemandLeadList(BaseModel):
+    items: list[DemandLeadOut]
+    next_cursor: None = None
+
+
+class SavedSearchFilters(_In):
+    task_type: TaskTypeCode | None = None
+    industry_code: IndustryCode | None = None
+    region_code: RegionCode | None = None
+    category_code: CategoryCode | None = None
+    budget_min_cny: PositiveMoney | None = Field(
+        default=None, description="Demands whose budget reaches this."
+    )
+
+
+class SavedSearchCreate(_In):
+    name: Name
+    list: Literal["demands"] = "demands"
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    filters: SavedSearchFilters = Field(default_factory=SavedSearchFilters)
+
+
+class SavedSearchOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    list: str
+    q: str
+    filters: dict[str, Any]
+    created_at: datetime
+
+
+class SavedSearchList(BaseModel):
+    items: list[SavedSearchOut]
+    next_cursor: str | None

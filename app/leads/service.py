@@ -1,0 +1,356 @@
+"""Lead subscriptions, leads (exactly once per subscription and demand), their status flow, contact
+release on the enterprise's consent, and the webhook events that carry them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import func, literal, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, InvalidInput, NotFound
+from app.indexing import service as indexing
+from app.leads import webhooks
+from app.matching import priority, scoring
+from app.models.base import utcnow
+from app.models.demand import Demand
+from app.models.financing import FinancingProduct
+from app.models.lead import Lead, LeadSubscription, WebhookDelivery
+from app.models.organization import Organization
+from app.notifications import service as notifications
+
+# status → the statuses a bank may move a lead to from there
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "new": frozenset({"viewed", "contacted", "declined"}),
+    "viewed": frozenset({"contacted", "declined"}),
+    "contacted": frozenset({"approved", "declined"}),
+    "approved": frozenset(),
+    "declined": frozenset(),
+}
+STATUS_NAMES = {
+    "new": "新线索",
+    "viewed": "已查看",
+    "contacted": "已联系",
+    "approved": "已审批通过",
+    "declined": "已婉拒",
+}
+
+
+# -- subscriptions -------------------------------------------------------------------------------
+async def check_webhook_url(url: str | None, allow_hosts: list[str]) -> None:
+    if url is None:
+        return
+    try:
+        await webhooks.resolve(url, allow_hosts)
+    except webhooks.UnsafeUrl as exc:
+        raise InvalidInput(["body", "webhook_url"], str(exc)) from exc
+
+
+def subscription_view(sub: LeadSubscription, *, secret: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": sub.id,
+        "name": sub.name,
+        "region_codes": sub.region_codes,
+        "industry_codes": sub.industry_codes,
+        "task_types": sub.task_types,
+        "amount_min_cny": sub.amount_min_cny,
+        "amount_max_cny": sub.amount_max_cny,
+        "webhook_url": sub.webhook_url,
+        "webhook_status": "none"
+        if sub.webhook_url is None
+        else ("disabled" if sub.webhook_disabled_at else "active"),
+        "webhook_disabled_at": sub.webhook_disabled_at,
+        "webhook_disabled_reason": sub.webhook_disabled_reason,
+        "created_at": sub.created_at,
+    }
+    if secret:
+        body["webhook_secret"] = sub.webhook_secret  # shown at creation and rotation only
+    return body
+
+
+async def own_subscription(
+    session: AsyncSession, subscription_id: uuid.UUID, bank_id: uuid.UUID, *, for_update: bool = False
+) -> LeadSubscription:
+    stmt = select(LeadSubscription).where(
+        LeadSubscription.id == subscription_id,
+        LeadSubscription.organization_id == bank_id,
+        LeadSubscription.deleted_at.is_(None),
+    )
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    sub = await session.scalar(stmt)
+    if sub is None:
+        raise NotFound("No such lead subscription.")
+    return sub
+
+
+# -- offering leads ------------------------------------------------------------------------------
+async def offer(session: AsyncSession, demand: Demand) -> int:
+    """Create the leads this demand is owed: one per matching subscription, exactly once (a unique pair,
+    inserted ON CONFLICT DO NOTHING), with a webhook event for each subscription that has an endpoint.
+    Called when a demand is published and whenever a published demand is edited. Returns how many."""
+    if demand.status != "published" or not demand.share_with_banks or demand.financing_amount_cny is None:
+        return 0
+    owner_vetted = await session.scalar(
+        select(Organization.vetting_status == "vetted").where(Organization.id == demand.organization_id)
+    )
+    if not owner_vetted:
+        return 0
+    amount = demand.financing_amount_cny
+    industry_ok = or_(
+        func.cardinality(LeadSubscription.industry_codes) == 0,
+        select(literal(1))
+        .select_from(func.unnest(LeadSubscription.industry_codes).table_valued("code").render_derived("c"))
+        .where(literal(demand.industry_code).like(text("c.code || '%'")))
+        .exists(),
+    )
+    matching = (
+        select(LeadSubscription.id, LeadSubscription.organization_id)
+        .join(Organization, Organization.id == LeadSubscription.organization_id)
+        .where(
+            LeadSubscription.deleted_at.is_(None),
+            Organization.vetting_status == "vetted",
+            or_(
+                func.cardinality(LeadSubscription.region_codes) == 0,
+                LeadSubscription.region_codes.any_() == demand.region_code,
+            ),
+            or_(
+                func.cardinality(LeadSubscription.task_types) == 0,
+                LeadSubscription.task_types.any_() == demand.task_type,
+            ),
+            industry_ok,
+            or_(LeadSubscription.amount_min_cny.is_(None), LeadSubscription.amount_min_cny <= amount),
+            or_(LeadSubscription.amount_max_cny.is_(None), LeadSubscription.amount_max_cny >= amount),
+        )
+    )
+    now = utcnow()
+    rows = (await session.execute(matching)).all()
+    if not rows:
+        return 0
+    created = (
+        await session.scalars(
+            insert(Lead)
+            .values(
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "subscription_id": sub_id,
+                        "organization_id": bank_id,
+                        "demand_id": demand.id,
+                        "status": "new",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for sub_id, bank_id in rows
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["subscription_id", "demand_id"])
+            .returning(Lead)
+        )
+    ).all()
+    for lead in created:
+        await enqueue(session, lead, "lead.created")
+        await notifications.notify(
+            session,
+            lead.organization_id,
+            "lead_created",
+            f"新融资线索：{demand.title}",
+            f"融资需求{scoring.wan(amount)}，期限{demand.financing_term_months}个月。",
+            {"lead_id": str(lead.id), "demand_id": str(demand.id)},
+        )
+    return len(created)
+
+
+async def enqueue(session: AsyncSession, lead: Lead, event_type: str) -> None:
+    """One webhook event for the lead's subscription, if it has a live endpoint. The body is fixed now."""
+    sub = await session.get(LeadSubscription, lead.subscription_id)
+    if sub is None or sub.webhook_url is None or sub.webhook_disabled_at is not None or sub.deleted_at:
+        return
+    message_id = f"msg_{uuid.uuid4().hex}"
+    payload = {
+        "type": event_type,
+        "timestamp": utcnow().isoformat().replace("+00:00", "Z"),
+        "data": await lead_view(session, lead),
+    }
+    session.add(
+        WebhookDelivery(
+            id=message_id,
+            subscription_id=sub.id,
+            lead_id=lead.id,
+            event_type=event_type,
+            body=orjson.dumps(payload, default=str).decode(),
+            status="pending",
+            next_attempt_at=utcnow(),
+            created_at=utcnow(),
+        )
+    )
+
+
+# -- views ---------------------------------------------------------------------------------------
+async def fitting_financing(
+    session: AsyncSession, demand: Demand, bank_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    """The bank's own active financing products this demand is eligible for (matching's rules)."""
+    catalog = await indexing.catalog_snapshot(session)
+    products = (
+        await session.scalars(
+            select(FinancingProduct).where(
+                FinancingProduct.organization_id == bank_id, FinancingProduct.is_active
+            )
+        )
+    ).all()
+    ask = scoring.financing_ask(demand)
+    return [
+        {"id": p.id, "name": p.name, "financing_type": p.financing_type}
+        for p in products
+        if all(met for _, met, _ in scoring.financing_conditions(demand, p, ask, catalog))
+    ]
+
+
+async def lead_view(session: AsyncSession, lead: Lead) -> dict[str, Any]:
+    demand = await session.get(Demand, lead.demand_id)
+    assert demand is not None
+    enterprise = await session.get(Organization, demand.organization_id)
+    assert enterprise is not None
+    contact = None
+    if lead.interest_accepted_at is not None:
+        contact = {
+            "name": enterprise.contact_name,
+            "phone": enterprise.contact_phone,
+            "email": enterprise.contact_email,
+        }
+    return {
+        "id": lead.id,
+        "status": lead.status,
+        "subscription_id": lead.subscription_id,
+        "demand": {
+            "id": demand.id,
+            "title": demand.title,
+            "description": demand.description,
+            "task_type": demand.task_type,
+            "industry_code": demand.industry_code,
+            "region_code": demand.region_code,
+            "category_codes": demand.category_codes,
+            "budget_min_cny": demand.budget_min_cny,
+            "budget_max_cny": demand.budget_max_cny,
+            "expected_start": demand.expected_start,
+            "financing": {
+                "amount_cny": demand.financing_amount_cny,
+                "term_months": demand.financing_term_months,
+            },
+            "priority": priority.view(demand),
+            "enterprise": {
+                "id": enterprise.id,
+                "name": enterprise.name,
+                "region_code": enterprise.region_code,
+                "industry_code": enterprise.industry_code,
+            },
+        },
+        "fitting_financing_products": await fitting_financing(session, demand, lead.organization_id),
+        "contact": contact,
+        "contact_released": contact is not None,
+        "viewed_at": lead.viewed_at,
+        "contacted_at": lead.contacted_at,
+        "approved_at": lead.approved_at,
+        "declined_at": lead.declined_at,
+        "interest_accepted_at": lead.interest_accepted_at,
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+    }
+
+
+# -- the bank's side -----------------------------------------------------------------------------
+async def own_lead(
+    session: AsyncSession, lead_id: uuid.UUID, bank_id: uuid.UUID, *, lock: bool = False
+) -> Lead:
+    stmt = select(Lead).where(Lead.id == lead_id, Lead.organization_id == bank_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    lead = await session.scalar(stmt)
+    if lead is None:
+        raise NotFound("No such lead.")
+    return lead
+
+
+async def move(session: AsyncSession, lead: Lead, to_status: str) -> Lead:
+    if to_status == lead.status:
+        return lead  # repeating a status is harmless
+    if to_status not in TRANSITIONS[lead.status]:
+        allowed = ", ".join(sorted(TRANSITIONS[lead.status])) or "none (final)"
+        raise Conflict(f"Cannot move a {lead.status} lead to {to_status}; allowed next: {allowed}.")
+    now: datetime = utcnow()
+    setattr(lead, f"{to_status}_at", now)
+    lead.status = to_status
+    lead.version += 1
+    lead.updated_at = now
+    await session.flush()
+    demand = await session.get(Demand, lead.demand_id)
+    bank = await session.get(Organization, lead.organization_id)
+    if demand is not None and bank is not None:
+        await notifications.notify(
+            session,
+            demand.organization_id,
+            "lead_status_changed",
+            f"{bank.name}：融资需求「{demand.title}」{STATUS_NAMES[to_status]}",
+            "",
+            {"lead_id": str(lead.id), "demand_id": str(demand.id), "status": to_status},
+        )
+    return lead
+
+
+# -- the enterprise's side -----------------------------------------------------------------------
+async def leads_of_demand(session: AsyncSession, demand: Demand) -> list[dict[str, Any]]:
+    rows = (
+        await session.execute(
+            select(Lead, Organization.name)
+            .join(Organization, Organization.id == Lead.organization_id)
+            .where(Lead.demand_id == demand.id)
+            .order_by(Lead.created_at, Lead.id)
+        )
+    ).all()
+    return [
+        {
+            "id": lead.id,
+            "bank": {"id": lead.organization_id, "name": name},
+            "status": lead.status,
+            "interest_accepted_at": lead.interest_accepted_at,
+            "viewed_at": lead.viewed_at,
+            "contacted_at": lead.contacted_at,
+            "approved_at": lead.approved_at,
+            "declined_at": lead.declined_at,
+            "created_at": lead.created_at,
+        }
+        for lead, name in rows
+    ]
+
+
+async def accept_interest(session: AsyncSession, lead_id: uuid.UUID, enterprise_id: uuid.UUID) -> Lead:
+    lead = await session.scalar(
+        select(Lead)
+        .join(Demand, Demand.id == Lead.demand_id)
+        .where(Lead.id == lead_id, Demand.organization_id == enterprise_id)
+        .with_for_update(of=Lead)
+        .execution_options(populate_existing=True)
+    )
+    if lead is None:
+        raise NotFound("No such lead.")
+    if lead.status == "declined":
+        raise Conflict("The bank declined this lead; there is no interest to accept.")
+    if lead.interest_accepted_at is None:
+        lead.interest_accepted_at = utcnow()
+        lead.version += 1
+        await session.flush()
+        await enqueue(session, lead, "lead.contact_released")
+        await notifications.notify(
+            session,
+            lead.organization_id,
+            "lead_contact_released",
+            "企业已同意对接，联系方式已开放",
+            "",
+            {"lead_id": str(lead.id), "demand_id": str(lead.demand_id)},
+        )
+    return lead

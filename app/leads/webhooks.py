@@ -1,0 +1,123 @@
+"""Standard Webhooks signing and the SSRF guard for bank endpoints.
+
+Signing (https://www.standardwebhooks.com): headers `webhook-id` (the same on every retry of one event),
+`webhook-timestamp` (seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`,
+keyed with the base64 part of the `whsec_` secret.
+
+SSRF: a URL must be https, or http to a host named in WEBHOOK_ALLOW_HOSTS; its host is resolved and every
+address must be public (not private, loopback, link-local — which covers 169.254.169.254 — shared,
+multicast, reserved or unspecified) unless the host is so named. The guard runs when a subscription is
+saved and again before every delivery, and the delivery connects to the address it checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
+# Amazon's IPv6 metadata address sits in a unique-local range (covered by is_private); named for clarity.
+METADATA_ADDRESSES = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
+
+
+class UnsafeUrl(ValueError):
+    """The URL may not be called; the message says why and what to do."""
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    digest = hmac.new(key, f"{message_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def verify(secret: str, message_id: str, timestamp: int, body: str, header: str) -> bool:
+    """What a receiver does (used by the tests): any of the space-separated signatures may match."""
+    expected = sign(secret, message_id, timestamp, body)
+    return any(hmac.compare_digest(expected, candidate) for candidate in header.split())
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return _public(address.ipv4_mapped)
+    return not (
+        address in METADATA_ADDRESSES
+        or address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or (isinstance(address, ipaddress.IPv4Address) and address in ipaddress.ip_network("100.64.0.0/10"))
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL: where to connect (`address`) and what to call it (`host`, for Host and SNI)."""
+
+    scheme: str
+    host: str
+    port: int
+    address: str
+    path: str
+
+    @property
+    def connect_url(self) -> str:
+        literal = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{self.scheme}://{literal}:{self.port}{self.path}"
+
+
+def check_shape(url: str, allow_hosts: Sequence[str]) -> tuple[str, str, int, str]:
+    """Scheme, host, port and path of an acceptable URL (no resolution yet)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeUrl("is not a valid URL") from exc
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host:
+        raise UnsafeUrl("must be an https URL with a host")
+    if parts.username or parts.password:
+        raise UnsafeUrl("must not carry credentials; use the signing secret to authenticate us")
+    if parts.scheme == "http" and host not in allow_hosts:
+        raise UnsafeUrl("must be https (plain http only to hosts named in WEBHOOK_ALLOW_HOSTS)")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path
+
+
+async def resolve(url: str, allow_hosts: Sequence[str]) -> Target:
+    """The URL checked and resolved; raises UnsafeUrl for anything we must not call."""
+    scheme, host, port, path = check_shape(url, allow_hosts)
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+        addresses = [literal]
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise UnsafeUrl(f"host {host!r} does not resolve; check the name") from exc
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if not addresses:
+        raise UnsafeUrl(f"host {host!r} has no address")
+    if host not in allow_hosts:
+        blocked = [str(a) for a in addresses if not _public(a)]
+        if blocked:
+            raise UnsafeUrl(
+                f"resolves to a private, loopback, link-local or metadata address ({blocked[0]}); "
+                "only public endpoints are called (operators can name internal hosts in WEBHOOK_ALLOW_HOSTS)"
+            )
+    return Target(scheme=scheme, host=host.strip("[]"), port=port, address=str(addresses[0]), path=path)

@@ -1,0 +1,115 @@
+"""Saved searches (suppliers and providers)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select
+
+from app.catalog.service import require_code
+from app.deps import QuoterPrincipal, SessionDep
+from app.errors import NotFound
+from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
+from app.kit.pagination import PageParamsDep, keyset_page
+from app.kit.responses import FastJSONResponse
+from app.leads.schemas import SavedSearchCreate, SavedSearchList, SavedSearchOut
+from app.models.base import utcnow
+from app.models.catalog import EquipmentCategory, Industry, Region, TaskType
+from app.models.lead import SavedSearch
+
+router = APIRouter(tags=["saved searches"])
+
+
+def _view(s: SavedSearch) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "list": s.list_name,
+        "q": s.q,
+        "filters": s.filters,
+        "created_at": s.created_at,
+    }
+
+
+@router.post(
+    "/saved-searches",
+    status_code=201,
+    response_model=SavedSearchOut,
+    operation_id="create_saved_search",
+    summary="Save a search over demands: a newly published demand that fits it notifies you once",
+)
+async def create_saved_search(
+    body: SavedSearchCreate,
+    request: Request,
+    principal: QuoterPrincipal,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> FastJSONResponse:
+    f = body.filters
+    for field, model, value in (
+        ("task_type", TaskType, f.task_type),
+        ("industry_code", Industry, f.industry_code),
+        ("region_code", Region, f.region_code),
+        ("category_code", EquipmentCategory, f.category_code),
+    ):
+        if value is not None:
+            await require_code(session, model, value, loc=["body", "filters", field])
+
+    async def create() -> dict[str, Any]:
+        saved = SavedSearch(
+            organization_id=principal.organization.id,
+            user_id=principal.user.id,
+            name=body.name,
+            list_name=body.list,
+            q=body.q,
+            filters=f.model_dump(exclude_none=True),
+            created_at=utcnow(),
+        )
+        session.add(saved)
+        await session.flush()
+        return _view(saved)
+
+    return await idempotent_create(
+        session,
+        user_id=principal.user.id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        create=create,
+    )
+
+
+@router.get(
+    "/saved-searches",
+    response_model=SavedSearchList,
+    operation_id="list_saved_searches",
+    summary="The organization's saved searches",
+)
+async def list_saved_searches(
+    principal: QuoterPrincipal, session: SessionDep, page: PageParamsDep
+) -> FastJSONResponse:
+    stmt = select(SavedSearch).where(SavedSearch.organization_id == principal.organization.id)
+    rows, cursor = await keyset_page(
+        session, stmt, keys=[SavedSearch.created_at, SavedSearch.id], params=page
+    )
+    return FastJSONResponse({"items": [_view(s) for s in rows], "next_cursor": cursor})
+
+
+@router.delete(
+    "/saved-searches/{saved_search_id}",
+    status_code=204,
+    operation_id="delete_saved_search",
+    summary="Delete one of the organization's saved searches",
+)
+async def delete_saved_search(
+    saved_search_id: uuid.UUID, principal: QuoterPrincipal, session: SessionDep
+) -> Response:
+    saved = await session.get(SavedSearch, saved_search_id)
+    if saved is None or saved.organization_id != principal.organization.id:
+        raise NotFound("No such saved search.")
+    await session.delete(saved)
+    await session.flush()
+    return Response(status_code=204)

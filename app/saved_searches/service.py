@@ -1,0 +1,66 @@
+"""Saved searches: a supplier's or provider's standing search over new demands. When a demand is
+published, each organization with a saved search it fits hears of it once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.indexing import service as indexing
+from app.matching import priority
+from app.models.demand import Demand
+from app.models.lead import SavedSearch
+from app.notifications import service as notifications
+from search.text import Segmenter
+
+
+def _words_found(segmenter: Segmenter, q: str, tokens: set[str]) -> bool:
+    """Every word of `q` is in the demand (a word matches through a synonym, as a prefix of a token, or by
+    all its bigrams), as the search endpoint would match it."""
+    for term in segmenter.query_terms(q):
+        hit = any(alt in tokens or any(t.startswith(alt) for t in tokens) for alt in term.alternatives)
+        if not hit and not (term.bigrams and all(b in tokens for b in term.bigrams)):
+            return False
+    return True
+
+
+def fits(saved: SavedSearch, demand: Demand, segmenter: Segmenter, tokens: set[str]) -> bool:
+    f: dict[str, Any] = saved.filters or {}
+    if f.get("task_type") and f["task_type"] != demand.task_type:
+        return False
+    if f.get("industry_code") and not demand.industry_code.startswith(f["industry_code"]):
+        return False
+    if f.get("region_code") and f["region_code"] != demand.region_code:
+        return False
+    if f.get("category_code") and not any(
+        priority.under(code, [f["category_code"]]) for code in demand.category_codes
+    ):
+        return False
+    if f.get("budget_min_cny") and demand.budget_max_cny < int(f["budget_min_cny"]):
+        return False
+    return not saved.q or _words_found(segmenter, saved.q, tokens)
+
+
+async def notify_on_publish(session: AsyncSession, demand: Demand) -> int:
+    catalog = await indexing.catalog_snapshot(session)
+    segmenter = await indexing.segmenter(session)
+    names = [catalog.categories[c].name for c in demand.category_codes if c in catalog.categories]
+    tokens = set(segmenter.index_tokens(" ".join([demand.title, demand.description, *names])))
+    notified: set[uuid.UUID] = set()
+    for saved in (await session.scalars(select(SavedSearch).order_by(SavedSearch.created_at))).all():
+        if saved.organization_id in notified or not fits(saved, demand, segmenter, tokens):
+            continue
+        notified.add(saved.organization_id)
+        await notifications.notify(
+            session,
+            saved.organization_id,
+            "saved_search_match",
+            f"「{saved.name}」有新需求：{demand.title}",
+            f"{catalog.regions.get(demand.region_code, '')}，预算{demand.budget_min_cny // 10_000:,}–"
+            f"{demand.budget_max_cny // 10_000:,}万元。",
+            {"demand_id": str(demand.id), "saved_search_id": str(saved.id)},
+        )
+    return len(notified)
