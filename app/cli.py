@@ -149,17 +149,13 @@ def _meili(settings: Settings) -> MeilisearchEngine | None:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    import httpx
+
     from app.indexing.relay import relay_once, worker_name
+    from app.leads.relay import deliver_once
 
     settings = get_settings()
     meili = _meili(settings)
-    if meili is None:
-        print(
-            "error: the worker relays the search outbox to Meilisearch; "
-            "set MEILI_URL (and MEILI_MASTER_KEY).",
-            file=sys.stderr,
-        )
-        return 2
     url = resolve_database_url(settings)
     run_migrations(url)
     stop = {"now": False}
@@ -167,28 +163,32 @@ def _worker(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
 
     async def loop() -> None:
-        engine = make_engine(url, pool_size=3)
+        engine = make_engine(url, pool_size=5)
         sessionmaker = make_sessionmaker(engine)
         name = worker_name()
-        log.info("worker.started", extra={"worker": name})
+        log.info("worker.started", extra={"worker": name, "search_relay": meili is not None})
         ready = False
+        # No redirects, no proxies from the environment: the relay connects only to addresses it checked.
+        client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
         try:
             while not stop["now"]:
-                try:
-                    if not ready:
-                        async with sessionmaker() as session:
-                            await indexing.ensure_meili_indexes(session, meili)
-                        ready = True
-                    moved = await relay_once(sessionmaker, meili, worker=name, batch=args.batch)
-                except SearchUnavailable as exc:
-                    log.warning("worker.meilisearch_unreachable", extra={"error": str(exc)[:200]})
-                    moved = 0
-                    await asyncio.sleep(5)
+                moved = await deliver_once(sessionmaker, client, settings, worker=name, batch=args.batch)
+                if meili is not None:
+                    try:
+                        if not ready:
+                            async with sessionmaker() as session:
+                                await indexing.ensure_meili_indexes(session, meili)
+                            ready = True
+                        moved += await relay_once(sessionmaker, meili, worker=name, batch=args.batch)
+                    except SearchUnavailable as exc:
+                        log.warning("worker.meilisearch_unreachable", extra={"error": str(exc)[:200]})
+                        await asyncio.sleep(5)
                 if args.once and moved == 0:
                     break
                 if moved == 0:
                     await asyncio.sleep(args.idle_seconds)
         finally:
+            await client.aclose()
             await engine.dispose()
             log.info("worker.stopped", extra={"worker": name})
 
@@ -285,7 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.set_defaults(handler=_seed)
 
-    worker = commands.add_parser("worker", help="relay the search outbox to Meilisearch (needs MEILI_URL)")
+    worker = commands.add_parser(
+        "worker",
+        help="deliver lead webhooks, and relay the search outbox to Meilisearch when MEILI_URL is set",
+    )
     worker.add_argument("--batch", type=int, default=500)
     worker.add_argument("--idle-seconds", type=float, default=1.0)
     worker.add_argument("--once", action="store_true", help="stop when the outbox is empty")

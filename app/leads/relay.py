@@ -50,6 +50,7 @@ async def claim(
     session: AsyncSession, *, worker: str, limit: int, lease: timedelta = LEASE
 ) -> list[WebhookDelivery]:
     now = utcnow()
+    # The rows are picked and locked once, in a CTE (evaluated once), then leased by joining it.
     ready = (
         select(WebhookDelivery.id)
         .where(
@@ -60,10 +61,11 @@ async def claim(
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("ready")
     )
     stmt = (
         update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(ready.scalar_subquery()))
+        .where(WebhookDelivery.id == ready.c.id)
         .values(locked_until=now + lease, locked_by=worker, attempts=WebhookDelivery.attempts + 1)
         .returning(WebhookDelivery)
     )
