@@ -169,7 +169,9 @@ def _worker(args: argparse.Namespace) -> int:
         log.info("worker.started", extra={"worker": name, "search_relay": meili is not None})
         ready = False
         # No redirects, no proxies from the environment: the relay connects only to addresses it checked.
-        client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        client = httpx.AsyncClient(
+            follow_redirects=False, trust_env=False, limits=httpx.Limits(max_connections=10)
+        )
         try:
             while not stop["now"]:
                 moved = await deliver_once(sessionmaker, client, settings, worker=name, batch=args.batch)

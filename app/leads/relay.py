@@ -16,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import DateTime, Integer, String, Text, case, cast, column, or_, select, update, values
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
@@ -105,76 +107,122 @@ async def send(
     return response.status_code, None
 
 
+@dataclass
+class Outcome:
+    delivery: WebhookDelivery
+    sub: LeadSubscription | None
+    code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.code is not None and 200 <= self.code < 300
+
+
 async def _record(
     sessionmaker: async_sessionmaker[AsyncSession],
-    delivery: WebhookDelivery,
-    sub: LeadSubscription | None,
+    outcomes: list[Outcome],
     *,
     worker: str,
-    code: int | None,
-    error: str | None,
-    duration_ms: int,
     settings: Settings,
 ) -> None:
+    """Record a batch's results in one transaction: each delivery only if our lease still holds (else
+    another relay owns it and its result counts), every attempt, and the endpoints' health."""
     now = utcnow()
-    ok = code is not None and 200 <= code < 300
-    gone = code == 410
     async with sessionmaker() as session, session.begin():
-        values: dict[str, object] = {"locked_until": None, "last_status_code": code, "last_error": error}
-        if ok:
-            values |= {"status": "succeeded", "delivered_at": now}
-        elif gone or delivery.attempts >= MAX_ATTEMPTS:
-            values |= {"status": "dead"}
-        else:
-            values |= {"next_attempt_at": now + RETRY_DELAYS[delivery.attempts - 1]}
-        result = await session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery.id, WebhookDelivery.locked_by == worker)
-            .values(**values)
+        rows = []
+        for outcome in outcomes:
+            delivery, code = outcome.delivery, outcome.code
+            if outcome.ok:
+                status, next_at = "succeeded", delivery.next_attempt_at
+            elif code == 410 or delivery.attempts >= MAX_ATTEMPTS:
+                status, next_at = "dead", delivery.next_attempt_at
+            else:
+                status, next_at = "pending", now + RETRY_DELAYS[delivery.attempts - 1]
+            rows.append((delivery.id, status, code, outcome.error, next_at))
+        # One statement for the batch; a row counts only if our lease still holds.
+        batch = values(
+            column("id", String),
+            column("status", String),
+            column("code", Integer),
+            column("error", Text),
+            column("next_at", DateTime(timezone=True)),
+            name="result",
+        ).data(rows)
+        owned = set(
+            (
+                await session.scalars(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id == batch.c.id, WebhookDelivery.locked_by == worker)
+                    .values(
+                        status=batch.c.status,
+                        last_status_code=cast(batch.c.code, Integer),
+                        last_error=batch.c.error,
+                        next_attempt_at=batch.c.next_at,
+                        locked_until=None,
+                        delivered_at=case((batch.c.status == "succeeded", now), else_=None),
+                    )
+                    .returning(WebhookDelivery.id),
+                    execution_options={"synchronize_session": False},
+                )
+            ).all()
         )
-        if not getattr(result, "rowcount", 0):
-            return  # our lease ran out and another relay owns it now: its result counts
-        session.add(
+        recorded = [o for o in outcomes if o.delivery.id in owned]
+        session.add_all(
             WebhookAttempt(
-                delivery_id=delivery.id,
-                attempt=delivery.attempts,
+                delivery_id=o.delivery.id,
+                attempt=o.delivery.attempts,
                 started_at=now,
-                duration_ms=duration_ms,
-                status_code=code,
-                error=error if not ok else None,
+                duration_ms=o.duration_ms,
+                status_code=o.code,
+                error=None if o.ok else o.error,
                 worker=worker,
                 detail={},
             )
+            for o in recorded
         )
-        if sub is None:
-            return
-        locked = await session.get(LeadSubscription, sub.id, with_for_update=True, populate_existing=True)
-        if locked is None or locked.webhook_disabled_at is not None:
-            return
-        if ok:
-            locked.failing_since = None
-            return
-        if locked.failing_since is None:
-            locked.failing_since = now
-        reason = None
-        if gone:
-            reason = "the endpoint answered 410 Gone"
-        elif now - locked.failing_since >= timedelta(days=settings.webhook_disable_after_days):
-            reason = f"every delivery failed for {settings.webhook_disable_after_days} days"
-        if reason:
-            locked.webhook_disabled_at = now
-            locked.webhook_disabled_reason = reason
-            await notifications.notify(
-                session,
-                locked.organization_id,
-                "webhook_disabled",
-                f"线索推送地址已停用：{locked.name}",
-                f"原因：{reason}。请修正接收端后重新启用（PATCH webhook_url），并用回放补发。",
-                {"subscription_id": str(locked.id), "reason": reason},
-            )
-            log.warning(
-                "webhooks.endpoint_disabled", extra={"subscription_id": str(locked.id), "reason": reason}
-            )
+        # Endpoint health, per subscription; locked in id order (no deadlock between relays), and only
+        # when something changes.
+        by_sub: dict[uuid.UUID, list[Outcome]] = {}
+        for o in recorded:
+            if o.sub is not None:
+                by_sub.setdefault(o.sub.id, []).append(o)
+        for sub_id in sorted(by_sub):
+            results = by_sub[sub_id]
+            snapshot = results[0].sub
+            assert snapshot is not None
+            any_ok = any(o.ok for o in results)
+            gone = any(o.code == 410 for o in results)
+            if any_ok and not gone and snapshot.failing_since is None:
+                continue
+            locked = await session.get(LeadSubscription, sub_id, with_for_update=True, populate_existing=True)
+            if locked is None or locked.webhook_disabled_at is not None:
+                continue
+            if any_ok and not gone:
+                locked.failing_since = None
+                continue
+            if locked.failing_since is None:
+                locked.failing_since = now
+            reason = None
+            if gone:
+                reason = "the endpoint answered 410 Gone"
+            elif now - locked.failing_since >= timedelta(days=settings.webhook_disable_after_days):
+                reason = f"every delivery failed for {settings.webhook_disable_after_days} days"
+            if reason:
+                locked.webhook_disabled_at = now
+                locked.webhook_disabled_reason = reason
+                await notifications.notify(
+                    session,
+                    locked.organization_id,
+                    "webhook_disabled",
+                    f"线索推送地址已停用：{locked.name}",
+                    f"原因：{reason}。请修正接收端后重新启用（PATCH webhook_url），并用回放补发。",
+                    {"subscription_id": str(locked.id), "reason": reason},
+                )
+                log.warning(
+                    "webhooks.endpoint_disabled", extra={"subscription_id": str(locked.id), "reason": reason}
+                )
 
 
 async def deliver_once(
@@ -202,7 +250,7 @@ async def deliver_once(
     if not deliveries:
         return 0
 
-    async def one(delivery: WebhookDelivery) -> None:
+    async def one(delivery: WebhookDelivery) -> Outcome:
         sub = subs.get(delivery.subscription_id)
         started = time.monotonic()
         code: int | None
@@ -211,19 +259,10 @@ async def deliver_once(
             code, error = None, "the subscription is gone"
         else:
             code, error = await send(client, delivery, sub, settings)
-        duration = int((time.monotonic() - started) * 1000)
-        await _record(
-            sessionmaker,
-            delivery,
-            sub,
-            worker=worker,
-            code=code,
-            error=error,
-            duration_ms=duration,
-            settings=settings,
-        )
+        return Outcome(delivery, sub, code, error, int((time.monotonic() - started) * 1000))
 
-    await asyncio.gather(*(one(d) for d in deliveries))
+    outcomes = await asyncio.gather(*(one(d) for d in deliveries))
+    await _record(sessionmaker, list(outcomes), worker=worker, settings=settings)
     return len(deliveries)
 
 

@@ -109,7 +109,13 @@ async def offer(session: AsyncSession, demand: Demand) -> int:
         .exists(),
     )
     matching = (
-        select(LeadSubscription.id, LeadSubscription.organization_id)
+        select(
+            LeadSubscription.id,
+            LeadSubscription.organization_id,
+            (LeadSubscription.webhook_url.isnot(None) & LeadSubscription.webhook_disabled_at.is_(None)).label(
+                "hooked"
+            ),
+        )
         .join(Organization, Organization.id == LeadSubscription.organization_id)
         .where(
             LeadSubscription.deleted_at.is_(None),
@@ -145,88 +151,92 @@ async def offer(session: AsyncSession, demand: Demand) -> int:
                         "created_at": now,
                         "updated_at": now,
                     }
-                    for sub_id, bank_id in rows
+                    for sub_id, bank_id, _ in rows
                 ]
             )
             .on_conflict_do_nothing(index_elements=["subscription_id", "demand_id"])
             .returning(Lead)
         )
     ).all()
+    if not created:
+        return 0
+    # What every lead of this demand shares is built once; each bank's fitting products once per bank.
+    hooked = {sub_id for sub_id, _, has_hook in rows if has_hook}
+    part = await _demand_part(session, demand)
+    fitting = await _fitting_by_bank(session, demand, {lead.organization_id for lead in created})
+    stamp = now.isoformat().replace("+00:00", "Z")
+    session.add_all(
+        _delivery(lead, "lead.created", stamp, _payload(lead, part, fitting[lead.organization_id], None))
+        for lead in created
+        if lead.subscription_id in hooked
+    )
+    per_bank: dict[uuid.UUID, int] = {}
     for lead in created:
-        await enqueue(session, lead, "lead.created")
+        per_bank[lead.organization_id] = per_bank.get(lead.organization_id, 0) + 1
+    for bank_id, count in per_bank.items():
         await notifications.notify(
             session,
-            lead.organization_id,
+            bank_id,
             "lead_created",
-            f"新融资线索：{demand.title}",
+            f"新融资线索：{demand.title}" + (f"（{count}个订阅）" if count > 1 else ""),
             f"融资需求{scoring.wan(amount)}，期限{demand.financing_term_months}个月。",
-            {"lead_id": str(lead.id), "demand_id": str(demand.id)},
+            {
+                "demand_id": str(demand.id),
+                "lead_ids": [str(lead.id) for lead in created if lead.organization_id == bank_id],
+            },
         )
     return len(created)
 
 
-async def enqueue(session: AsyncSession, lead: Lead, event_type: str) -> None:
-    """One webhook event for the lead's subscription, if it has a live endpoint. The body is fixed now."""
-    sub = await session.get(LeadSubscription, lead.subscription_id)
-    if sub is None or sub.webhook_url is None or sub.webhook_disabled_at is not None or sub.deleted_at:
-        return
-    message_id = f"msg_{uuid.uuid4().hex}"
-    payload = {
-        "type": event_type,
-        "timestamp": utcnow().isoformat().replace("+00:00", "Z"),
-        "data": await lead_view(session, lead),
-    }
-    session.add(
-        WebhookDelivery(
-            id=message_id,
-            subscription_id=sub.id,
-            lead_id=lead.id,
-            event_type=event_type,
-            body=orjson.dumps(payload, default=str).decode(),
-            status="pending",
-            next_attempt_at=utcnow(),
-            created_at=utcnow(),
-        )
+def _delivery(lead: Lead, event_type: str, stamp: str, data: dict[str, Any]) -> WebhookDelivery:
+    """A webhook event; the body is fixed now, so every attempt sends the same bytes."""
+    body = {"type": event_type, "timestamp": stamp, "data": data}
+    return WebhookDelivery(
+        id=f"msg_{uuid.uuid4().hex}",
+        subscription_id=lead.subscription_id,
+        lead_id=lead.id,
+        event_type=event_type,
+        body=orjson.dumps(body, default=str).decode(),
+        status="pending",
+        next_attempt_at=utcnow(),
+        created_at=utcnow(),
     )
 
 
+async def enqueue(session: AsyncSession, lead: Lead, event_type: str) -> None:
+    """One webhook event for the lead's subscription, if it has a live endpoint."""
+    sub = await session.get(LeadSubscription, lead.subscription_id)
+    if sub is None or sub.webhook_url is None or sub.webhook_disabled_at is not None or sub.deleted_at:
+        return
+    stamp = utcnow().isoformat().replace("+00:00", "Z")
+    session.add(_delivery(lead, event_type, stamp, await lead_view(session, lead)))
+
+
 # -- views ---------------------------------------------------------------------------------------
-async def fitting_financing(
-    session: AsyncSession, demand: Demand, bank_id: uuid.UUID
-) -> list[dict[str, Any]]:
-    """The bank's own active financing products this demand is eligible for (matching's rules)."""
+async def _fitting_by_bank(
+    session: AsyncSession, demand: Demand, bank_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Each bank's own active financing products this demand is eligible for (matching's rules)."""
     catalog = await indexing.catalog_snapshot(session)
     products = (
         await session.scalars(
             select(FinancingProduct).where(
-                FinancingProduct.organization_id == bank_id, FinancingProduct.is_active
+                FinancingProduct.organization_id.in_(bank_ids), FinancingProduct.is_active
             )
         )
     ).all()
     ask = scoring.financing_ask(demand)
-    return [
-        {"id": p.id, "name": p.name, "financing_type": p.financing_type}
-        for p in products
-        if all(met for _, met, _ in scoring.financing_conditions(demand, p, ask, catalog))
-    ]
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {bank: [] for bank in bank_ids}
+    for p in products:
+        if all(met for _, met, _ in scoring.financing_conditions(demand, p, ask, catalog)):
+            found[p.organization_id].append({"id": p.id, "name": p.name, "financing_type": p.financing_type})
+    return found
 
 
-async def lead_view(session: AsyncSession, lead: Lead) -> dict[str, Any]:
-    demand = await session.get(Demand, lead.demand_id)
-    assert demand is not None
+async def _demand_part(session: AsyncSession, demand: Demand) -> dict[str, Any]:
     enterprise = await session.get(Organization, demand.organization_id)
     assert enterprise is not None
-    contact = None
-    if lead.interest_accepted_at is not None:
-        contact = {
-            "name": enterprise.contact_name,
-            "phone": enterprise.contact_phone,
-            "email": enterprise.contact_email,
-        }
     return {
-        "id": lead.id,
-        "status": lead.status,
-        "subscription_id": lead.subscription_id,
         "demand": {
             "id": demand.id,
             "title": demand.title,
@@ -250,7 +260,23 @@ async def lead_view(session: AsyncSession, lead: Lead) -> dict[str, Any]:
                 "industry_code": enterprise.industry_code,
             },
         },
-        "fitting_financing_products": await fitting_financing(session, demand, lead.organization_id),
+        "contact": {
+            "name": enterprise.contact_name,
+            "phone": enterprise.contact_phone,
+            "email": enterprise.contact_email,
+        },
+    }
+
+
+def _payload(
+    lead: Lead, part: dict[str, Any], fitting: list[dict[str, Any]], contact: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        "status": lead.status,
+        "subscription_id": lead.subscription_id,
+        "demand": part["demand"],
+        "fitting_financing_products": fitting,
         "contact": contact,
         "contact_released": contact is not None,
         "viewed_at": lead.viewed_at,
@@ -261,6 +287,16 @@ async def lead_view(session: AsyncSession, lead: Lead) -> dict[str, Any]:
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
     }
+
+
+async def lead_view(session: AsyncSession, lead: Lead) -> dict[str, Any]:
+    """What the bank sees; the enterprise's contact details only once it accepted the bank's interest."""
+    demand = await session.get(Demand, lead.demand_id)
+    assert demand is not None
+    part = await _demand_part(session, demand)
+    fitting = await _fitting_by_bank(session, demand, {lead.organization_id})
+    contact = part["contact"] if lead.interest_accepted_at is not None else None
+    return _payload(lead, part, fitting[lead.organization_id], contact)
 
 
 # -- the bank's side -----------------------------------------------------------------------------

@@ -82,6 +82,8 @@ class WebhookDelivery(Base):
         CheckConstraint(check_in("status", DELIVERY_STATUSES), name="status"),
         Index("ix_webhook_deliveries_ready", "next_attempt_at", postgresql_where="status = 'pending'"),
         Index("ix_webhook_deliveries_subscription", "subscription_id", "created_at", "id"),
+        # Deleting a lead (or its demand) sets lead_id NULL here: unindexed, each one scanned the table.
+        Index("ix_webhook_deliveries_lead", "lead_id"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

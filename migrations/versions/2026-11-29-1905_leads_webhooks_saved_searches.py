@@ -153,6 +153,7 @@ def upgrade() -> None:
         unique=False,
         postgresql_where="status = 'pending'",
     )
+    op.create_index("ix_webhook_deliveries_lead", "webhook_deliveries", ["lead_id"], unique=False)
     op.create_index(
         "ix_webhook_deliveries_subscription",
         "webhook_deliveries",
@@ -185,6 +186,7 @@ def downgrade() -> None:
     op.drop_index("ix_webhook_attempts_delivery", table_name="webhook_attempts")
     op.drop_table("webhook_attempts")
     op.drop_index("ix_webhook_deliveries_subscription", table_name="webhook_deliveries")
+    op.drop_index("ix_webhook_deliveries_lead", table_name="webhook_deliveries")
     op.drop_index(
         "ix_webhook_deliveries_ready", table_name="webhook_deliveries", postgresql_where="status = 'pending'"
     )
