@@ -174,7 +174,13 @@ def _worker(args: argparse.Namespace) -> int:
         )
         try:
             while not stop["now"]:
-                moved = await deliver_once(sessionmaker, client, settings, worker=name, batch=args.batch)
+                try:
+                    moved = await deliver_once(sessionmaker, client, settings, worker=name, batch=args.batch)
+                except Exception:
+                    # A database hiccup must not stop delivery (or the search relay): log, wait, go on.
+                    log.exception("worker.webhook_batch_failed")
+                    moved = 0
+                    await asyncio.sleep(5)
                 if meili is not None:
                     try:
                         if not ready:

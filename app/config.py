@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     webhook_timeout_seconds: float = 10.0
     webhook_disable_after_days: int = 5
+    # The lead feed shows leads this many seconds old and older, so one committed late (its created_at
+    # is set before its publication commits) never lands behind a cursor a bank already holds.
+    leads_feed_settle_seconds: float = 5.0
 
     @field_validator("webhook_allow_hosts", mode="before")
     @classmethod

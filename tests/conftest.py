@@ -64,6 +64,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-" + "x" * 32,
         log_json=False,
+        leads_feed_settle_seconds=0,
     )
 
 

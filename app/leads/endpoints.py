@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from app.catalog.service import require_codes
 from app.deps import BankPrincipal, EnterprisePrincipal, SessionDep, SettingsDep
-from app.errors import Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep, keyset_page
 from app.kit.responses import FastJSONResponse
@@ -39,7 +40,7 @@ router = APIRouter(tags=["leads"])
 
 def _vetted(principal: Any) -> None:
     if principal.organization.vetting_status != "vetted":
-        raise Forbidden("Only a vetted bank may subscribe to leads; wait for vetting to finish.")
+        raise Forbidden("Only a vetted bank may subscribe to and work leads; wait for vetting to finish.")
 
 
 @router.post(
@@ -251,6 +252,12 @@ async def replay_webhook_delivery(
     )
     if delivery is None:
         raise NotFound("No such delivery on this subscription.")
+    if (
+        delivery.status == "pending"
+        and delivery.locked_until is not None
+        and delivery.locked_until > utcnow()
+    ):
+        raise Conflict("This delivery is being sent right now; replay it once the attempt is recorded.")
     await relay.replay(session, [delivery.id])
     await session.refresh(delivery)
     return FastJSONResponse((await _delivery_views(session, [delivery]))[0], status_code=202)
@@ -262,8 +269,23 @@ async def replay_webhook_delivery(
     operation_id="list_leads",
     summary="The bank's leads, oldest first: a stable feed to backfill from with ?cursor=",
 )
-async def list_leads(principal: BankPrincipal, session: SessionDep, page: PageParamsDep) -> FastJSONResponse:
-    stmt = select(Lead).where(Lead.organization_id == principal.organization.id)
+async def list_leads(
+    principal: BankPrincipal, session: SessionDep, settings: SettingsDep, page: PageParamsDep
+) -> FastJSONResponse:
+    _vetted(principal)
+    # Leads settle before the feed shows them: created_at is set before the publication commits, so a
+    # lead committed late must not land behind a cursor a bank already holds. Demands whose owner withdrew
+    # consent (share_with_banks false) leave the feed.
+    settled = utcnow() - timedelta(seconds=settings.leads_feed_settle_seconds)
+    stmt = (
+        select(Lead)
+        .join(Demand, Demand.id == Lead.demand_id)
+        .where(
+            Lead.organization_id == principal.organization.id,
+            Lead.created_at <= settled,
+            Demand.share_with_banks,
+        )
+    )
     rows, cursor = await keyset_page(
         session, stmt, keys=[Lead.created_at, Lead.id], params=page, direction="asc"
     )
@@ -276,6 +298,7 @@ async def list_leads(principal: BankPrincipal, session: SessionDep, page: PagePa
     "/leads/{lead_id}", response_model=LeadOut, operation_id="get_lead", summary="One of the bank's leads"
 )
 async def get_lead(lead_id: uuid.UUID, principal: BankPrincipal, session: SessionDep) -> FastJSONResponse:
+    _vetted(principal)
     lead = await service.own_lead(session, lead_id, principal.organization.id)
     return FastJSONResponse(await service.lead_view(session, lead))
 
@@ -289,6 +312,7 @@ async def get_lead(lead_id: uuid.UUID, principal: BankPrincipal, session: Sessio
 async def update_lead_status(
     lead_id: uuid.UUID, body: LeadStatusUpdate, principal: BankPrincipal, session: SessionDep
 ) -> FastJSONResponse:
+    _vetted(principal)
     lead = await service.own_lead(session, lead_id, principal.organization.id, lock=True)
     lead = await service.move(session, lead, body.status)
     return FastJSONResponse(await service.lead_view(session, lead))

@@ -44,7 +44,9 @@ RETRY_DELAYS = [
     timedelta(hours=10),
 ]
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=120)
+CONCURRENCY = 10  # sends in flight per relay (the worker's client allows as many connections)
+BATCH_MAX = 50
 USER_AGENT = "sichuan-renewal-webhooks/1"
 
 
@@ -85,23 +87,35 @@ async def send(
     except webhooks.UnsafeUrl as exc:
         return None, f"refused: {exc}"
     timestamp = int(time.time())
+    name = f"[{target.host}]" if ":" in target.host else target.host
     headers = {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
-        "host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
+        "host": name if target.port in (80, 443) else f"{name}:{target.port}",
         "webhook-id": delivery.id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": webhooks.sign(sub.webhook_secret, delivery.id, timestamp, delivery.body),
     }
+    if target.scheme == "https":
+        # We connect to the checked address and name the host for TLS (SNI): a pooled connection is keyed by
+        # address, so it must not be reused for another host on the same address.
+        headers["connection"] = "close"
+    request = client.build_request(
+        "POST",
+        target.connect_url,
+        content=delivery.body.encode(),
+        headers=headers,
+        timeout=settings.webhook_timeout_seconds,
+        extensions={"sni_hostname": target.host} if target.scheme == "https" else {},
+    )
     try:
-        response = await client.post(
-            target.connect_url,
-            content=delivery.body.encode(),
-            headers=headers,
-            timeout=settings.webhook_timeout_seconds,
-            follow_redirects=False,
-            extensions={"sni_hostname": target.host} if target.scheme == "https" else {},
-        )
+        # One deadline for the whole exchange (httpx's timeout is per step), and the body is never read:
+        # a receiver trickling bytes or answering with megabytes cannot hold the relay.
+        async with asyncio.timeout(settings.webhook_timeout_seconds):
+            response = await client.send(request, stream=True, follow_redirects=False)
+            await response.aclose()
+    except TimeoutError:
+        return None, f"no answer within {settings.webhook_timeout_seconds:g} s"
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {str(exc)[:200]}"
     return response.status_code, None
@@ -234,9 +248,12 @@ async def deliver_once(
     batch: int = 100,
     lease: timedelta = LEASE,
 ) -> int:
-    """Send one batch of due deliveries; returns how many were attempted (0: nothing due)."""
+    """Send one batch of due deliveries; returns how many were attempted (0: nothing due).
+
+    At most CONCURRENCY sends at a time, each bounded by the timeout, so a batch ends well inside its
+    lease: BATCH_MAX / CONCURRENCY x timeout (5 x 10 s) < LEASE (120 s)."""
     async with sessionmaker() as session, session.begin():
-        deliveries = await claim(session, worker=worker, limit=batch, lease=lease)
+        deliveries = await claim(session, worker=worker, limit=min(batch, BATCH_MAX), lease=lease)
         subs = {
             s.id: s
             for s in (
@@ -250,8 +267,14 @@ async def deliver_once(
     if not deliveries:
         return 0
 
+    gate = asyncio.Semaphore(CONCURRENCY)
+
     async def one(delivery: WebhookDelivery) -> Outcome:
         sub = subs.get(delivery.subscription_id)
+        async with gate:
+            return await _attempt(delivery, sub)
+
+    async def _attempt(delivery: WebhookDelivery, sub: LeadSubscription | None) -> Outcome:
         started = time.monotonic()
         code: int | None
         error: str | None

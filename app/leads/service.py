@@ -303,9 +303,14 @@ async def lead_view(session: AsyncSession, lead: Lead) -> dict[str, Any]:
 async def own_lead(
     session: AsyncSession, lead_id: uuid.UUID, bank_id: uuid.UUID, *, lock: bool = False
 ) -> Lead:
-    stmt = select(Lead).where(Lead.id == lead_id, Lead.organization_id == bank_id)
+    # A demand whose owner withdrew consent (share_with_banks false) is no longer the bank's to see.
+    stmt = (
+        select(Lead)
+        .join(Demand, Demand.id == Lead.demand_id)
+        .where(Lead.id == lead_id, Lead.organization_id == bank_id, Demand.share_with_banks)
+    )
     if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = stmt.with_for_update(of=Lead).execution_options(populate_existing=True)
     lead = await session.scalar(stmt)
     if lead is None:
         raise NotFound("No such lead.")
@@ -376,6 +381,9 @@ async def accept_interest(session: AsyncSession, lead_id: uuid.UUID, enterprise_
         raise NotFound("No such lead.")
     if lead.status == "declined":
         raise Conflict("The bank declined this lead; there is no interest to accept.")
+    demand = await session.get(Demand, lead.demand_id)
+    if demand is None or not demand.share_with_banks:
+        raise Conflict("The demand no longer shares its financing need with banks; share it again first.")
     if lead.interest_accepted_at is None:
         lead.interest_accepted_at = utcnow()
         lead.version += 1

@@ -62,6 +62,11 @@ def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         or address.is_reserved
         or address.is_unspecified
         or (isinstance(address, ipaddress.IPv4Address) and address in ipaddress.ip_network("100.64.0.0/10"))
+        or (
+            isinstance(address, ipaddress.IPv6Address)
+            and address.sixtofour is not None
+            and not _public(address.sixtofour)
+        )
     )
 
 
@@ -108,7 +113,7 @@ async def resolve(url: str, allow_hosts: Sequence[str]) -> Target:
     except ValueError:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
+        except (OSError, UnicodeError, ValueError) as exc:
             raise UnsafeUrl(f"host {host!r} does not resolve; check the name") from exc
         addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not addresses:

@@ -328,3 +328,39 @@ class TestSavedSearchesAndNotifications:
             n["kind"] for n in (await client.get("/notifications", headers=supplier.headers)).json()["items"]
         ]
         assert "quote_accepted" in kinds and "vetting_decision" in kinds
+
+
+async def test_the_feed_waits_for_leads_to_settle_and_drops_withdrawn_consent(
+    app: FastAPI, client: httpx.AsyncClient, enterprise: Account, bank: Account
+) -> None:
+    await subscribe(client, bank)
+    demand = await published_demand(client, enterprise)
+    app.state.settings.leads_feed_settle_seconds = 60
+    assert await leads_of(client, bank) == []  # too fresh: a lead committed later could still land before it
+    app.state.settings.leads_feed_settle_seconds = 0
+    (lead,) = await leads_of(client, bank)
+    withdrawn = await client.patch(
+        f"/demands/{demand['id']}", headers=enterprise.headers, json={"share_with_banks": False}
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert await leads_of(client, bank) == []
+    assert (await client.get(f"/leads/{lead['id']}", headers=bank.headers)).status_code == 404
+    refused = await client.post(f"/leads/{lead['id']}/accept-interest", headers=enterprise.headers)
+    assert refused.status_code == 409
+
+
+async def test_a_suspended_bank_cannot_work_its_leads(
+    client: httpx.AsyncClient, admin: Account, enterprise: Account
+) -> None:
+    bank = await vetted_account(client, admin, "bank")
+    await subscribe(client, bank)
+    await published_demand(client, enterprise)
+    (lead,) = await leads_of(client, bank)
+    suspended = await client.post(
+        f"/admin/organizations/{bank.organization_id}/vetting",
+        headers=admin.headers,
+        json={"decision": "suspend", "note": "资质到期"},
+    )
+    assert suspended.status_code == 200, suspended.text
+    assert (await client.get("/leads", headers=bank.headers)).status_code == 403
+    assert (await client.get(f"/leads/{lead['id']}", headers=bank.headers)).status_code == 403

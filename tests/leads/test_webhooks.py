@@ -213,6 +213,12 @@ async def test_a_crash_after_sending_redelivers_with_the_same_id(
         await _deliver(sessionmaker, relay_settings, worker="doomed")
     monkeypatch.undo()
     assert len(receiver.ids()) == 1
+    # While it is leased (being sent), a replay would send it twice at once: refused.
+    (leased,) = await _deliveries(client, bank, sub["id"])
+    busy = await client.post(
+        f"/lead-subscriptions/{sub['id']}/deliveries/{leased['id']}/replay", headers=bank.headers
+    )
+    assert busy.status_code == 409
     # Another relay cannot take it while the lease holds …
     assert await _deliver(sessionmaker, relay_settings, worker="relay-b") == 0
     # … and takes it when the lease runs out: the same event, the same id.
