@@ -4,19 +4,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 
 from app.catalog.service import require_codes
 from app.deps import BankPrincipal, EnterprisePrincipal, SessionDep, SettingsDep
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Forbidden, NotFound
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
-from app.kit.pagination import PageParamsDep, keyset_page
+from app.kit.pagination import PageParamsDep
 from app.kit.responses import FastJSONResponse
-from app.leads import relay, service, webhooks
+from app.leads import service, webhooks
 from app.leads.schemas import (
     DeliveryList,
     DeliveryOut,
@@ -33,7 +31,7 @@ from app.leads.schemas import (
 from app.models.base import utcnow
 from app.models.catalog import Industry, Region, TaskType
 from app.models.demand import Demand
-from app.models.lead import Lead, LeadSubscription, WebhookAttempt, WebhookDelivery
+from app.models.lead import LeadSubscription
 
 router = APIRouter(tags=["leads"])
 
@@ -100,12 +98,7 @@ async def create_lead_subscription(
 async def list_lead_subscriptions(
     principal: BankPrincipal, session: SessionDep, page: PageParamsDep
 ) -> FastJSONResponse:
-    stmt = select(LeadSubscription).where(
-        LeadSubscription.organization_id == principal.organization.id, LeadSubscription.deleted_at.is_(None)
-    )
-    rows, cursor = await keyset_page(
-        session, stmt, keys=[LeadSubscription.created_at, LeadSubscription.id], params=page
-    )
+    rows, cursor = await service.page_subscriptions(session, principal.organization.id, page)
     return FastJSONResponse({"items": [service.subscription_view(s) for s in rows], "next_cursor": cursor})
 
 
@@ -181,42 +174,6 @@ async def rotate_lead_subscription_secret(
     return FastJSONResponse({"webhook_secret": sub.webhook_secret})
 
 
-async def _delivery_views(session: SessionDep, deliveries: list[WebhookDelivery]) -> list[dict[str, Any]]:
-    attempts: dict[str, list[dict[str, Any]]] = {d.id: [] for d in deliveries}
-    if deliveries:
-        rows = await session.scalars(
-            select(WebhookAttempt)
-            .where(WebhookAttempt.delivery_id.in_(list(attempts)))
-            .order_by(WebhookAttempt.id)
-        )
-        for a in rows:
-            attempts[a.delivery_id].append(
-                {
-                    "attempt": a.attempt,
-                    "started_at": a.started_at,
-                    "duration_ms": a.duration_ms,
-                    "status_code": a.status_code,
-                    "error": a.error,
-                }
-            )
-    return [
-        {
-            "id": d.id,
-            "event_type": d.event_type,
-            "lead_id": d.lead_id,
-            "status": d.status,
-            "attempts": d.attempts,
-            "next_attempt_at": d.next_attempt_at if d.status == "pending" else None,
-            "last_status_code": d.last_status_code,
-            "last_error": d.last_error,
-            "delivered_at": d.delivered_at,
-            "created_at": d.created_at,
-            "attempt_log": attempts[d.id],
-        }
-        for d in deliveries
-    ]
-
-
 @router.get(
     "/lead-subscriptions/{subscription_id}/deliveries",
     response_model=DeliveryList,
@@ -227,11 +184,8 @@ async def list_webhook_deliveries(
     subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep, page: PageParamsDep
 ) -> FastJSONResponse:
     await service.own_subscription(session, subscription_id, principal.organization.id)
-    stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
-    rows, cursor = await keyset_page(
-        session, stmt, keys=[WebhookDelivery.created_at, WebhookDelivery.id], params=page
-    )
-    return FastJSONResponse({"items": await _delivery_views(session, rows), "next_cursor": cursor})
+    rows, cursor = await service.page_deliveries(session, subscription_id, page)
+    return FastJSONResponse({"items": await service.delivery_views(session, rows), "next_cursor": cursor})
 
 
 @router.post(
@@ -245,22 +199,8 @@ async def replay_webhook_delivery(
     subscription_id: uuid.UUID, delivery_id: str, principal: BankPrincipal, session: SessionDep
 ) -> FastJSONResponse:
     await service.own_subscription(session, subscription_id, principal.organization.id)
-    delivery = await session.scalar(
-        select(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id, WebhookDelivery.subscription_id == subscription_id
-        )
-    )
-    if delivery is None:
-        raise NotFound("No such delivery on this subscription.")
-    if (
-        delivery.status == "pending"
-        and delivery.locked_until is not None
-        and delivery.locked_until > utcnow()
-    ):
-        raise Conflict("This delivery is being sent right now; replay it once the attempt is recorded.")
-    await relay.replay(session, [delivery.id])
-    await session.refresh(delivery)
-    return FastJSONResponse((await _delivery_views(session, [delivery]))[0], status_code=202)
+    delivery = await service.replay_delivery(session, subscription_id, delivery_id)
+    return FastJSONResponse((await service.delivery_views(session, [delivery]))[0], status_code=202)
 
 
 @router.get(
@@ -273,21 +213,8 @@ async def list_leads(
     principal: BankPrincipal, session: SessionDep, settings: SettingsDep, page: PageParamsDep
 ) -> FastJSONResponse:
     _vetted(principal)
-    # Leads settle before the feed shows them: created_at is set before the publication commits, so a
-    # lead committed late must not land behind a cursor a bank already holds. Demands whose owner withdrew
-    # consent (share_with_banks false) leave the feed.
-    settled = utcnow() - timedelta(seconds=settings.leads_feed_settle_seconds)
-    stmt = (
-        select(Lead)
-        .join(Demand, Demand.id == Lead.demand_id)
-        .where(
-            Lead.organization_id == principal.organization.id,
-            Lead.created_at <= settled,
-            Demand.share_with_banks,
-        )
-    )
-    rows, cursor = await keyset_page(
-        session, stmt, keys=[Lead.created_at, Lead.id], params=page, direction="asc"
+    rows, cursor = await service.page_feed(
+        session, principal.organization.id, page, settle_seconds=settings.leads_feed_settle_seconds
     )
     return FastJSONResponse(
         {"items": [await service.lead_view(session, r) for r in rows], "next_cursor": cursor}

@@ -4,7 +4,7 @@ release on the enterprise's consent, and the webhook events that carry them."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, InvalidInput, NotFound
 from app.indexing import service as indexing
-from app.leads import webhooks
+from app.kit.pagination import PageParams, keyset_page
+from app.leads import relay, webhooks
 from app.matching import priority, scoring
 from app.models.base import utcnow
 from app.models.demand import Demand
 from app.models.financing import FinancingProduct
-from app.models.lead import Lead, LeadSubscription, WebhookDelivery
+from app.models.lead import Lead, LeadSubscription, WebhookAttempt, WebhookDelivery
 from app.models.organization import Organization
 from app.notifications import service as notifications
 
@@ -86,6 +87,84 @@ async def own_subscription(
     if sub is None:
         raise NotFound("No such lead subscription.")
     return sub
+
+
+async def page_subscriptions(
+    session: AsyncSession, bank_id: uuid.UUID, page: PageParams
+) -> tuple[list[LeadSubscription], str | None]:
+    stmt = select(LeadSubscription).where(
+        LeadSubscription.organization_id == bank_id, LeadSubscription.deleted_at.is_(None)
+    )
+    return await keyset_page(
+        session, stmt, keys=[LeadSubscription.created_at, LeadSubscription.id], params=page
+    )
+
+
+async def page_deliveries(
+    session: AsyncSession, subscription_id: uuid.UUID, page: PageParams
+) -> tuple[list[WebhookDelivery], str | None]:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
+    return await keyset_page(
+        session, stmt, keys=[WebhookDelivery.created_at, WebhookDelivery.id], params=page
+    )
+
+
+async def delivery_views(session: AsyncSession, deliveries: list[WebhookDelivery]) -> list[dict[str, Any]]:
+    attempts: dict[str, list[dict[str, Any]]] = {d.id: [] for d in deliveries}
+    if deliveries:
+        rows = await session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(list(attempts)))
+            .order_by(WebhookAttempt.id)
+        )
+        for a in rows:
+            attempts[a.delivery_id].append(
+                {
+                    "attempt": a.attempt,
+                    "started_at": a.started_at,
+                    "duration_ms": a.duration_ms,
+                    "status_code": a.status_code,
+                    "error": a.error,
+                }
+            )
+    return [
+        {
+            "id": d.id,
+            "event_type": d.event_type,
+            "lead_id": d.lead_id,
+            "status": d.status,
+            "attempts": d.attempts,
+            "next_attempt_at": d.next_attempt_at if d.status == "pending" else None,
+            "last_status_code": d.last_status_code,
+            "last_error": d.last_error,
+            "delivered_at": d.delivered_at,
+            "created_at": d.created_at,
+            "attempt_log": attempts[d.id],
+        }
+        for d in deliveries
+    ]
+
+
+async def replay_delivery(
+    session: AsyncSession, subscription_id: uuid.UUID, delivery_id: str
+) -> WebhookDelivery:
+    """Queue one delivery again (same id and body); 409 while it is being sent (a second send at once)."""
+    delivery = await session.scalar(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.subscription_id == subscription_id)
+        .with_for_update()
+    )
+    if delivery is None:
+        raise NotFound("No such delivery on this subscription.")
+    if (
+        delivery.status == "pending"
+        and delivery.locked_until is not None
+        and delivery.locked_until > utcnow()
+    ):
+        raise Conflict("This delivery is being sent right now; replay it once the attempt is recorded.")
+    await relay.replay(session, [delivery.id])
+    await session.refresh(delivery)
+    return delivery
 
 
 # -- offering leads ------------------------------------------------------------------------------
@@ -297,6 +376,21 @@ async def lead_view(session: AsyncSession, lead: Lead) -> dict[str, Any]:
     fitting = await _fitting_by_bank(session, demand, {lead.organization_id})
     contact = part["contact"] if lead.interest_accepted_at is not None else None
     return _payload(lead, part, fitting[lead.organization_id], contact)
+
+
+async def page_feed(
+    session: AsyncSession, bank_id: uuid.UUID, page: PageParams, *, settle_seconds: float
+) -> tuple[list[Lead], str | None]:
+    """The bank's leads, oldest first. Leads settle before the feed shows them: created_at is set before
+    the publication commits, so a lead committed late must not land behind a cursor a bank already holds.
+    Demands whose owner withdrew consent (share_with_banks false) leave the feed."""
+    settled = utcnow() - timedelta(seconds=settle_seconds)
+    stmt = (
+        select(Lead)
+        .join(Demand, Demand.id == Lead.demand_id)
+        .where(Lead.organization_id == bank_id, Lead.created_at <= settled, Demand.share_with_banks)
+    )
+    return await keyset_page(session, stmt, keys=[Lead.created_at, Lead.id], params=page, direction="asc")
 
 
 # -- the bank's side -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.indexing import service as indexing
-from app.matching import priority
+from app.matching import priority, scoring
 from app.models.demand import Demand
 from app.models.lead import SavedSearch
 from app.notifications import service as notifications
@@ -59,8 +59,8 @@ async def notify_on_publish(session: AsyncSession, demand: Demand) -> int:
             saved.organization_id,
             "saved_search_match",
             f"「{saved.name}」有新需求：{demand.title}",
-            f"{catalog.regions.get(demand.region_code, '')}，预算{demand.budget_min_cny // 10_000:,}–"
-            f"{demand.budget_max_cny // 10_000:,}万元。",
+            f"{catalog.regions.get(demand.region_code, '')}，"
+            f"预算{scoring.wan(demand.budget_min_cny)}–{scoring.wan(demand.budget_max_cny)}。",
             {"demand_id": str(demand.id), "saved_search_id": str(saved.id)},
         )
     return len(notified)
