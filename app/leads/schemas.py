@@ -9,16 +9,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from app.demands.schemas import CategoryCode, PositiveMoney, TaskTypeCode
+from app.financing.schemas import _unique
 from app.organizations.schemas import IndustryCode, RegionCode
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 WebhookUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500)]
-
-
-def _unique(values: list[str]) -> list[str]:
-    if len(set(values)) != len(values):
-        raise ValueError("values must not repeat")
-    return values
 
 
 class _In(BaseModel):

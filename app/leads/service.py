@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import Conflict, InvalidInput, NotFound
 from app.indexing import service as indexing
 from app.kit.pagination import PageParams, keyset_page
+from app.kit.sql import array_open_or_has
 from app.leads import relay, webhooks
 from app.matching import priority, scoring
 from app.models.base import utcnow
@@ -199,14 +200,8 @@ async def offer(session: AsyncSession, demand: Demand) -> int:
         .where(
             LeadSubscription.deleted_at.is_(None),
             Organization.vetting_status == "vetted",
-            or_(
-                func.cardinality(LeadSubscription.region_codes) == 0,
-                LeadSubscription.region_codes.any_() == demand.region_code,
-            ),
-            or_(
-                func.cardinality(LeadSubscription.task_types) == 0,
-                LeadSubscription.task_types.any_() == demand.task_type,
-            ),
+            array_open_or_has(LeadSubscription.region_codes, demand.region_code),
+            array_open_or_has(LeadSubscription.task_types, demand.task_type),
             industry_ok,
             or_(LeadSubscription.amount_min_cny.is_(None), LeadSubscription.amount_min_cny <= amount),
             or_(LeadSubscription.amount_max_cny.is_(None), LeadSubscription.amount_max_cny >= amount),

@@ -23,10 +23,11 @@ from app.matching.scoring import Match, SupplierFacts
 from app.models.base import utcnow
 from app.models.demand import Demand
 from app.models.financing import FinancingProduct
-from app.models.matching import MatchFeedback, Notification
+from app.models.matching import MatchFeedback
 from app.models.organization import Organization
 from app.models.product import Product
 from app.models.quote import Quote
+from app.notifications import service as notifications
 from app.organizations.service import Viewer
 from app.search_api import service as search_service
 from search.engine import Filter, SearchEngine, SearchQuery
@@ -459,24 +460,17 @@ async def notify_on_publish(session: AsyncSession, meili: SearchEngine | None, d
     by_kind: dict[str, int] = defaultdict(int)
     for organization_id, (score, kind, target_id, name) in chosen:
         by_kind[kind] += 1
-        # Names may be 200 characters; the title column holds 200 in all.
+        # Names may be 200 characters: keep the product's short so the score stays in the title.
         short = name if len(name) <= 40 else name[:39] + "…"
         subject = f"您的产品「{short}」" if kind == "product" else "贵单位"
-        session.add(
-            Notification(
-                organization_id=uuid.UUID(organization_id),
-                kind="demand_match",
-                title=f"新发布的需求与{subject}匹配（匹配度{score:.0%}）",
-                body=f"「{demand.title}」刚刚发布，{catalog.regions.get(demand.region_code, '')}，"
-                f"预算{scoring.wan(demand.budget_min_cny)}–{scoring.wan(demand.budget_max_cny)}。",
-                data={
-                    "demand_id": str(demand.id),
-                    "match_kind": kind,
-                    "target_id": target_id,
-                    "score": score,
-                },
-                created_at=utcnow(),
-            )
+        await notifications.notify(
+            session,
+            uuid.UUID(organization_id),
+            "demand_match",
+            f"新发布的需求与{subject}匹配（匹配度{score:.0%}）",
+            f"「{demand.title}」刚刚发布，{catalog.regions.get(demand.region_code, '')}，"
+            f"预算{scoring.wan(demand.budget_min_cny)}–{scoring.wan(demand.budget_max_cny)}。",
+            {"demand_id": str(demand.id), "match_kind": kind, "target_id": target_id, "score": score},
         )
     await session.flush()
     log.info("matching.notified", extra={"demand_id": str(demand.id), **by_kind})

@@ -8,14 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
 
 from app.deps import CurrentPrincipal, SessionDep
-from app.errors import NotFound
-from app.kit.pagination import PageParamsDep, keyset_page
+from app.kit.pagination import PageParamsDep
 from app.kit.responses import FastJSONResponse
-from app.models.base import utcnow
 from app.models.matching import Notification
+from app.notifications import service
 
 router = APIRouter(tags=["notifications"])
 
@@ -56,12 +54,7 @@ def _view(n: Notification) -> dict[str, Any]:
 async def list_notifications(
     session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep, unread: bool = False
 ) -> FastJSONResponse:
-    stmt = select(Notification).where(Notification.organization_id == principal.organization.id)
-    if unread:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    rows, cursor = await keyset_page(
-        session, stmt, keys=[Notification.created_at, Notification.id], params=page
-    )
+    rows, cursor = await service.page(session, principal.organization.id, page, unread_only=unread)
     return FastJSONResponse({"items": [_view(n) for n in rows], "next_cursor": cursor})
 
 
@@ -76,12 +69,7 @@ class UnreadCount(BaseModel):
     summary="How many of the organization's notifications are unread (for a badge)",
 )
 async def count_unread_notifications(session: SessionDep, principal: CurrentPrincipal) -> FastJSONResponse:
-    unread = await session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.organization_id == principal.organization.id, Notification.read_at.is_(None))
-    )
-    return FastJSONResponse({"unread": int(unread or 0)})
+    return FastJSONResponse({"unread": await service.unread_count(session, principal.organization.id)})
 
 
 @router.post(
@@ -93,16 +81,5 @@ async def count_unread_notifications(session: SessionDep, principal: CurrentPrin
 async def read_notification(
     notification_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> FastJSONResponse:
-    notification = await session.scalar(
-        update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.organization_id == principal.organization.id,
-        )
-        .values(read_at=utcnow())
-        .returning(Notification)
-        .execution_options(populate_existing=True)
-    )
-    if notification is None:
-        raise NotFound("No such notification.")
+    notification = await service.mark_read(session, notification_id, principal.organization.id)
     return FastJSONResponse(_view(notification))

@@ -6,18 +6,17 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 
 from app.catalog.service import require_code
 from app.deps import QuoterPrincipal, SessionDep
-from app.errors import NotFound
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
-from app.kit.pagination import PageParamsDep, keyset_page
+from app.kit.pagination import PageParamsDep
 from app.kit.responses import FastJSONResponse
 from app.leads.schemas import SavedSearchCreate, SavedSearchList, SavedSearchOut
 from app.models.base import utcnow
 from app.models.catalog import EquipmentCategory, Industry, Region, TaskType
 from app.models.lead import SavedSearch
+from app.saved_searches import service
 
 router = APIRouter(tags=["saved searches"])
 
@@ -91,10 +90,7 @@ async def create_saved_search(
 async def list_saved_searches(
     principal: QuoterPrincipal, session: SessionDep, page: PageParamsDep
 ) -> FastJSONResponse:
-    stmt = select(SavedSearch).where(SavedSearch.organization_id == principal.organization.id)
-    rows, cursor = await keyset_page(
-        session, stmt, keys=[SavedSearch.created_at, SavedSearch.id], params=page
-    )
+    rows, cursor = await service.page(session, principal.organization.id, page)
     return FastJSONResponse({"items": [_view(s) for s in rows], "next_cursor": cursor})
 
 
@@ -107,9 +103,5 @@ async def list_saved_searches(
 async def delete_saved_search(
     saved_search_id: uuid.UUID, principal: QuoterPrincipal, session: SessionDep
 ) -> Response:
-    saved = await session.get(SavedSearch, saved_search_id)
-    if saved is None or saved.organization_id != principal.organization.id:
-        raise NotFound("No such saved search.")
-    await session.delete(saved)
-    await session.flush()
+    await service.delete(session, saved_search_id, principal.organization.id)
     return Response(status_code=204)

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import NotFound
 from app.indexing import service as indexing
+from app.kit.pagination import PageParams, keyset_page
 from app.matching import priority, scoring
 from app.models.demand import Demand
 from app.models.lead import SavedSearch
@@ -64,3 +66,18 @@ async def notify_on_publish(session: AsyncSession, demand: Demand) -> int:
             {"demand_id": str(demand.id), "saved_search_id": str(saved.id)},
         )
     return len(notified)
+
+
+async def page(
+    session: AsyncSession, organization_id: uuid.UUID, params: PageParams
+) -> tuple[list[SavedSearch], str | None]:
+    stmt = select(SavedSearch).where(SavedSearch.organization_id == organization_id)
+    return await keyset_page(session, stmt, keys=[SavedSearch.created_at, SavedSearch.id], params=params)
+
+
+async def delete(session: AsyncSession, saved_search_id: uuid.UUID, organization_id: uuid.UUID) -> None:
+    saved = await session.get(SavedSearch, saved_search_id)
+    if saved is None or saved.organization_id != organization_id:
+        raise NotFound("No such saved search.")
+    await session.delete(saved)
+    await session.flush()

@@ -301,6 +301,10 @@ class TestSavedSearchesAndNotifications:
         assert len(listed) == 3
         gone = await client.delete(f"/saved-searches/{listed[0]['id']}", headers=supplier.headers)
         assert gone.status_code == 204
+        remaining = (await client.get("/saved-searches", headers=supplier.headers)).json()["items"]
+        assert listed[0]["id"] not in [r["id"] for r in remaining] and len(remaining) == 2
+        again = await client.delete(f"/saved-searches/{listed[0]['id']}", headers=supplier.headers)
+        assert again.status_code == 404
 
     async def test_quote_and_vetting_notifications_and_unread_counts(
         self, client: httpx.AsyncClient, enterprise: Account, supplier: Account
