@@ -1,4 +1,5 @@
-"""Every /admin route refuses every other role, and the OpenAPI document lists exactly the app's routes."""
+"""Every operator route (/admin, /stats) refuses every other role, and the OpenAPI document lists
+exactly the app's routes."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ async def test_every_admin_route_refuses_every_other_role(
     for kind in ("enterprise", "supplier", "provider", "bank"):
         roles[kind] = await vetted_account(client, admin, kind)
     roles["pending enterprise"] = await register_account(client, "enterprise")
-    admin_routes = sorted(r for r in _routes(app) if r[1].startswith("/admin"))
+    admin_routes = sorted(r for r in _routes(app) if r[1].startswith(("/admin", "/stats")))
     assert len(admin_routes) >= 3
     for method, template in admin_routes:
         path = template

@@ -1,0 +1,40 @@
+"""Statistics for 经信部门: where demand, matching, contracts and financing stand against the plan."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.deps import AdminPrincipal, SessionDep
+from app.stats import service
+from app.stats.schemas import Overview
+
+router = APIRouter(prefix="/stats", tags=["stats"])
+
+
+@router.get(
+    "/overview",
+    response_model=Overview,
+    response_model_by_alias=True,
+    operation_id="get_stats_overview",
+    summary="Demands posted, matched, contracted and financed, by city, industry, task and month",
+    description=(
+        "Counts the demands first published between `from` and `to` (Beijing dates, both inclusive), "
+        "optionally in one 市州, and follows that cohort: matched (a quote, a shortlisted match or a "
+        "contract), contracted (an accepted quote) and financed (a bank approved its lead). Money is in "
+        "yuan: posted and matched sum budget ceilings, contracted sums accepted quotes, financed sums the "
+        "financing asked for. The plan's 2027 targets are always province-wide over the plan period."
+    ),
+)
+async def stats_overview(
+    principal: AdminPrincipal,
+    session: SessionDep,
+    from_: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
+    to: Annotated[date | None, Query(description="Last day, YYYY-MM-DD.")] = None,
+    region_code: Annotated[
+        str | None, Query(pattern=r"^\d{6}$", description="A 市州 code, e.g. 510100 for 成都市.")
+    ] = None,
+) -> Overview:
+    return await service.overview(session, start=from_, end=to, region_code=region_code)
