@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = 15 * 60
 
     max_body_bytes: int = 1024 * 1024
+    # Spreadsheet uploads: 10,000 rows of a list is about 1 MB of .xlsx.
+    max_import_bytes: int = 10 * 1024 * 1024
 
     # Webhooks: hosts named here may be reached over plain http and at private or loopback addresses
     # (comma-separated, e.g. "receiver.internal,127.0.0.1"); everyone else needs https to a public address.

@@ -118,6 +118,12 @@ class PayloadTooLarge(AppError):
     title = "Request body too large"
 
 
+class UnsupportedMediaType(AppError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class TooManyRequests(AppError):
     status = 429
     slug = "too-many-requests"

@@ -34,6 +34,7 @@ from app.providers.endpoints import router as providers_router
 from app.quotes.endpoints import router as quotes_router
 from app.saved_searches.endpoints import router as saved_searches_router
 from app.search_api.endpoints import router as search_router
+from app.spreadsheets.endpoints import router as spreadsheets_router
 from app.stats.endpoints import router as stats_router
 
 API_PREFIX = "/api/v1"
@@ -137,11 +138,16 @@ def create_app(
         saved_searches_router,
         notifications_router,
         admin_router,
+        spreadsheets_router,
         stats_router,
     ):
         # Straight onto the app (not through a nested /api/v1 router): one level less to match per request.
         app.include_router(router, prefix=API_PREFIX)
     install_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        overrides={f"{API_PREFIX}/admin/imports/": settings.max_import_bytes},
+    )
     app.add_middleware(AccessLogMiddleware)
     return app

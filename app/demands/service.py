@@ -57,10 +57,17 @@ async def _check_references(session: AsyncSession, fields: dict[str, Any]) -> No
     if "region_code" in fields:
         await require_code(session, Region, fields["region_code"], loc=["body", "region_code"])
     if "category_codes" in fields:
-        codes = fields["category_codes"]
-        if len(set(codes)) != len(codes):
-            raise InvalidInput(["body", "category_codes"], "categories must not repeat")
-        await require_codes(session, EquipmentCategory, codes, loc=["body", "category_codes"])
+        await require_codes(
+            session, EquipmentCategory, fields["category_codes"], loc=["body", "category_codes"]
+        )
+    check_fields(fields)
+
+
+def check_fields(fields: dict[str, Any]) -> None:
+    """The checks that need no catalog: categories do not repeat, the start is not in the past."""
+    codes = fields.get("category_codes")
+    if codes is not None and len(set(codes)) != len(codes):
+        raise InvalidInput(["body", "category_codes"], "categories must not repeat")
     start = fields.get("expected_start")
     if start is not None and start < today_in_sichuan():
         raise InvalidInput(["body", "expected_start"], "must not be in the past")
@@ -105,13 +112,20 @@ async def create_demand(
     session: AsyncSession, data: DemandCreate, *, organization_id: uuid.UUID, user_id: uuid.UUID
 ) -> Demand:
     """A new draft demand, every code checked against the catalog."""
+    await _check_references(session, data.model_dump())
+    demand = new_draft(data, organization_id=organization_id, user_id=user_id)
+    session.add(demand)
+    await session.flush()
+    return demand
+
+
+def new_draft(data: DemandCreate, *, organization_id: uuid.UUID, user_id: uuid.UUID | None) -> Demand:
+    """A draft demand, not yet added to a session; its catalog codes are the caller's to have checked."""
     fields = data.model_dump()
-    await _check_references(session, fields)
+    check_fields(fields)
     demand = Demand(organization_id=organization_id, created_by_id=user_id, status="draft")
     _apply(demand, fields)
     _check_coherence(demand)
-    session.add(demand)
-    await session.flush()
     return demand
 
 

@@ -62,6 +62,35 @@ async def create_product(
     return product
 
 
+def imported_listing(
+    data: ProductCreate, *, organization_id: uuid.UUID, admin_user_id: uuid.UUID, note: str
+) -> tuple[Product, ProductReview]:
+    """A product an admin lists straight from the official supply list, with its review record; the
+    admin's import confirms its 四川造 claim. Catalog codes are the caller's to have checked."""
+    now = utcnow()
+    product = Product(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        status="listed",
+        submitted_at=now,
+        listed_at=now,
+        reviewed_at=now,
+        reviewed_by_id=admin_user_id,
+        review_note=note,
+        **data.model_dump(),
+    )
+    product.made_in_sichuan_verified = product.made_in_sichuan
+    review = ProductReview(
+        product_id=product.id,
+        decision="approve",
+        note=note,
+        made_in_sichuan_confirmed=product.made_in_sichuan or None,
+        decided_by_id=admin_user_id,
+        decided_at=now,
+    )
+    return product, review
+
+
 def _is_public(product: Product, supplier_status: str | None) -> bool:
     return product.status == "listed" and supplier_status == "vetted"
 

@@ -1,0 +1,271 @@
+"""Turn read rows into validated create payloads, or into problems naming the row and the column.
+
+The rules are the API's own: the same Pydantic input models and the same domain checks the create
+endpoints use, so a row is accepted exactly when the API would accept it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from app.demands import service as demands
+from app.demands.schemas import DemandCreate
+from app.errors import InvalidInput
+from app.products import service as products
+from app.products.schemas import ProductCreate
+from app.spreadsheets.columns import CodeList, Column
+from app.spreadsheets.reader import WHOLE_ROW, Problem, Sheet, SheetRow
+
+_CATALOG_PATHS = {
+    "region": "/api/v1/catalog/regions",
+    "industry": "/api/v1/catalog/industries",
+    "category": "/api/v1/catalog/equipment-categories",
+    "task_type": "/api/v1/catalog/task-types",
+    "provider_type": "/api/v1/catalog/provider-types",
+}
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: uuid.UUID
+    kind: str
+    vetting_status: str
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """What a row is checked against: catalog names and codes, organizations by USCC, rows that exist."""
+
+    codes: dict[CodeList, dict[str, list[str]]]
+    organizations: dict[str, Organization]
+    # (organization id, natural key) of what is already stored: a demand's title, a product's model.
+    existing: set[tuple[uuid.UUID, str]]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    row: int
+    # What to store: the new rows the domain's service built from the validated payload.
+    built: list[Any]
+
+
+def code_index(entries: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Every way a cell may name an entry (its code, its name) → the codes it may mean."""
+    index: dict[str, list[str]] = {}
+    for code, name in entries:
+        index.setdefault(code, []).append(code)
+        if name != code and code not in index.get(name, []):
+            index.setdefault(name, []).append(code)
+    return index
+
+
+def _resolve(token: str, index: dict[str, list[str]], what: CodeList) -> str:
+    # "C3825 光伏设备及元器件制造" (as exports write it), a bare code, or a bare name.
+    candidates = index.get(token) or index.get(token.split()[0] if token.split() else token)
+    if not candidates:
+        raise ValueError(f"unknown {what.replace('_', ' ')} {token!r}; see {_CATALOG_PATHS[what]}")
+    if len(candidates) > 1:
+        raise ValueError(f"{token!r} names several entries ({', '.join(candidates)}); write the code")
+    return candidates[0]
+
+
+def _column_for(columns: tuple[Column, ...], loc: tuple[Any, ...]) -> Column | None:
+    path = tuple(p for p in loc if isinstance(p, str) and p != "body")
+    best: Column | None = None
+    for column in columns:
+        matches = bool(column.path) and path[: len(column.path or ())] == column.path
+        if matches and (best is None or len(column.path or ()) > len(best.path or ())):
+            best = column
+    if best is None:  # e.g. "needs" as a whole: the first column under it
+        best = next((c for c in columns if c.path and c.path[: len(path)] == path and path), None)
+    return best
+
+
+class RowValidator:
+    def __init__(
+        self,
+        columns: tuple[Column, ...],
+        lookups: Lookups,
+        *,
+        model: type[BaseModel],
+        organization_kind: str,
+        key_field: str,
+        build: Callable[[BaseModel, uuid.UUID], list[Any]],
+    ) -> None:
+        self.columns = columns
+        self.positions = {c: i for i, c in enumerate(columns)}
+        self.lookups = lookups
+        self.model = model
+        self.organization_kind = organization_kind
+        self.key_field = key_field
+        self.key_column = next(c for c in columns if c.path == (key_field,))
+        self.build = build
+        self.first_row_of: dict[tuple[uuid.UUID, str], int] = {}
+
+    def _problem(self, row: int, column: Column | None, msg: str, letters: dict[Column, str]) -> Problem:
+        if column is None:
+            return Problem(row, WHOLE_ROW, None, msg)
+        return Problem(row, column.header, letters.get(column), msg)
+
+    def _named_in(self, msg: str) -> Column | None:
+        """A rule across fields names the field it blames (e.g. "budget_max_cny must be at least …")."""
+        named = [
+            (msg.index(c.path[-1]), i) for i, c in enumerate(self.columns) if c.path and c.path[-1] in msg
+        ]
+        return self.columns[min(named)[1]] if named else None
+
+    def check(
+        self, row: SheetRow, letters: dict[Column, str], unreadable: set[str]
+    ) -> tuple[Accepted | None, list[Problem]]:
+        problems: list[Problem] = []
+        payload: dict[str, Any] = {}
+        uscc_column = next(c for c in self.columns if c.path == ("uscc",))
+        organization: Organization | None = None
+        for column, value in row.values.items():
+            assert column.path is not None
+            if column.path == ("uscc",):
+                organization = self.lookups.organizations.get(str(value).upper())
+                if organization is None:
+                    msg = f"no organization is registered with USCC {value!r}; register it first"
+                    problems.append(self._problem(row.number, column, msg, letters))
+                elif organization.kind != self.organization_kind:
+                    msg = (
+                        f"this organization is of kind {organization.kind!r}, not {self.organization_kind!r}"
+                    )
+                    problems.append(self._problem(row.number, column, msg, letters))
+                    organization = None
+                elif not self._may_import(organization):
+                    msg = f"this {organization.kind}'s vetting status is {organization.vetting_status}"
+                    problems.append(self._problem(row.number, column, msg, letters))
+                    organization = None
+                continue
+            try:
+                value = self._resolve_codes(column, value)
+            except ValueError as exc:
+                problems.append(self._problem(row.number, column, str(exc), letters))
+                continue
+            target = payload
+            for part in column.path[:-1]:
+                target = target.setdefault(part, {})
+            target[column.path[-1]] = value
+        if uscc_column not in row.values:
+            problems.append(self._problem(row.number, uscc_column, "required", letters))
+        _drop_empty_groups(payload)
+        try:
+            data = self.model.model_validate(payload)
+        except ValidationError as exc:
+            taken = {(p.field, p.msg) for p in problems}
+            for err in exc.errors():
+                where = _column_for(self.columns, tuple(err["loc"])) or self._named_in(err["msg"])
+                if where is not None and (
+                    where.header in unreadable or any(p.field == where.header for p in problems)
+                ):
+                    continue  # already reported as unreadable or unknown
+                msg = "required" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
+                problem = self._problem(row.number, where, msg, letters)
+                if (problem.field, problem.msg) not in taken:
+                    problems.append(problem)
+            return None, problems
+        if organization is None:
+            return None, problems
+        try:
+            built = self.build(data, organization.id)
+        except InvalidInput as exc:
+            for err in exc.extra.get("errors", []):
+                where = _column_for(self.columns, tuple(err["loc"]))
+                problems.append(self._problem(row.number, where, err["msg"], letters))
+            return None, problems
+        key = (organization.id, str(getattr(data, self.key_field)))
+        if key in self.lookups.existing:
+            msg = f"{self.key_column.header} already exists for this organization"
+            problems.append(self._problem(row.number, self.key_column, msg, letters))
+        elif key in self.first_row_of:
+            msg = f"duplicates row {self.first_row_of[key]}"
+            problems.append(self._problem(row.number, self.key_column, msg, letters))
+        else:
+            self.first_row_of[key] = row.number
+        if problems:
+            return None, problems
+        return Accepted(row.number, built), problems
+
+    def _may_import(self, organization: Organization) -> bool:
+        if self.organization_kind == "supplier":
+            return organization.vetting_status == "vetted"
+        return organization.vetting_status in ("pending", "vetted")
+
+    def _resolve_codes(self, column: Column, value: Any) -> Any:
+        if column.codes is None:
+            return value
+        index = self.lookups.codes[column.codes]
+        if column.kind == "codes":
+            return [_resolve(token, index, column.codes) for token in value]
+        return _resolve(str(value), index, column.codes)
+
+
+def _drop_empty_groups(payload: dict[str, Any]) -> None:
+    """No financing cells means no financing need (the needs themselves default to none)."""
+    if "needs" in payload or "budget_max_cny" in payload:
+        payload.setdefault("needs", {}).setdefault("financing", None)
+
+
+def validate(
+    sheet: Sheet,
+    columns: tuple[Column, ...],
+    lookups: Lookups,
+    *,
+    list_name: str,
+    admin_user_id: uuid.UUID,
+    note: str,
+    progress: Callable[[int, int], None],
+) -> tuple[list[Accepted], list[Problem]]:
+    """Every row checked; the accepted ones (built, ready to store) and every problem, in row order."""
+    if list_name == "demands":
+
+        def build_demand(data: BaseModel, organization_id: uuid.UUID) -> list[Any]:
+            assert isinstance(data, DemandCreate)
+            return [demands.new_draft(data, organization_id=organization_id, user_id=admin_user_id)]
+
+        validator = RowValidator(
+            columns,
+            lookups,
+            model=DemandCreate,
+            organization_kind="enterprise",
+            key_field="title",
+            build=build_demand,
+        )
+    else:
+
+        def build_product(data: BaseModel, organization_id: uuid.UUID) -> list[Any]:
+            assert isinstance(data, ProductCreate)
+            product, review = products.imported_listing(
+                data, organization_id=organization_id, admin_user_id=admin_user_id, note=note
+            )
+            return [product, review]
+
+        validator = RowValidator(
+            columns,
+            lookups,
+            model=ProductCreate,
+            organization_kind="supplier",
+            key_field="model",
+            build=build_product,
+        )
+    accepted: list[Accepted] = []
+    problems = list(sheet.problems)
+    unreadable: dict[int, set[str]] = {}
+    for p in sheet.problems:
+        unreadable.setdefault(p.row, set()).add(p.field)
+    for done, row in enumerate(sheet.rows, start=1):
+        result, row_problems = validator.check(row, sheet.letters, unreadable.get(row.number, set()))
+        problems += row_problems
+        if result is not None and row.number not in unreadable:
+            accepted.append(result)
+        if done % 2000 == 0:
+            progress(done, len(sheet.rows))
+    order = {c.header: i for i, c in enumerate(columns)}
+    problems.sort(key=lambda p: (p.row, order.get(p.field, -1)))
+    return accepted, problems

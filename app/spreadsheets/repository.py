@@ -1,0 +1,83 @@
+"""The queries behind imports (who is who, what exists) and exports (whole lists, oldest first)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.catalog import EquipmentCategory, Industry, Region, TaskType
+from app.models.demand import Demand
+from app.models.organization import Organization
+from app.models.product import Product
+from app.spreadsheets.columns import PROVIDER_TYPE_NAMES, CodeList
+from app.spreadsheets.importer import Organization as OrganizationRef
+
+
+async def catalog_entries(session: AsyncSession) -> dict[CodeList, list[tuple[str, str]]]:
+    entries: dict[CodeList, list[tuple[str, str]]] = {}
+    for name, model in (
+        ("region", Region),
+        ("industry", Industry),
+        ("category", EquipmentCategory),
+        ("task_type", TaskType),
+    ):
+        rows = await session.execute(select(model.code, model.name).order_by(model.code))
+        entries[name] = [(r[0], r[1]) for r in rows]  # type: ignore[index]
+    entries["provider_type"] = list(PROVIDER_TYPE_NAMES.items())
+    return entries
+
+
+async def organizations_by_uscc(session: AsyncSession, usccs: Iterable[str]) -> dict[str, OrganizationRef]:
+    wanted = sorted({u.upper() for u in usccs})
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Organization.uscc, Organization.id, Organization.kind, Organization.vetting_status).where(
+            Organization.uscc.in_(wanted)
+        )
+    )
+    return {r.uscc: OrganizationRef(r.id, r.kind, r.vetting_status) for r in rows if r.uscc}
+
+
+async def existing_keys(
+    session: AsyncSession, list_name: str, organization_ids: Iterable[uuid.UUID]
+) -> set[tuple[uuid.UUID, str]]:
+    """(organization, title) of its demands, or (organization, model) of its products."""
+    ids = list(set(organization_ids))
+    if not ids:
+        return set()
+    if list_name == "demands":
+        stmt = select(Demand.organization_id, Demand.title).where(Demand.organization_id.in_(ids))
+    else:
+        stmt = select(Product.organization_id, Product.model).where(Product.organization_id.in_(ids))
+    return {(r[0], r[1]) for r in await session.execute(stmt)}
+
+
+async def demands_for_export(session: AsyncSession) -> Sequence[Row[Demand, str, str | None]]:
+    stmt = (
+        select(Demand, Organization.name.label("organization_name"), Organization.uscc)
+        .join(Organization, Organization.id == Demand.organization_id)
+        .order_by(Demand.created_at, Demand.id)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def products_for_export(session: AsyncSession) -> Sequence[Row[Product, str, str | None]]:
+    stmt = (
+        select(Product, Organization.name.label("organization_name"), Organization.uscc)
+        .join(Organization, Organization.id == Product.organization_id)
+        .order_by(Product.created_at, Product.id)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def providers_for_export(session: AsyncSession) -> Sequence[Organization]:
+    stmt = (
+        select(Organization)
+        .where(Organization.kind == "provider")
+        .order_by(Organization.created_at, Organization.id)
+    )
+    return (await session.scalars(stmt)).all()

@@ -1,0 +1,455 @@
+"""Spreadsheet export of the three lists and all-or-nothing import of demands and products."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.demand import Demand
+from app.models.organization import Organization
+from app.models.product import Product, ProductReview
+from tests.fixtures.factories import (
+    Account,
+    listed_product,
+    published_demand,
+    register_account,
+    vetted_account,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NEXT_YEAR = datetime.now(UTC).date().replace(day=1) + timedelta(days=400)
+
+DEMAND_HEADERS = [
+    "统一社会信用代码",
+    "需求名称",
+    "重点任务",
+    "所属行业",
+    "所在市州",
+    "设备类别",
+    "预算下限（元）",
+    "预算上限（元）",
+    "计划开工日期",
+    "需要设备",
+    "融资金额（元）",
+    "融资期限（月）",
+]
+PRODUCT_HEADERS = [
+    "统一社会信用代码",
+    "产品名称",
+    "型号",
+    "设备类别",
+    "价格下限（元）",
+    "价格上限（元）",
+    "四川造",
+    "服务市州",
+    "认证",
+]
+
+
+def workbook(headers: list[str], rows: list[list[Any]], *, tweak: Any = None) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    if tweak is not None:
+        tweak(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def upload(
+    client: httpx.AsyncClient, admin: Account, list_name: str, content: bytes, **params: Any
+) -> httpx.Response:
+    return await client.post(
+        f"/admin/imports/{list_name}",
+        headers=admin.headers,
+        params=params,
+        files={"file": ("清单.xlsx", content, XLSX)},
+    )
+
+
+async def uscc_of(db: AsyncSession, account: Account) -> str:
+    uscc = await db.scalar(select(Organization.uscc).where(Organization.id == account.organization_id))
+    assert uscc is not None
+    return uscc
+
+
+async def count(db: AsyncSession, model: Any, account: Account) -> int:
+    return int(
+        await db.scalar(
+            select(func.count()).select_from(model).where(model.organization_id == account.organization_id)
+        )
+        or 0
+    )
+
+
+def demand_row(uscc: str, title: str, **over: Any) -> list[Any]:
+    values = {
+        "统一社会信用代码": uscc,
+        "需求名称": title,
+        "重点任务": "智改数转",
+        "所属行业": "C3825 光伏设备及元器件制造",
+        "所在市州": "乐山市",
+        "设备类别": "photovoltaic.monocrystal_furnace",
+        "预算下限（元）": 1_000_000,
+        "预算上限（元）": "3,000,000",
+        "计划开工日期": datetime.combine(NEXT_YEAR, datetime.min.time()),
+        "需要设备": "是",
+        "融资金额（元）": 2_000_000,
+        "融资期限（月）": 36,
+    }
+    values.update(over)
+    return [values[h] for h in DEMAND_HEADERS]
+
+
+class TestExport:
+    async def test_the_demand_list_with_chinese_headers_and_names(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account
+    ) -> None:
+        demand = await published_demand(client, enterprise)
+        response = await client.get("/admin/exports/demands", headers=admin.headers)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == XLSX
+        assert "filename*=UTF-8''%E8%AE%BE%E5%A4%87" in response.headers["content-disposition"]
+        sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+        assert sheet.title == "设备更新需求清单"
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][:4] == ("需求编号", "企业名称", "统一社会信用代码", "需求名称")
+        row = dict(zip(rows[0], rows[1], strict=True))
+        assert row["需求编号"] == demand["id"] and row["需求名称"] == demand["title"]
+        assert row["所在市州"] == "乐山市" and row["重点任务"] == "生产产线整体升级技改"
+        assert row["所属行业"] == "C3825 光伏设备及元器件制造"
+        assert row["预算上限（元）"] == 12_000_000 and row["融资金额（元）"] == 5_000_000
+        assert row["状态"] == "已发布" and isinstance(row["发布时间"], datetime)
+
+    async def test_products_and_providers(
+        self, client: httpx.AsyncClient, admin: Account, supplier: Account
+    ) -> None:
+        product = await listed_product(client, supplier, admin)
+        await vetted_account(client, admin, "provider")
+        products = load_workbook(
+            io.BytesIO((await client.get("/admin/exports/products", headers=admin.headers)).content)
+        ).worksheets[0]
+        header, first = list(products.iter_rows(values_only=True))[:2]
+        row = dict(zip(header, first, strict=True))
+        assert row["产品编号"] == product["id"] and row["状态"] == "已上架" and row["四川造已核实"] == "是"
+        assert row["服务市州"] == "成都市、乐山市"
+        providers = (await client.get("/admin/exports/providers", headers=admin.headers)).content
+        header, first = list(load_workbook(io.BytesIO(providers)).worksheets[0].iter_rows(values_only=True))[
+            :2
+        ]
+        assert header[:3] == ("机构编号", "机构名称", "统一社会信用代码") and first[12] == "已审核"
+
+    async def test_an_unknown_list_is_a_422(self, client: httpx.AsyncClient, admin: Account) -> None:
+        response = await client.get("/admin/exports/banks", headers=admin.headers)
+        assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["path", "list_name"]
+
+
+class TestImportDemands:
+    async def test_dry_run_then_import_as_drafts(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account, db: AsyncSession
+    ) -> None:
+        uscc = await uscc_of(db, enterprise)
+        content = workbook(
+            DEMAND_HEADERS,
+            [
+                demand_row(uscc, "数控化改造一期"),
+                demand_row(
+                    uscc.lower(),
+                    "环保改造",
+                    重点任务="environmental",
+                    所在市州="510100",
+                    **{"融资金额（元）": None},
+                    **{"融资期限（月）": None},
+                ),
+                [None] * len(DEMAND_HEADERS),  # empty rows are skipped
+                demand_row(uscc, "单晶炉更新", 设备类别="大热场单晶炉"),
+            ],
+        )
+        dry = await upload(client, admin, "demands", content, dry_run="true")
+        assert dry.status_code == 200, dry.text
+        assert dry.json() | {} == {
+            "list": "demands",
+            "dry_run": True,
+            "rows": 3,
+            "accepted": 3,
+            "rejected": 0,
+            "errors": [],
+            "errors_truncated": False,
+            "imported": 0,
+        }
+        assert await count(db, Demand, enterprise) == 0
+
+        done = await upload(client, admin, "demands", content)
+        assert done.status_code == 201 and done.json()["imported"] == 3
+        stored = {
+            d.title: d
+            for d in await db.scalars(
+                select(Demand).where(Demand.organization_id == enterprise.organization_id)
+            )
+        }
+        assert set(stored) == {"数控化改造一期", "环保改造", "单晶炉更新"}
+        first = stored["数控化改造一期"]
+        assert (first.status, first.task_type, first.industry_code, first.region_code) == (
+            "draft",
+            "smart_digital",
+            "C3825",
+            "511100",
+        )
+        assert first.category_codes == ["photovoltaic.monocrystal_furnace"]
+        assert (first.budget_max_cny, first.expected_start, first.financing_amount_cny) == (
+            3_000_000,
+            NEXT_YEAR,
+            2_000_000,
+        )
+        assert first.share_with_banks is False  # consent is the enterprise's own to give
+        assert stored["环保改造"].region_code == "510100" and stored["环保改造"].financing_amount_cny is None
+        assert stored["单晶炉更新"].category_codes == ["photovoltaic.monocrystal_furnace"]
+        # The enterprise sees its drafts and can publish them.
+        publish = await client.post(f"/demands/{first.id}/publish", headers=enterprise.headers)
+        assert publish.status_code == 200, publish.text
+
+        again = await upload(client, admin, "demands", content)
+        assert again.status_code == 422
+        assert {(e["row"], e["field"]) for e in again.json()["errors"]} == {
+            (2, "需求名称"),
+            (3, "需求名称"),
+            (5, "需求名称"),
+        }
+        assert await count(db, Demand, enterprise) == 3
+
+    async def test_every_bad_cell_is_reported_and_nothing_is_imported(
+        self,
+        client: httpx.AsyncClient,
+        admin: Account,
+        enterprise: Account,
+        supplier: Account,
+        db: AsyncSession,
+    ) -> None:
+        uscc = await uscc_of(db, enterprise)
+
+        def tweak(sheet: Any) -> None:
+            sheet["G4"] = "=1000*1000"  # a formula in 预算下限
+            sheet.merge_cells("B8:C8")
+
+        rows = [
+            demand_row(uscc, "合格的一行"),
+            demand_row(uscc, "日期是文本", 计划开工日期="2027-03-01"),
+            demand_row(uscc, "有公式"),
+            demand_row(uscc, "未知市州", 所在市州="重庆市", **{"预算上限（元）": 12.5}),
+            demand_row(uscc, "合格的一行"),
+            demand_row(await uscc_of(db, supplier), "不是企业"),
+            demand_row(uscc, "合并单元格"),
+            demand_row(uscc, "预算倒挂", **{"预算下限（元）": 5_000_000}, **{"预算上限（元）": 1_000_000}),
+            demand_row("91510100MA0000000X", "", 需要设备="也许", **{"融资期限（月）": None}),
+        ]
+        content = workbook(DEMAND_HEADERS, rows, tweak=tweak)
+        response = await upload(client, admin, "demands", content)
+        assert response.status_code == 422
+        assert response.headers["content-type"].startswith("application/problem+json")
+        body = response.json()
+        assert body["type"].endswith("/import-rejected") and "Nothing was imported" in body["detail"]
+        assert (body["rows"], body["accepted"], body["rejected"]) == (9, 1, 8)
+        found = {(e["row"], e["field"], e["column"]) for e in body["errors"]}
+        assert {
+            (3, "计划开工日期", "I"),
+            (4, "预算下限（元）", "G"),
+            (5, "所在市州", "E"),
+            (5, "预算上限（元）", "H"),
+            (6, "需求名称", "B"),
+            (7, "统一社会信用代码", "A"),
+            (8, "需求名称", "B"),
+            (9, "预算上限（元）", "H"),
+            (10, "统一社会信用代码", "A"),
+            (10, "需求名称", "B"),
+            (10, "需要设备", "J"),
+            (10, "融资期限（月）", "L"),
+        } <= found
+        messages = {(e["row"], e["field"]): e["msg"] for e in body["errors"]}
+        assert "is text" in messages[(3, "计划开工日期")] and "formula" in messages[(4, "预算下限（元）")]
+        assert (
+            "duplicates row 2" in messages[(6, "需求名称")]
+            and "merged cells B8:C8" in messages[(8, "需求名称")]
+        )
+        assert (
+            "whole number" in messages[(5, "预算上限（元）")]
+            and "unknown region" in messages[(5, "所在市州")]
+        )
+        assert (
+            "not a enterprise" in messages[(7, "统一社会信用代码")]
+            or "supplier" in messages[(7, "统一社会信用代码")]
+        )
+        assert await count(db, Demand, enterprise) == 0
+
+        dry = await upload(client, admin, "demands", content, dry_run="true")
+        assert dry.status_code == 200 and dry.json()["errors"] == body["errors"]
+
+    async def test_wrong_headers(self, client: httpx.AsyncClient, admin: Account) -> None:
+        headers = [h for h in DEMAND_HEADERS if h != "所在市州"] + ["备注", "需求名称"]
+        response = await upload(client, admin, "demands", workbook(headers, [["x"] * len(headers)]))
+        assert response.status_code == 422
+        errors = response.json()["errors"]
+        assert {(e["row"], e["field"]) for e in errors} == {(1, "备注"), (1, "需求名称"), (1, "所在市州")}
+        assert response.json()["rows"] == 0
+
+    async def test_an_empty_sheet_is_rejected(self, client: httpx.AsyncClient, admin: Account) -> None:
+        response = await upload(client, admin, "demands", workbook(DEMAND_HEADERS, []))
+        assert response.status_code == 422 and "no data rows" in response.json()["detail"]
+
+
+class TestImportProducts:
+    async def test_products_come_in_listed_with_a_review(
+        self, client: httpx.AsyncClient, admin: Account, supplier: Account, db: AsyncSession
+    ) -> None:
+        uscc = await uscc_of(db, supplier)
+        rows = [
+            [
+                uscc,
+                "高效篦冷机",
+                "GL-3",
+                "高效篦冷机",
+                500_000,
+                900_000,
+                "是",
+                "成都市、510600",
+                "CCC；ISO 9001",
+            ],
+            [
+                uscc,
+                "大热场单晶炉",
+                "TDR-9",
+                "photovoltaic.monocrystal_furnace",
+                1_000_000,
+                2_000_000,
+                "否",
+                None,
+                None,
+            ],
+        ]
+        response = await upload(client, admin, "products", workbook(PRODUCT_HEADERS, rows))
+        assert response.status_code == 201, response.text
+        products = {
+            p.model: p
+            for p in await db.scalars(
+                select(Product).where(Product.organization_id == supplier.organization_id)
+            )
+        }
+        cooler = products["GL-3"]
+        assert (cooler.status, cooler.made_in_sichuan_verified) == ("listed", True)
+        assert cooler.service_region_codes == ["510100", "510600"] and cooler.certifications == [
+            "CCC",
+            "ISO 9001",
+        ]
+        assert products["TDR-9"].service_region_codes == []  # empty: the whole province
+        reviews = await db.scalar(
+            select(func.count()).select_from(ProductReview).where(ProductReview.product_id == cooler.id)
+        )
+        assert reviews == 1
+        public = await client.get(f"/products/{cooler.id}")
+        assert public.status_code == 200 and public.json()["status"] == "listed"
+
+    async def test_only_vetted_suppliers_and_no_repeats(
+        self, client: httpx.AsyncClient, admin: Account, supplier: Account, db: AsyncSession
+    ) -> None:
+        pending = await register_account(client, "supplier")
+        await listed_product(client, supplier, admin, model="TDR-120")
+        rows = [
+            [
+                await uscc_of(db, pending),
+                "单晶炉",
+                "X-1",
+                "photovoltaic.monocrystal_furnace",
+                1,
+                2,
+                "否",
+                None,
+                None,
+            ],
+            [
+                await uscc_of(db, supplier),
+                "单晶炉",
+                "TDR-120",
+                "photovoltaic.monocrystal_furnace",
+                1,
+                2,
+                "否",
+                None,
+                None,
+            ],
+            [await uscc_of(db, supplier), "单晶炉", "Y-1", "no.such.category", 1, 2, "否", None, None],
+            [
+                await uscc_of(db, supplier),
+                "单晶炉",
+                "Y-2",
+                "photovoltaic.monocrystal_furnace",
+                3,
+                2,
+                "否",
+                None,
+                None,
+            ],
+        ]
+        response = await upload(client, admin, "products", workbook(PRODUCT_HEADERS, rows))
+        assert response.status_code == 422
+        messages = {(e["row"], e["field"]): e["msg"] for e in response.json()["errors"]}
+        assert "vetting status is pending" in messages[(2, "统一社会信用代码")]
+        assert "already exists" in messages[(3, "型号")]
+        assert "unknown category" in messages[(4, "设备类别")]
+        assert "price_min_cny" in messages[(5, "价格上限（元）")]
+        assert await count(db, Product, supplier) == 1
+
+
+class TestBadFiles:
+    async def test_a_20_mb_file_is_a_413(self, client: httpx.AsyncClient, admin: Account) -> None:
+        response = await upload(client, admin, "demands", b"PK\x03\x04" + b"\0" * (20 * 1024 * 1024))
+        assert response.status_code == 413
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+    @pytest.mark.parametrize(
+        ("content", "hint"),
+        [
+            (b"name,title\nx,y\n", "not an .xlsx"),
+            (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "save it as .xlsx"),
+            (b"PK\x03\x04 broken", "damaged"),
+        ],
+    )
+    async def test_not_an_xlsx_is_a_415(
+        self, client: httpx.AsyncClient, admin: Account, content: bytes, hint: str
+    ) -> None:
+        response = await upload(client, admin, "demands", content)
+        assert response.status_code == 415 and hint in response.json()["detail"]
+
+    async def test_a_zip_that_is_not_a_workbook_is_a_415(
+        self, client: httpx.AsyncClient, admin: Account
+    ) -> None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("hello.txt", "hi")
+        response = await upload(client, admin, "products", buffer.getvalue())
+        assert response.status_code == 415
+
+    async def test_a_zip_bomb_is_refused_before_it_expands(
+        self, client: httpx.AsyncClient, admin: Account
+    ) -> None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/workbook.xml", "<workbook/>")
+            archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (210 * 1024 * 1024))
+        assert len(buffer.getvalue()) < 1024 * 1024
+        response = await upload(client, admin, "demands", buffer.getvalue())
+        assert response.status_code == 413 and "expands" in response.json()["detail"]
+
+    async def test_providers_cannot_be_imported(self, client: httpx.AsyncClient, admin: Account) -> None:
+        response = await upload(client, admin, "providers", workbook(["机构名称"], [["x"]]))
+        assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["path", "list_name"]
