@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     cast,
     delete,
     func,
@@ -87,22 +88,33 @@ def _field_text(value: Any) -> str:
     return str(value)
 
 
-def tsvector_expression(spec: IndexSpec, document: Document, segmenter: Segmenter) -> ColumnElement[Any]:
-    """setweight(array_to_tsvector(tokens), weight) || … for the spec's searchable fields."""
-    by_weight: dict[str, list[str]] = {}
+def _weights(spec: IndexSpec) -> list[str]:
+    return list(dict.fromkeys(searchable.weight for searchable in spec.searchable))
+
+
+def weighted_tokens(spec: IndexSpec, document: Document, segmenter: Segmenter) -> dict[str, list[str]]:
+    """The document's index tokens by weight (A-D), each list unique and never empty."""
+    by_weight: dict[str, list[str]] = {weight: [] for weight in _weights(spec)}
     for searchable in spec.searchable:
-        by_weight.setdefault(searchable.weight, []).extend(
+        by_weight[searchable.weight].extend(
             segmenter.index_tokens(
                 _field_text(document.get(searchable.name)), bigrams=searchable.weight != "D"
             )
         )
-    parts: list[ColumnElement[Any]] = []
-    for weight, tokens in by_weight.items():
-        unique = list(dict.fromkeys(tokens)) or ["_"]
+    return {weight: list(dict.fromkeys(tokens)) or ["_"] for weight, tokens in by_weight.items()}
+
+
+def tsvector_of_params(spec: IndexSpec) -> ColumnElement[Any]:
+    """setweight(array_to_tsvector(:tokens_A), 'A') || … — one statement shape a spec, so it compiles once
+    and runs for every document of a batch."""
+    parts: list[ColumnElement[Any]] = [
         # The weight is one of A-D from the spec, never user input, so it can be a literal "char".
-        parts.append(
-            func.setweight(func.array_to_tsvector(cast(unique, ARRAY(Text))), text(f"'{weight}'::\"char\""))
+        func.setweight(
+            func.array_to_tsvector(bindparam(f"tokens_{weight}", type_=ARRAY(Text))),
+            text(f"'{weight}'::\"char\""),
         )
+        for weight in _weights(spec)
+    ]
     expression = parts[0]
     for part in parts[1:]:
         expression = expression.op("||")(part)
@@ -165,31 +177,43 @@ class PostgresEngine:
         self.segmenter = segmenter
 
     # -- writes (called inside the request's transaction) -------------------------------------
-    async def upsert(self, spec: IndexSpec, docs: Sequence[Document], *, batch: int = 200) -> None:
-        """Insert or replace documents, many rows a statement (the reindex path writes thousands)."""
+    async def upsert(self, spec: IndexSpec, docs: Sequence[Document], *, batch: int = 500) -> None:
+        """Insert or replace documents: one compiled statement, executed for a batch of rows at a time
+        (the reindex and import paths write thousands)."""
+        stmt = insert(documents).values(
+            index_name=bindparam("index_name"),
+            doc_id=bindparam("doc_id", type_=documents.c.doc_id.type),
+            document=bindparam("document", type_=documents.c.document.type),
+            tsv=tsvector_of_params(spec),
+            facet_values=bindparam("facet_values", type_=documents.c.facet_values.type),
+            sort_ts=bindparam("sort_ts", type_=documents.c.sort_ts.type),
+            version=bindparam("version", type_=documents.c.version.type),
+            updated_at=func.now(),
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[documents.c.index_name, documents.c.doc_id],
+            set_={
+                k: stmt.excluded[k]
+                for k in ("document", "tsv", "facet_values", "sort_ts", "version", "updated_at")
+            },
+        )
         for start in range(0, len(docs), batch):
             rows = [
                 {
                     "index_name": spec.name,
                     "doc_id": uuid.UUID(str(doc["id"])),
                     "document": doc,
-                    "tsv": tsvector_expression(spec, doc, self.segmenter),
                     "facet_values": {name: doc.get(name) for name in spec.facets},
                     "sort_ts": int(doc.get(spec.time_field) or 0),
                     "version": int(doc.get("version", 0)),
-                    "updated_at": func.now(),
+                    **{
+                        f"tokens_{w}": tokens
+                        for w, tokens in weighted_tokens(spec, doc, self.segmenter).items()
+                    },
                 }
                 for doc in docs[start : start + batch]
             ]
-            stmt = insert(documents).values(rows)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[documents.c.index_name, documents.c.doc_id],
-                set_={
-                    k: stmt.excluded[k]
-                    for k in ("document", "tsv", "facet_values", "sort_ts", "version", "updated_at")
-                },
-            )
-            await self.session.execute(stmt)
+            await self.session.execute(stmt, rows)
 
     async def delete(self, index: str, ids: Sequence[uuid.UUID]) -> None:
         if ids:

@@ -60,6 +60,7 @@ DEMAND_COLUMNS: tuple[Column, ...] = (
 PRODUCT_COLUMNS: tuple[Column, ...] = (
     Column("产品编号", None, width=38),
     Column("供应商名称", None, width=28),
+    Column("供应商审核状态", None, width=14),
     Column("统一社会信用代码", ("uscc",), required=True, width=22),
     Column("产品名称", ("name",), required=True, width=28),
     Column("型号", ("model",), required=True),

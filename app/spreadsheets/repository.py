@@ -65,9 +65,14 @@ async def demands_for_export(session: AsyncSession) -> Sequence[Row[Demand, str,
     return (await session.execute(stmt)).all()
 
 
-async def products_for_export(session: AsyncSession) -> Sequence[Row[Product, str, str | None]]:
+async def products_for_export(session: AsyncSession) -> Sequence[Row[Product, str, str, str | None]]:
     stmt = (
-        select(Product, Organization.name.label("organization_name"), Organization.uscc)
+        select(
+            Product,
+            Organization.name.label("organization_name"),
+            Organization.vetting_status,
+            Organization.uscc,
+        )
         .join(Organization, Organization.id == Product.organization_id)
         .order_by(Product.created_at, Product.id)
     )

@@ -91,11 +91,12 @@ async def export_list(session: AsyncSession, list_name: str) -> tuple[bytes, str
                 ]
             )
     elif list_name == "products":
-        for product, organization_name, uscc in await repository.products_for_export(session):
+        for product, organization_name, vetting, uscc in await repository.products_for_export(session):
             rows.append(
                 [
                     str(product.id),
                     organization_name,
+                    VETTING_STATUS_NAMES.get(vetting, vetting),
                     uscc,
                     product.name,
                     product.model,
