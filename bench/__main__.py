@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import traceback
 
-from bench import lists, matching, search
+from bench import leads, lists, matching, search
 from bench.harness import RESULTS, Benchmark, Measured, parser, report, scale_of
 
 # Run in this order; the name is what --only takes and what the table's first column says.
@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "lists": lists.run,
     "search": search.run,
     "matching": matching.run,
+    "leads": leads.run,
 }
 
 
