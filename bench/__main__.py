@@ -7,6 +7,7 @@ A new benchmark is a module with `run(scale: Scale) -> Measured` (and `harness.m
 
 from __future__ import annotations
 
+import argparse
 import sys
 import traceback
 
@@ -26,8 +27,8 @@ def _names(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = sorted(set(names) - set(BENCHMARKS))
     if unknown:
-        raise SystemExit(
-            f"--only: no benchmark named {', '.join(unknown)}; there are {', '.join(BENCHMARKS)}"
+        raise argparse.ArgumentTypeError(
+            f"no benchmark named {', '.join(unknown)} (of {', '.join(BENCHMARKS)})"
         )
     return names
 
