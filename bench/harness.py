@@ -1,11 +1,15 @@
-"""Shared pieces: a bench database with demo data, a real server process, and wrk as the load generator.
+"""Shared pieces: scales, a bench database with demo data, a real server process, wrk as the load
+generator, and the one table every benchmark reports in.
 
 wrk (Debian package `wrk`) drives load from C so the client is not the bottleneck; every scenario is
-reported beside a baseline endpoint measured in the same run, as a ratio, because this machine is noisy.
+reported beside a baseline measured in the same run, as a ratio, because this machine is noisy.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import datetime as dt
 import json
 import os
 import shutil
@@ -15,12 +19,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+ROUNDS = 3
 LUA = r"""
 local paths = {}
 for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
@@ -39,6 +46,110 @@ done = function(summary, latency, requests)
   out:close()
 end
 """
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big one run is, for every benchmark at once."""
+
+    name: str
+    data: int  # demo data multiplier for the HTTP benchmarks (lists, search, matching)
+    seconds: int  # per scenario and round
+    index_products: int  # search and matching top the index up to these counts
+    index_demands: int
+    lead_demands: int  # leads: shared demands published against…
+    lead_subscriptions: int  # …this many subscriptions with webhooks
+
+    def describe(self) -> str:
+        return (
+            f"{self.name}: demo data x{self.data}, {ROUNDS} rounds of {self.seconds} s a scenario, "
+            f"{self.index_products:,} products and {self.index_demands:,} demands in the search index, "
+            f"leads {self.lead_demands:,} demands x {self.lead_subscriptions} subscriptions"
+        )
+
+
+SCALES = {
+    # A smoke run: every benchmark end to end in a few minutes on 2 cores.
+    "small": Scale(
+        "small",
+        data=1,
+        seconds=2,
+        index_products=10_000,
+        index_demands=5_000,
+        lead_demands=500,
+        lead_subscriptions=40,
+    ),
+    # The README's data (x10, a 100,000-product index) with shorter rounds and 1,000 demands for leads.
+    "medium": Scale(
+        "medium",
+        data=10,
+        seconds=3,
+        index_products=100_000,
+        index_demands=50_000,
+        lead_demands=1_000,
+        lead_subscriptions=200,
+    ),
+    # The figures the README quotes.
+    "large": Scale(
+        "large",
+        data=10,
+        seconds=5,
+        index_products=100_000,
+        index_demands=50_000,
+        lead_demands=10_000,
+        lead_subscriptions=200,
+    ),
+}
+
+
+def parse_scale(text: str) -> Scale:
+    """small, medium, large, or a number N: demo data xN and N x 1,000 lead demands (10 = large)."""
+    if text in SCALES:
+        return SCALES[text]
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: use small, medium, large or a number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("the scale is at least 1")
+    return Scale(
+        f"x{n}",
+        data=n,
+        seconds=5,
+        index_products=100_000,
+        index_demands=50_000,
+        lead_demands=1_000 * n,
+        lead_subscriptions=200,
+    )
+
+
+@dataclass
+class Row:
+    """One scenario's line in the table; `ratio` is throughput over its baseline's, from the same run."""
+
+    benchmark: str
+    scenario: str
+    load: str
+    throughput: float
+    unit: str  # "req/s", "leads/s", ...
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    rss_mb: float | None = None
+    errors: int = 0
+    baseline: str = ""
+    ratio: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Measured:
+    """What a benchmark hands back: its rows, and a few sentences saying what was measured and how."""
+
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+Benchmark = Callable[[Scale], Measured]
 
 
 @dataclass
@@ -81,6 +192,7 @@ def prepare_data(scale: int) -> dict[str, str]:
         cwd=PROJECT_ROOT,
         env=env,
         check=True,
+        stdout=sys.stderr,  # stdout is for the table
     )
     return env
 
@@ -120,9 +232,14 @@ class Server:
 
     def rss_mb(self) -> float:
         assert self.process is not None
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
-        return kb / 1024
+        return rss_mb(self.process.pid)
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process (this one by default), in MB."""
+    status = Path(f"/proc/{pid or 'self'}/status").read_text()
+    kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+    return kb / 1024
 
 
 def run_wrk(
@@ -166,7 +283,7 @@ def run_rounds(
     scenarios: dict[str, list[str]],
     *,
     seconds: int,
-    rounds: int = 3,
+    rounds: int = ROUNDS,
     connections: int = 16,
     threads: int = 2,
     auth: str | None = None,
@@ -199,14 +316,120 @@ def run_rounds(
     return merged
 
 
-def table(results: list[Result], baseline: Result) -> str:
-    lines = [
-        f"| scenario | req/s | p50 ms | p95 ms | errors | ratio to {baseline.name} |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.errors} | "
-            f"{r.rps / baseline.rps:.2f} |"
+def http_rows(benchmark: str, results: list[Result], *, load: str, rss: float, baseline: str) -> list[Row]:
+    """wrk results as rows; the first result is the baseline the others are compared to."""
+    base = results[0].rps
+    return [
+        Row(
+            benchmark=benchmark,
+            scenario=r.name,
+            load=load,
+            throughput=r.rps,
+            unit="req/s",
+            p50_ms=r.p50_ms,
+            p95_ms=r.p95_ms,
+            rss_mb=rss,
+            errors=r.errors,
+            baseline=baseline,
+            ratio=r.rps / base if base else None,
         )
+        for r in results
+    ]
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def _throughput(value: float, unit: str) -> str:
+    return f"{value:,.{1 if value < 10 else 0}f} {unit}"
+
+
+def render(rows: list[Row]) -> str:
+    """The one table: Markdown, so the README can take it as it is."""
+    lines = [
+        "| benchmark | scenario | load | p50 ms | p95 ms | throughput | RSS MB | errors | baseline | ratio "
+        "| notes |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for r in rows:
+        cells = [
+            r.benchmark,
+            r.scenario,
+            r.load,
+            _number(r.p50_ms),
+            _number(r.p95_ms),
+            _throughput(r.throughput, r.unit),
+            _number(r.rss_mb, 0),
+            str(r.errors),
+            r.baseline or "–",
+            _number(r.ratio, 2),
+            r.note,
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit"
+    return out.stdout.strip()
+
+
+def report(measured: dict[str, Measured], scale: Scale, *, command: str, out: Path) -> str:
+    """The table with a heading and each benchmark's notes; printed and written to `out` as Markdown."""
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = "\n".join(
+        [
+            f"`{command}` ({when}, commit {_commit()}, {os.cpu_count()} cores; scale {scale.describe()})",
+            "",
+            render([row for m in measured.values() for row in m.rows]),
+            "",
+            *(f"- **{name}**: {note}" for name, m in measured.items() for note in m.notes),
+        ]
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
+    print("\n" + text)
+    print(f"\n(written to {out.relative_to(PROJECT_ROOT)})", file=sys.stderr)
+    return text
+
+
+def parser(prog: str) -> argparse.ArgumentParser:
+    """--scale and --seconds, the same for `python -m bench` and every `python -m bench.<name>`."""
+    p = argparse.ArgumentParser(prog=prog)
+    p.add_argument(
+        "--scale",
+        type=parse_scale,
+        default=SCALES["small"],
+        metavar="small|medium|large|N",
+        help="small (default; a few minutes), medium, large (the README's figures), or N: demo data xN "
+        "and N x 1,000 lead demands",
+    )
+    p.add_argument("--seconds", type=int, help="seconds per scenario and round (default: the scale's)")
+    return p
+
+
+def scale_of(args: argparse.Namespace) -> Scale:
+    scale: Scale = args.scale
+    return dataclasses.replace(scale, seconds=args.seconds) if args.seconds else scale
+
+
+def main(name: str, run: Benchmark) -> None:
+    """`python -m bench.<name>`: one benchmark alone, reported in the same table."""
+    args = parser(f"python -m bench.{name}").parse_args()
+    scale = scale_of(args)
+    report(
+        {name: run(scale)},
+        scale,
+        command=" ".join(["python -m", f"bench.{name}", *sys.argv[1:]]),
+        out=RESULTS / f"{name}.md",
+    )

@@ -9,7 +9,8 @@ import random
 
 import httpx
 
-from bench.harness import Result, Server, prepare_data, run_rounds, run_wrk, table
+from bench import harness
+from bench.harness import Measured, Scale, Server, http_rows, prepare_data, run_rounds, run_wrk
 
 REGIONS = ["510100", "510600", "510700", "511500", "511100", "513400"]
 TASKS = ["line_upgrade", "smart_digital", "environmental", "safety", "micro"]
@@ -31,8 +32,8 @@ def _ids(base: str, path: str, pages: int = 5) -> list[str]:
     return ids
 
 
-def run(scale: int = 10, seconds: int = 5) -> list[Result]:
-    env = prepare_data(scale)
+def run(scale: Scale) -> Measured:
+    env = prepare_data(scale.data)
     rng = random.Random(7)
     with Server(env) as server:
         demand_ids = _ids(server.base, "/api/v1/demands")
@@ -55,17 +56,16 @@ def run(scale: int = 10, seconds: int = 5) -> list[Result]:
             "GET /products/{id}": [f"/api/v1/products/{i}" for i in product_ids],
         }
         run_wrk("warm-up", server.base, scenarios["GET /demands (filters)"], seconds=3)
-        results = run_rounds(server.base, scenarios, seconds=seconds)
+        results = run_rounds(server.base, scenarios, seconds=scale.seconds)
         rss = server.rss_mb()
-    baseline = results[0]
-    print(
-        f"\nLists and reads, demo data x{scale}, 3 interleaved rounds of {seconds} s, "
-        "wrk 2 threads x 16 connections, "
-        f"one uvicorn worker; API RSS after the run {rss:.0f} MB"
+    return Measured(
+        rows=http_rows("lists", results, load="wrk 2x16", rss=rss, baseline="GET /catalog/task-types"),
+        notes=[
+            f"demo data x{scale.data}; {harness.ROUNDS} interleaved rounds of {scale.seconds} s a scenario; "
+            "one uvicorn worker; RSS is the API process after the run. Target (issue 3): ratio >= 0.5."
+        ],
     )
-    print(table(results, baseline))
-    return results
 
 
 if __name__ == "__main__":
-    run()
+    harness.main("lists", run)

@@ -1,6 +1,6 @@
-"""Matching over HTTP with 100,000 products in the index: GET /demands/{id}/matches?kind=product for 200
-published demands, against the plain search call for the same demands (their title, category and city
-as GET /search/products) in the same run.
+"""Matching over HTTP with 100,000 products in the index (at the medium and large scales):
+GET /demands/{id}/matches?kind=product for 200 published demands, against the plain search call for the
+same demands (their title, category and city as GET /search/products) in the same run.
 
 Target (issue 5): p95 under 100 ms (one connection at a time, the latency one user sees).
 """
@@ -11,7 +11,8 @@ from urllib.parse import quote
 
 import httpx
 
-from bench.harness import Result, Server, prepare_data, run_rounds, run_wrk, table
+from bench import harness
+from bench.harness import Measured, Scale, Server, http_rows, prepare_data, run_rounds, run_wrk
 from bench.search import _top_up, _url
 from seed.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 
@@ -32,10 +33,10 @@ def _demands(base: str, count: int = 200) -> list[dict[str, str]]:
     return found[:count]
 
 
-def run(scale: int = 10, seconds: int = 5) -> list[Result]:
-    env = prepare_data(scale)
+def run(scale: Scale) -> Measured:
+    env = prepare_data(scale.data)
     with Server(env) as server:
-        counts = _top_up(_url(env))
+        counts = _top_up(_url(env), scale)
         token = httpx.post(
             f"{server.base}/api/v1/auth/token", data={"username": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD}
         ).json()["access_token"]
@@ -60,19 +61,25 @@ def run(scale: int = 10, seconds: int = 5) -> list[Result]:
         run_wrk(
             "warm-up", server.base, scenarios["GET /demands/{id}/matches?kind=product"], seconds=3, auth=auth
         )
-        single = run_rounds(server.base, scenarios, seconds=seconds, connections=1, threads=1, auth=auth)
-        loaded = run_rounds(server.base, scenarios, seconds=seconds, auth=auth)
+        single = run_rounds(
+            server.base, scenarios, seconds=scale.seconds, connections=1, threads=1, auth=auth
+        )
+        loaded = run_rounds(server.base, scenarios, seconds=scale.seconds, auth=auth)
         rss = server.rss_mb()
-    print(
-        f"\nMatching, PostgreSQL engine, {counts.get('products')} products indexed, {len(demands)} demands; "
-        f"3 interleaved rounds of {seconds} s; API RSS after the run {rss:.0f} MB"
+    baseline = "GET /search/products"
+    return Measured(
+        rows=[
+            *http_rows("matching", single, load="1 connection", rss=rss, baseline=baseline),
+            *http_rows("matching", loaded, load="wrk 2x16", rss=rss, baseline=baseline),
+        ],
+        notes=[
+            f"PostgreSQL engine, {counts.get('products', 0):,} products indexed, {len(demands)} demands "
+            f"asked for their matches as an admin; {harness.ROUNDS} interleaved rounds of {scale.seconds} s "
+            "a scenario; RSS is the API process after the run. Target (issue 5): p95 under 100 ms one "
+            "connection at a time."
+        ],
     )
-    print("One connection at a time (the latency one user sees):")
-    print(table(single, single[0]))
-    print("\nwrk 2 threads x 16 connections:")
-    print(table(loaded, loaded[0]))
-    return single + loaded
 
 
 if __name__ == "__main__":
-    run()
+    harness.main("matching", run)

@@ -1,5 +1,5 @@
-"""Search over HTTP with 100,000 products and 50,000 demands, against a bare indexed lookup
-(GET /products/{id}).
+"""Search over HTTP with 100,000 products and 50,000 demands (at the medium and large scales), against a
+bare indexed lookup (GET /products/{id}).
 
 Also measures reindex throughput (documents/s) on the demo data and the API's memory.
 Target (issue 4): p95 under 50 ms for the PostgreSQL engine.
@@ -8,6 +8,7 @@ Target (issue 4): p95 under 50 ms for the PostgreSQL engine.
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
 import time
@@ -18,10 +19,20 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from app.embedded_postgres import EmbeddedPostgres
-from bench.harness import PROJECT_ROOT, Result, Server, prepare_data, run_rounds, run_wrk, table
+from bench import harness
+from bench.harness import (
+    PROJECT_ROOT,
+    Measured,
+    Row,
+    Scale,
+    Server,
+    http_rows,
+    prepare_data,
+    run_rounds,
+    run_wrk,
+)
 from tests.search.relevance_set import QUERIES
 
-PRODUCTS_TARGET, DEMANDS_TARGET = 100_000, 50_000
 WORDS = [
     "单晶炉",
     "卷绕机",
@@ -53,12 +64,12 @@ def _url(env: dict[str, str]) -> str:
     return EmbeddedPostgres(root=Path(env["EMBEDDED_PG_DIR"])).url()
 
 
-def _top_up(url: str) -> dict[str, int]:
-    """Clone indexed documents under new ids until the index holds the target counts (search-only data)."""
+def _top_up(url: str, scale: Scale) -> dict[str, int]:
+    """Clone indexed documents under new ids until the index holds the scale's counts (search-only data)."""
     engine = create_engine(url)
     counts = {}
     with engine.begin() as conn:
-        for index, target in (("products", PRODUCTS_TARGET), ("demands", DEMANDS_TARGET)):
+        for index, target in (("products", scale.index_products), ("demands", scale.index_demands)):
             have = conn.execute(
                 text("SELECT count(*) FROM search_documents WHERE index_name = :i"), {"i": index}
             ).scalar_one()
@@ -87,8 +98,8 @@ def _top_up(url: str) -> dict[str, int]:
     return counts
 
 
-def run(scale: int = 10, seconds: int = 5) -> list[Result]:
-    env = prepare_data(scale)
+def run(scale: Scale) -> Measured:
+    env = prepare_data(scale.data)
     started = time.monotonic()
     out = subprocess.run(
         [sys.executable, "-m", "app", "reindex"],
@@ -99,10 +110,11 @@ def run(scale: int = 10, seconds: int = 5) -> list[Result]:
         text=True,
     )
     reindex_seconds = time.monotonic() - started
-    print(out.stdout)
+    print(out.stdout, file=sys.stderr)
+    documents = sum(int(n) for n in re.findall(r"(\d+) documents", out.stdout))
     counts = {}
     with Server(env) as server:  # the server keeps the embedded cluster up while we top up
-        counts = _top_up(_url(env))
+        counts = _top_up(_url(env), scale)
         rng = random.Random(11)
         product_ids = [h["id"] for h in httpx.get(f"{server.base}/api/v1/products?limit=100").json()["items"]]
         queries = [q for q, _, _ in QUERIES] + WORDS
@@ -122,20 +134,34 @@ def run(scale: int = 10, seconds: int = 5) -> list[Result]:
             "GET /search/demands (100 mixed queries)": demand_paths,
         }
         run_wrk("warm-up", server.base, product_paths, seconds=3)
-        results = run_rounds(server.base, scenarios, seconds=seconds)
+        results = run_rounds(server.base, scenarios, seconds=scale.seconds)
         # Latency as one user sees it: one connection, so queueing behind other requests does not count.
-        single = run_rounds(server.base, scenarios, seconds=seconds, connections=1, threads=1)
+        single = run_rounds(server.base, scenarios, seconds=scale.seconds, connections=1, threads=1)
         rss = server.rss_mb()
-    print(
-        f"\nSearch, PostgreSQL engine: {counts.get('products')} products and {counts.get('demands')} demands "
-        f"indexed; 3 interleaved rounds of {seconds} s, wrk 2 threads x 16 connections; "
-        f"API RSS after the run {rss:.0f} MB; full reindex of the demo data x{scale}: {reindex_seconds:.1f} s"
+    baseline = "GET /products/{id}"
+    reindex = Row(
+        benchmark="search",
+        scenario="full reindex (python -m app reindex, PostgreSQL)",
+        load="1 process",
+        throughput=documents / reindex_seconds,
+        unit="docs/s",
+        note=f"{documents:,} documents in {reindex_seconds:.1f} s",
     )
-    print(table(results, results[0]))
-    print("\nThe same, one connection at a time (the latency one user sees):")
-    print(table(single, single[0]))
-    return results + single
+    return Measured(
+        rows=[
+            *http_rows("search", single, load="1 connection", rss=rss, baseline=baseline),
+            *http_rows("search", results, load="wrk 2x16", rss=rss, baseline=baseline),
+            reindex,
+        ],
+        notes=[
+            f"PostgreSQL engine, {counts.get('products', 0):,} products and {counts.get('demands', 0):,} "
+            f"demands indexed (the demo data x{scale.data}, topped up by cloning); "
+            f"{harness.ROUNDS} interleaved rounds of {scale.seconds} s a scenario; RSS is the API process "
+            "after the run. Target (issue 4): p95 under 50 ms one connection at a time. The reindex has no "
+            "baseline; its time includes starting the process."
+        ],
+    )
 
 
 if __name__ == "__main__":
-    run()
+    harness.main("search", run)
