@@ -11,7 +11,7 @@ import argparse
 import sys
 import traceback
 
-from bench import leads, lists, matching, search
+from bench import leads, lists, matching, search, spreadsheets
 from bench.harness import RESULTS, Benchmark, Measured, parser, report, scale_of
 
 # Run in this order; the name is what --only takes and what the table's first column says.
@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "search": search.run,
     "matching": matching.run,
     "leads": leads.run,
+    "spreadsheets": spreadsheets.run,
 }
 
 
