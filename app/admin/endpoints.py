@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
 
 from app.admin import repository
 from app.deps import AdminPrincipal, SessionDep
@@ -15,6 +17,8 @@ from app.organizations import service as organizations
 from app.organizations.schemas import OrganizationOut, VettingDecisionIn, VettingQueue, VettingQueueItem
 from app.products import service as products
 from app.products.schemas import ProductReviewIn
+from app.stats import dashboard
+from app.stats import service as stats
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -71,3 +75,30 @@ async def review_product(
 ) -> FastJSONResponse:
     product = await products.review_product(session, product_id, body, admin_user_id=principal.user.id)
     return FastJSONResponse(await products.view_one(session, product, principal.viewer))
+
+
+@router.get(
+    "/dashboard",
+    operation_id="get_admin_dashboard",
+    summary="The statistics drawn as charts: by city, month by month, and against the 2027 targets",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "A self-contained HTML page."}},
+)
+async def admin_dashboard(
+    principal: AdminPrincipal,
+    session: SessionDep,
+    from_: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
+    to: Annotated[date | None, Query(description="Last day, YYYY-MM-DD.")] = None,
+    region_code: Annotated[
+        str | None, Query(pattern=r"^\d{6}$", description="A 市州 code, e.g. 510100 for 成都市.")
+    ] = None,
+) -> HTMLResponse:
+    overview = await stats.overview(session, start=from_, end=to, region_code=region_code)
+    return HTMLResponse(
+        dashboard.render(overview),
+        headers={
+            "Content-Security-Policy": dashboard.CSP,
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
