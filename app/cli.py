@@ -1,4 +1,4 @@
-"""python -m app serve | migrate | seed | create-admin"""
+"""python -m app serve | migrate | seed | worker | reindex | search-check | import | create-admin"""
 
 from __future__ import annotations
 
@@ -141,6 +141,50 @@ def _create_admin(args: argparse.Namespace) -> int:
     )
     print(f"admin created: {user.email} ({user.id})")
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    """An .xlsx list imported in an admin's name, progress logged as it goes, the report printed."""
+    from pathlib import Path
+
+    from app.accounts.service import admin_user_id
+    from app.spreadsheets import service as spreadsheets
+    from app.spreadsheets.schemas import ImportReport
+
+    settings = get_settings()
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
+    content = path.read_bytes()
+    url = resolve_database_url(settings)
+    run_migrations(url)
+
+    async def work(session: AsyncSession) -> ImportReport:
+        admin = await admin_user_id(session, args.admin_email)
+        return await spreadsheets.import_list(
+            session,
+            args.list,
+            content,
+            file_name=path.name,
+            dry_run=args.dry_run,
+            admin_user_id=admin,
+        )
+
+    try:
+        report = asyncio.run(_in_transaction(url, work))
+    except spreadsheets.ImportRejected as exc:
+        report = ImportReport.model_validate(exc.extra)
+        print(f"rejected: {exc.detail}", file=sys.stderr)
+    print(
+        f"{report.list}: {report.rows} rows, {report.accepted} accepted, {report.rejected} rejected, "
+        f"{report.imported} imported{' (dry run)' if report.dry_run else ''}"
+    )
+    for problem in report.errors[:50]:
+        print(f"  row {problem.row:>6}  {problem.column or '-':>3}  {problem.field}: {problem.msg}")
+    if len(report.errors) > 50 or report.errors_truncated:
+        print("  … more problems; run with --dry-run against the API for the whole report")
+    return 1 if report.errors else 0
 
 
 def _meili(settings: Settings) -> MeilisearchEngine | None:
@@ -310,6 +354,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--index", choices=sorted(SPECS))
     check.add_argument("--repair", action="store_true")
     check.set_defaults(handler=_search_check)
+
+    sheet = commands.add_parser(
+        "import", help="import demands (as drafts) or products (as listed) from an .xlsx, all or nothing"
+    )
+    sheet.add_argument("list", choices=["demands", "products"])
+    sheet.add_argument("file", help="the .xlsx workbook (the headers of GET /admin/exports/{list})")
+    sheet.add_argument("--admin-email", required=True, help="the admin the import is recorded under")
+    sheet.add_argument("--dry-run", action="store_true", help="check and report; import nothing")
+    sheet.set_defaults(handler=_import)
 
     admin = commands.add_parser("create-admin", help="create an admin (经信部门) user")
     admin.add_argument("--email", required=True)

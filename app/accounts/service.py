@@ -21,7 +21,7 @@ from app.accounts.security import (
     verify_password,
 )
 from app.config import Settings
-from app.errors import Conflict, TooManyRequests, Unauthorized
+from app.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from app.kit import rate_limit
 from app.kit.integrity import flush_or_conflict
 from app.models.account import AuthSession, RefreshToken, User
@@ -112,6 +112,16 @@ async def create_admin(session: AsyncSession, *, email: str, password: str, name
     session.add(user)
     await session.flush()
     return user
+
+
+async def admin_user_id(session: AsyncSession, email: str) -> uuid.UUID:
+    """The id of the admin with this email, for command-line work done in an admin's name."""
+    user = await repository.get_user_by_email(session, normalize_email(email))
+    if user is None:
+        raise NotFound(f"No user with the email {email!r}; create one with `python -m app create-admin`.")
+    if await repository.get_organization_kind(session, user.organization_id) != "admin":
+        raise Forbidden(f"{email!r} is not an admin.")
+    return user.id
 
 
 async def login(
