@@ -48,6 +48,11 @@ def workbook_bytes(title: str, columns: Sequence[Column], rows: Iterable[Sequenc
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
                 cells.append(cell)
+            elif isinstance(value, str) and value.startswith("="):
+                # openpyxl would store this as a formula; user text must stay text, never run in Excel.
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                cells.append(cell)
             else:
                 cells.append(value)
         sheet.append(cells)

@@ -122,11 +122,9 @@ def _date(value: Any) -> date:
     raise CellError(f"expected a date cell, found {value!r}")
 
 
-def read_cell(column: Column, value: Any) -> Any:
+def read_cell(column: Column, value: Any, *, formula: bool = False) -> Any:
     """The cell's value as the column's kind; CellError says what is wrong."""
-    if isinstance(value, ArrayFormula | DataTableFormula) or (
-        isinstance(value, str) and value.startswith("=")
-    ):
+    if formula or isinstance(value, ArrayFormula | DataTableFormula):
         raise CellError("a formula; paste the values instead (选择性粘贴 → 数值)")
     if column.kind == "int":
         return _integer(value, grouped=False)
@@ -200,7 +198,7 @@ def read_sheet(data: bytes, columns: tuple[Column, ...]) -> Sheet:
             if column is None or not column.importable or _empty(cell.value):
                 continue
             try:
-                row.values[column] = read_cell(column, cell.value)
+                row.values[column] = read_cell(column, cell.value, formula=cell.data_type == "f")
             except CellError as exc:
                 problems.append(Problem(row.number, column.header, get_column_letter(cell.column), str(exc)))
         rows.append(row)

@@ -453,3 +453,23 @@ class TestBadFiles:
     async def test_providers_cannot_be_imported(self, client: httpx.AsyncClient, admin: Account) -> None:
         response = await upload(client, admin, "providers", workbook(["机构名称"], [["x"]]))
         assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["path", "list_name"]
+
+
+class TestFormulaText:
+    async def test_text_that_looks_like_a_formula_stays_text_both_ways(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account, db: AsyncSession
+    ) -> None:
+        title = '=HYPERLINK("http://evil.example","点我")'
+        await published_demand(client, enterprise, title=title)
+        exported = (await client.get("/admin/exports/demands", headers=admin.headers)).content
+        cell = load_workbook(io.BytesIO(exported)).worksheets[0]["D2"]
+        assert (cell.value, cell.data_type) == (title, "s")
+        # Edited and imported again as text: a title, not a formula (it only repeats the existing one).
+        uscc = await uscc_of(db, enterprise)
+
+        def as_text(sheet: Any) -> None:
+            sheet["B2"].data_type = "s"
+
+        content = workbook(DEMAND_HEADERS, [demand_row(uscc, title)], tweak=as_text)
+        again = await upload(client, admin, "demands", content, dry_run="true")
+        assert [e["msg"] for e in again.json()["errors"]] == ["需求名称 already exists for this organization"]
