@@ -104,6 +104,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 SHEET_TITLES = {"demands": "设备更新需求清单", "products": "优质产品供给清单", "providers": "服务商名录"}
 # Several values in one cell are separated by any of these.
 LIST_SEPARATORS = "、，,;；\n"
+# Catalog names may contain 、 (计算机、通信和其他电子设备制造业): catalog lists split on these first.
+STRONG_SEPARATORS = "，,;；\n"
 DEMAND_STATUS_NAMES = {
     "draft": "草稿",
     "published": "已发布",

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -48,11 +49,16 @@ def workbook_bytes(title: str, columns: Sequence[Column], rows: Iterable[Sequenc
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
                 cells.append(cell)
-            elif isinstance(value, str) and value.startswith("="):
-                # openpyxl would store this as a formula; user text must stay text, never run in Excel.
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
+            elif isinstance(value, str):
+                # Control characters cannot be stored in .xlsx; user text that begins with = would be
+                # stored as a formula by openpyxl, and must stay text, never run in Excel.
+                text = ILLEGAL_CHARACTERS_RE.sub("", value)
+                if text.startswith("="):
+                    cell = WriteOnlyCell(sheet, value=text)
+                    cell.data_type = "s"
+                    cells.append(cell)
+                else:
+                    cells.append(text)
             else:
                 cells.append(value)
         sheet.append(cells)

@@ -1,7 +1,8 @@
 """Turn read rows into validated create payloads, or into problems naming the row and the column.
 
 The rules are the API's own: the same Pydantic input models and the same domain checks the create
-endpoints use, so a row is accepted exactly when the API would accept it."""
+endpoints use. One rule is the import's own: a row repeating an earlier row, or something the organization
+already has (a demand's title, a product's model), is refused, so a file imported twice is not doubled."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from app.demands.schemas import DemandCreate
 from app.errors import InvalidInput
 from app.products import service as products
 from app.products.schemas import ProductCreate
-from app.spreadsheets.columns import CodeList, Column
-from app.spreadsheets.reader import WHOLE_ROW, Problem, Sheet, SheetRow
+from app.spreadsheets.columns import STRONG_SEPARATORS, CodeList, Column
+from app.spreadsheets.reader import WHOLE_ROW, Problem, Sheet, SheetRow, split_list
 
 _CATALOG_PATHS = {
     "region": "/api/v1/catalog/regions",
@@ -40,7 +41,7 @@ class Organization:
 class Lookups:
     """What a row is checked against: catalog names and codes, organizations by USCC, rows that exist."""
 
-    codes: dict[CodeList, dict[str, list[str]]]
+    codes: dict[CodeList, CodeIndex]
     organizations: dict[str, Organization]
     # (organization id, natural key) of what is already stored: a demand's title, a product's model.
     existing: set[tuple[uuid.UUID, str]]
@@ -53,24 +54,58 @@ class Accepted:
     built: list[Any]
 
 
-def code_index(entries: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """Every way a cell may name an entry (its code, its name) → the codes it may mean."""
-    index: dict[str, list[str]] = {}
+@dataclass(frozen=True)
+class CodeIndex:
+    """A catalog list as a cell may name its entries: by code, by name, or as `code name`."""
+
+    what: CodeList
+    by_token: dict[str, list[str]]  # a code or a name → the codes it may mean
+    names: dict[str, str]  # code → name
+
+    def resolve(self, token: str) -> str:
+        candidates = self.by_token.get(token)
+        if not candidates:
+            code, _, name = token.partition(" ")
+            if code in self.names and self.names[code] == name.strip():
+                return code
+            label = self.what.replace("_", " ")
+            raise ValueError(
+                f"unknown {label} {token[:60]!r}; write a code, a name, or `code name` "
+                f"(see {_CATALOG_PATHS[self.what]})"
+            )
+        if len(candidates) > 1:
+            raise ValueError(f"{token!r} names several entries ({', '.join(candidates)}); write the code")
+        return candidates[0]
+
+    def resolve_list(self, text: str) -> list[str]:
+        """Entries separated by newlines, commas or semicolons, or by 、 — which some names contain, so
+        each 、-separated run is matched longest first against the catalog."""
+        codes: list[str] = []
+        for chunk in split_list(text, separators=STRONG_SEPARATORS):
+            pieces = [p.strip() for p in chunk.split("、") if p.strip()]
+            start = 0
+            while start < len(pieces):
+                for end in range(len(pieces), start, -1):
+                    try:
+                        codes.append(self.resolve("、".join(pieces[start:end])))
+                    except ValueError:
+                        if end == start + 1:
+                            raise
+                        continue
+                    start = end
+                    break
+        return codes
+
+
+def code_index(what: CodeList, entries: Iterable[tuple[str, str]]) -> CodeIndex:
+    by_token: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
     for code, name in entries:
-        index.setdefault(code, []).append(code)
-        if name != code and code not in index.get(name, []):
-            index.setdefault(name, []).append(code)
-    return index
-
-
-def _resolve(token: str, index: dict[str, list[str]], what: CodeList) -> str:
-    # "C3825 光伏设备及元器件制造" (as exports write it), a bare code, or a bare name.
-    candidates = index.get(token) or index.get(token.split()[0] if token.split() else token)
-    if not candidates:
-        raise ValueError(f"unknown {what.replace('_', ' ')} {token!r}; see {_CATALOG_PATHS[what]}")
-    if len(candidates) > 1:
-        raise ValueError(f"{token!r} names several entries ({', '.join(candidates)}); write the code")
-    return candidates[0]
+        names[code] = name
+        by_token.setdefault(code, []).append(code)
+        if name != code and code not in by_token.get(name, []):
+            by_token.setdefault(name, []).append(code)
+    return CodeIndex(what, by_token, names)
 
 
 def _column_for(columns: tuple[Column, ...], loc: tuple[Any, ...]) -> Column | None:
@@ -105,6 +140,7 @@ class RowValidator:
         self.key_column = next(c for c in columns if c.path == (key_field,))
         self.build = build
         self.first_row_of: dict[tuple[uuid.UUID, str], int] = {}
+        self.uscc_column = next(c for c in columns if c.path == ("uscc",))
 
     def _problem(self, row: int, column: Column | None, msg: str, letters: dict[Column, str]) -> Problem:
         if column is None:
@@ -123,7 +159,7 @@ class RowValidator:
     ) -> tuple[Accepted | None, list[Problem]]:
         problems: list[Problem] = []
         payload: dict[str, Any] = {}
-        uscc_column = next(c for c in self.columns if c.path == ("uscc",))
+        uscc_column = self.uscc_column
         organization: Organization | None = None
         for column, value in row.values.items():
             assert column.path is not None
@@ -202,14 +238,17 @@ class RowValidator:
             return value
         index = self.lookups.codes[column.codes]
         if column.kind == "codes":
-            return [_resolve(token, index, column.codes) for token in value]
-        return _resolve(str(value), index, column.codes)
+            return index.resolve_list(str(value))
+        return index.resolve(str(value))
 
 
 def _drop_empty_groups(payload: dict[str, Any]) -> None:
-    """No financing cells means no financing need (the needs themselves default to none)."""
+    """No financing cells means no financing need (the needs themselves default to none); an old-equipment
+    group saying only "not below the baseline" (否, as exports write it) says nothing."""
     if "needs" in payload or "budget_max_cny" in payload:
         payload.setdefault("needs", {}).setdefault("financing", None)
+    if payload.get("old_equipment") == {"below_energy_baseline": False}:
+        del payload["old_equipment"]
 
 
 def validate(

@@ -7,7 +7,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from openpyxl import load_workbook
@@ -18,11 +18,16 @@ from app.errors import PayloadTooLarge, UnsupportedMediaType
 from app.spreadsheets.columns import LIST_SEPARATORS, Column
 
 MAX_ROWS = 20_000
+# How far down a sheet may reach (blank rows included) and how many columns are looked at: a tiny file can
+# declare a cell at XFD1048576, and walking to it would take minutes.
+MAX_SHEET_ROWS = 50_000
+MAX_COLUMNS = 100
 # A zip's members may expand far beyond its size; refuse before openpyxl inflates them.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 WHOLE_ROW = "（整行）"
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "n", "no", "false", "0", "×", "✗"}
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7})\"")
 _GROUPED_DIGITS = re.compile(r"^-?\d{1,3}(,\d{3})+$|^-?\d+$")
 
 
@@ -75,10 +80,12 @@ def _check_container(data: bytes) -> None:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        raise CellError("expected text, found TRUE/FALSE")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime | date):
-        raise CellError("expected text, found a date")
+    if isinstance(value, datetime | date | time):
+        raise CellError("expected text, found a date or time")
     return str(value).strip()
 
 
@@ -91,12 +98,12 @@ def _integer(value: Any, *, grouped: bool) -> int:
         if not value.is_integer():
             raise CellError(f"expected a whole number, found {value}")
         return int(value)
-    if isinstance(value, datetime | date):
-        raise CellError("expected a whole number, found a date")
+    if isinstance(value, datetime | date | time):
+        raise CellError("expected a whole number, found a date or time")
     text = str(value).strip().replace("，", ",")
     if _GROUPED_DIGITS.match(text) and (grouped or "," not in text):
         return int(text.replace(",", ""))
-    raise CellError(f"expected a whole number, found {text!r}")
+    raise CellError(f"expected a whole number, found {text[:40]!r}")
 
 
 def _boolean(value: Any) -> bool:
@@ -107,7 +114,7 @@ def _boolean(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CellError(f"expected 是 or 否, found {text!r}")
+    raise CellError(f"expected 是 or 否, found {text[:40]!r}")
 
 
 def _date(value: Any) -> date:
@@ -117,15 +124,17 @@ def _date(value: Any) -> date:
         return value
     if isinstance(value, str):
         raise CellError(
-            f"the date {value.strip()!r} is text; format the cell as a date (设置单元格格式 → 日期)"
+            f"the date {value.strip()[:40]!r} is text; format the cell as a date (设置单元格格式 → 日期)"
         )
-    raise CellError(f"expected a date cell, found {value!r}")
+    raise CellError(f"expected a date cell, found {str(value)[:40]!r}")
 
 
-def read_cell(column: Column, value: Any, *, formula: bool = False) -> Any:
+def read_cell(column: Column, value: Any, *, data_type: str = "s") -> Any:
     """The cell's value as the column's kind; CellError says what is wrong."""
-    if formula or isinstance(value, ArrayFormula | DataTableFormula):
+    if data_type == "f" or isinstance(value, ArrayFormula | DataTableFormula):
         raise CellError("a formula; paste the values instead (选择性粘贴 → 数值)")
+    if data_type == "e":
+        raise CellError(f"an error value {value}; put the value itself in the cell")
     if column.kind == "int":
         return _integer(value, grouped=False)
     if column.kind == "money":
@@ -135,71 +144,130 @@ def read_cell(column: Column, value: Any, *, formula: bool = False) -> Any:
     if column.kind == "date":
         return _date(value)
     text = _text(value)
-    if column.kind == "codes":
-        return [part.strip() for part in re.split(f"[{re.escape(LIST_SEPARATORS)}]", text) if part.strip()]
+    if column.kind == "codes" and column.codes is None:
+        return split_list(text)
+    # A list of catalog entries stays one string: names may contain 、, so the importer splits it
+    # against the catalog (see importer.split_codes).
     return text
+
+
+def split_list(text: str, separators: str = LIST_SEPARATORS) -> list[str]:
+    return [part.strip() for part in re.split(f"[{re.escape(separators)}]", text) if part.strip()]
 
 
 def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _header(value: Any) -> str:
+    """Header text with half-width brackets and spaces forgiven: 预算下限(元) is 预算下限（元）."""
+    return re.sub(r"\s+", "", str(value)).replace("(", "（").replace(")", "）")
+
+
+def _merged_ranges(workbook: Any, sheet: Any) -> list[str]:
+    """Merged ranges, read from the sheet's XML (openpyxl's streaming reader does not report them)."""
+    found: list[str] = []
+    tail = b""
+    with workbook._archive.open(sheet._worksheet_path) as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            found += [m.decode() for m in _MERGE_CELL.findall(data)]
+            tail = data[-200:]
+            found = list(dict.fromkeys(found))
+    return found
+
+
+def _visible_worksheet(workbook: Any) -> Any:
+    sheets = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    if not sheets:
+        raise UnsupportedMediaType(
+            "The workbook has no visible worksheet to read; put the list on the first sheet."
+        )
+    return sheets[0]
+
+
 def read_sheet(data: bytes, columns: tuple[Column, ...]) -> Sheet:
-    """The first worksheet's rows, keyed by column; problems for the header, merged and unreadable cells."""
+    """The first visible worksheet's rows, keyed by column; problems for the header, merged and unreadable
+    cells. Streams the sheet (openpyxl's read-only mode): memory follows the rows read, not the sheet's
+    extent, and a sheet reaching past MAX_SHEET_ROWS or MAX_COLUMNS is refused as it is met."""
     _check_container(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), data_only=False)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a broken package
         raise UnsupportedMediaType(f"The .xlsx workbook cannot be read ({type(exc).__name__}).") from exc
-    sheet = workbook.worksheets[0]
+    try:
+        return _read(workbook, _visible_worksheet(workbook), columns)
+    except (PayloadTooLarge, UnsupportedMediaType):
+        raise
+    except Exception as exc:  # a malformed sheet part, met while streaming
+        raise UnsupportedMediaType(f"The worksheet cannot be read ({type(exc).__name__}).") from exc
+    finally:
+        workbook.close()
+
+
+def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
     problems: list[Problem] = []
     by_header = {c.header: c for c in columns}
+    # One row, however wide (at most 16,384 cells): a header past MAX_COLUMNS is refused, not ignored.
     header_cells = next(sheet.iter_rows(min_row=1, max_row=1), ())
     positions: dict[int, Column] = {}
-    for cell in header_cells:
+    for index, cell in enumerate(header_cells, start=1):
         if _empty(cell.value):
             continue
-        header = str(cell.value).strip()
+        letter = get_column_letter(index)
+        if index > MAX_COLUMNS:
+            raise PayloadTooLarge(
+                f"The sheet has headers beyond column {MAX_COLUMNS}; keep only the list's columns."
+            )
+        header = _header(cell.value)
         column = by_header.get(header)
-        letter = get_column_letter(cell.column)
         if column is None:
             problems.append(
-                Problem(1, header, letter, "unknown column; the headers are: " + "、".join(by_header))
+                Problem(1, header[:60], letter, "unknown column; the headers are: " + "、".join(by_header))
             )
         elif column in positions.values():
             problems.append(Problem(1, header, letter, "this column appears twice"))
         else:
-            positions[cell.column] = column
+            positions[index] = column
     for column in columns:
         if column.required and column not in positions.values():
             problems.append(Problem(1, column.header, None, "a required column is missing"))
-    for merged in sheet.merged_cells.ranges:
-        column = positions.get(merged.min_col)
+    letters = {column: get_column_letter(index) for index, column in positions.items()}
+    for merged in _merged_ranges(workbook, sheet):
+        first = merged.split(":")[0]
+        letter = first.rstrip("0123456789")
+        row_number = int(first[len(letter) :])
+        column = next((c for c, at in letters.items() if at == letter), None)
         problems.append(
             Problem(
-                merged.min_row,
+                row_number,
                 column.header if column else WHOLE_ROW,
-                get_column_letter(merged.min_col),
-                f"merged cells {merged.coord}; unmerge them and give each cell its own value",
+                letter,
+                f"merged cells {merged}; unmerge them and give each cell its own value",
             )
         )
-    letters = {column: get_column_letter(index) for index, column in positions.items()}
-    if problems and any(p.row == 1 for p in problems):
+    if any(p.row == 1 for p in problems):
         return Sheet(rows=[], problems=problems, letters=letters)
+    last = max(positions, default=1)
     rows: list[SheetRow] = []
-    for cells in sheet.iter_rows(min_row=2):
+    for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=last), start=2):
+        if number > MAX_SHEET_ROWS:
+            raise PayloadTooLarge(
+                f"The sheet goes on past row {MAX_SHEET_ROWS:,}; delete the rows below your data "
+                f"(at most {MAX_ROWS:,} rows can be imported at once)."
+            )
         if all(_empty(c.value) for c in cells):
             continue
         if len(rows) >= MAX_ROWS:
             raise PayloadTooLarge(f"At most {MAX_ROWS:,} rows can be imported at once; split the file.")
-        row = SheetRow(number=cells[0].row)
-        for cell in cells:
-            column = positions.get(cell.column)
+        row = SheetRow(number=number)
+        for index, cell in enumerate(cells, start=1):
+            column = positions.get(index)
             if column is None or not column.importable or _empty(cell.value):
                 continue
             try:
-                row.values[column] = read_cell(column, cell.value, formula=cell.data_type == "f")
+                row.values[column] = read_cell(column, cell.value, data_type=cell.data_type)
             except CellError as exc:
-                problems.append(Problem(row.number, column.header, get_column_letter(cell.column), str(exc)))
+                problems.append(Problem(number, column.header, get_column_letter(index), str(exc)))
         rows.append(row)
     return Sheet(rows=rows, problems=problems, letters=letters)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.catalog import EquipmentCategory, Industry, Region, TaskType
@@ -56,19 +57,21 @@ async def existing_keys(
     return {(r[0], r[1]) for r in await session.execute(stmt)}
 
 
-async def demands_for_export(session: AsyncSession) -> Sequence[Row[Demand, str, str | None]]:
+async def demands_for_export(session: AsyncSession) -> Sequence[Any]:
+    """Every demand's columns and its enterprise's name and USCC, oldest first, as plain rows."""
     stmt = (
-        select(Demand, Organization.name.label("organization_name"), Organization.uscc)
+        select(*Demand.__table__.columns, Organization.name.label("organization_name"), Organization.uscc)
         .join(Organization, Organization.id == Demand.organization_id)
         .order_by(Demand.created_at, Demand.id)
     )
     return (await session.execute(stmt)).all()
 
 
-async def products_for_export(session: AsyncSession) -> Sequence[Row[Product, str, str, str | None]]:
+async def products_for_export(session: AsyncSession) -> Sequence[Any]:
+    """Every product's columns and its supplier's name, vetting status and USCC, oldest first."""
     stmt = (
         select(
-            Product,
+            *Product.__table__.columns,
             Organization.name.label("organization_name"),
             Organization.vetting_status,
             Organization.uscc,
@@ -79,10 +82,10 @@ async def products_for_export(session: AsyncSession) -> Sequence[Row[Product, st
     return (await session.execute(stmt)).all()
 
 
-async def providers_for_export(session: AsyncSession) -> Sequence[Organization]:
+async def providers_for_export(session: AsyncSession) -> Sequence[Any]:
     stmt = (
-        select(Organization)
+        select(*Organization.__table__.columns)
         .where(Organization.kind == "provider")
         .order_by(Organization.created_at, Organization.id)
     )
-    return (await session.scalars(stmt)).all()
+    return (await session.execute(stmt)).all()

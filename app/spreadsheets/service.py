@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.spreadsheets.columns import (
     PROVIDER_TYPE_NAMES,
     SHEET_TITLES,
     VETTING_STATUS_NAMES,
+    CodeList,
 )
 from app.spreadsheets.exporter import beijing
 from app.spreadsheets.reader import read_sheet
@@ -47,101 +49,112 @@ def _joined(values: list[str]) -> str:
     return "、".join(values)
 
 
+Names = dict[CodeList, dict[str, str]]
+Fetch = Callable[[AsyncSession], Awaitable[Sequence[Any]]]
+Cells = Callable[[Any, Names], list[Any]]
+
+
+def _industry(code: str, names: Names) -> str:
+    return f"{code} {names['industry'].get(code, '')}".strip()
+
+
+def _demand_cells(d: Any, names: Names) -> list[Any]:
+    old = d.old_equipment_age_years is not None
+    return [
+        str(d.id),
+        d.organization_name,
+        d.uscc,
+        d.title,
+        d.description,
+        names["task_type"].get(d.task_type, d.task_type),
+        _industry(d.industry_code, names),
+        names["region"].get(d.region_code, d.region_code),
+        _joined([names["category"].get(c, c) for c in d.category_codes]),
+        d.quantity,
+        d.budget_min_cny,
+        d.budget_max_cny,
+        d.expected_start,
+        d.old_equipment_age_years,
+        d.old_equipment_energy_grade,
+        _yes(d.old_equipment_below_baseline) if old else None,
+        d.required_energy_grade,
+        _yes(d.needs_equipment),
+        _yes(d.needs_design),
+        _yes(d.needs_engineering),
+        d.financing_amount_cny,
+        d.financing_term_months,
+        _yes(d.share_with_banks),
+        DEMAND_STATUS_NAMES.get(d.status, d.status),
+        beijing(d.published_at),
+        d.contracted_amount_cny,
+        beijing(d.contracted_at),
+    ]
+
+
+def _product_cells(p: Any, names: Names) -> list[Any]:
+    return [
+        str(p.id),
+        p.organization_name,
+        VETTING_STATUS_NAMES.get(p.vetting_status, p.vetting_status),
+        p.uscc,
+        p.name,
+        p.model,
+        names["category"].get(p.category_code, p.category_code),
+        _joined([_industry(c, names) for c in p.industry_codes]),
+        p.description,
+        p.price_min_cny,
+        p.price_max_cny,
+        p.energy_grade,
+        _yes(p.made_in_sichuan),
+        _joined([names["region"].get(c, c) for c in p.service_region_codes]),
+        p.lead_time_days,
+        _joined(p.certifications),
+        PRODUCT_STATUS_NAMES.get(p.status, p.status),
+        _yes(p.made_in_sichuan_verified),
+        beijing(p.listed_at),
+    ]
+
+
+def _provider_cells(o: Any, names: Names) -> list[Any]:
+    qualifications = [" ".join(str(v) for v in q.values() if v not in (None, "")) for q in o.qualifications]
+    return [
+        str(o.id),
+        o.name,
+        o.uscc,
+        _joined([PROVIDER_TYPE_NAMES.get(t, t) for t in o.provider_types]),
+        names["region"].get(o.region_code or "", o.region_code),
+        _joined([names["region"].get(c, c) for c in o.service_region_codes]),
+        _joined([_industry(c, names) for c in o.industry_codes]),
+        _joined(o.services),
+        _joined(qualifications),
+        o.contact_name,
+        o.contact_phone,
+        o.website,
+        VETTING_STATUS_NAMES.get(o.vetting_status, o.vetting_status),
+        beijing(o.vetted_at),
+    ]
+
+
+_EXPORTS: dict[
+    str, tuple[Callable[[AsyncSession], Awaitable[Sequence[Any]]], Callable[[Any, Names], list[Any]]]
+] = {
+    "demands": (repository.demands_for_export, _demand_cells),
+    "products": (repository.products_for_export, _product_cells),
+    "providers": (repository.providers_for_export, _provider_cells),
+}
+
+
 async def export_list(session: AsyncSession, list_name: str) -> tuple[bytes, str]:
-    """The whole list as .xlsx bytes, and a file name for it."""
+    """The whole list as .xlsx bytes, and a file name for it. Rows are read as plain tuples; turning them
+    into cells and writing the workbook happen in a worker thread, off the event loop."""
     started = time.perf_counter()
-    entries = await repository.catalog_entries(session)
-    names = {kind: dict(pairs) for kind, pairs in entries.items()}
-
-    def industry(code: str) -> str:
-        return f"{code} {names['industry'].get(code, '')}".strip()
-
-    rows: list[list[Any]] = []
-    if list_name == "demands":
-        for demand, organization_name, uscc in await repository.demands_for_export(session):
-            rows.append(
-                [
-                    str(demand.id),
-                    organization_name,
-                    uscc,
-                    demand.title,
-                    demand.description,
-                    names["task_type"].get(demand.task_type, demand.task_type),
-                    industry(demand.industry_code),
-                    names["region"].get(demand.region_code, demand.region_code),
-                    _joined([names["category"].get(c, c) for c in demand.category_codes]),
-                    demand.quantity,
-                    demand.budget_min_cny,
-                    demand.budget_max_cny,
-                    demand.expected_start,
-                    demand.old_equipment_age_years,
-                    demand.old_equipment_energy_grade,
-                    _yes(demand.old_equipment_below_baseline),
-                    demand.required_energy_grade,
-                    _yes(demand.needs_equipment),
-                    _yes(demand.needs_design),
-                    _yes(demand.needs_engineering),
-                    demand.financing_amount_cny,
-                    demand.financing_term_months,
-                    _yes(demand.share_with_banks),
-                    DEMAND_STATUS_NAMES.get(demand.status, demand.status),
-                    beijing(demand.published_at),
-                    demand.contracted_amount_cny,
-                    beijing(demand.contracted_at),
-                ]
-            )
-    elif list_name == "products":
-        for product, organization_name, vetting, uscc in await repository.products_for_export(session):
-            rows.append(
-                [
-                    str(product.id),
-                    organization_name,
-                    VETTING_STATUS_NAMES.get(vetting, vetting),
-                    uscc,
-                    product.name,
-                    product.model,
-                    names["category"].get(product.category_code, product.category_code),
-                    _joined([industry(c) for c in product.industry_codes]),
-                    product.description,
-                    product.price_min_cny,
-                    product.price_max_cny,
-                    product.energy_grade,
-                    _yes(product.made_in_sichuan),
-                    _joined([names["region"].get(c, c) for c in product.service_region_codes]),
-                    product.lead_time_days,
-                    _joined(product.certifications),
-                    PRODUCT_STATUS_NAMES.get(product.status, product.status),
-                    _yes(product.made_in_sichuan_verified),
-                    beijing(product.listed_at),
-                ]
-            )
-    else:
-        for provider in await repository.providers_for_export(session):
-            rows.append(
-                [
-                    str(provider.id),
-                    provider.name,
-                    provider.uscc,
-                    _joined([PROVIDER_TYPE_NAMES.get(t, t) for t in provider.provider_types]),
-                    names["region"].get(provider.region_code or "", provider.region_code),
-                    _joined([names["region"].get(c, c) for c in provider.service_region_codes]),
-                    _joined([industry(c) for c in provider.industry_codes]),
-                    _joined(provider.services),
-                    _joined(
-                        [
-                            " ".join(str(v) for v in q.values() if v not in (None, ""))
-                            for q in provider.qualifications
-                        ]
-                    ),
-                    provider.contact_name,
-                    provider.contact_phone,
-                    provider.website,
-                    VETTING_STATUS_NAMES.get(provider.vetting_status, provider.vetting_status),
-                    beijing(provider.vetted_at),
-                ]
-            )
+    names = {kind: dict(pairs) for kind, pairs in (await repository.catalog_entries(session)).items()}
+    fetch, cells = _EXPORTS[list_name]
+    rows = await fetch(session)
     content = await anyio.to_thread.run_sync(
-        exporter.workbook_bytes, SHEET_TITLES[list_name], COLUMNS[list_name], rows
+        lambda: exporter.workbook_bytes(
+            SHEET_TITLES[list_name], COLUMNS[list_name], (cells(row, names) for row in rows)
+        )
     )
     log.info(
         "spreadsheet.exported",
@@ -188,7 +201,7 @@ async def import_list(
     organizations = await repository.organizations_by_uscc(session, usccs)
     lookups = importer.Lookups(
         codes={
-            kind: importer.code_index(pairs)
+            kind: importer.code_index(kind, pairs)
             for kind, pairs in (await repository.catalog_entries(session)).items()
         },
         organizations=organizations,

@@ -473,3 +473,145 @@ class TestFormulaText:
         content = workbook(DEMAND_HEADERS, [demand_row(uscc, title)], tweak=as_text)
         again = await upload(client, admin, "demands", content, dry_run="true")
         assert [e["msg"] for e in again.json()["errors"]] == ["需求名称 already exists for this organization"]
+
+
+def _saved(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+class TestRoundTrip:
+    async def test_an_exported_sheet_imports_again_once_its_keys_are_changed(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account, supplier: Account
+    ) -> None:
+        # Names with 、 in them (a category, an industry), and a demand without old equipment.
+        await published_demand(
+            client,
+            enterprise,
+            category_codes=[
+                "environmental.catalysis_solvent",
+                "photovoltaic.monocrystal_furnace",
+            ],
+            old_equipment=None,
+        )
+        await published_demand(client, enterprise, title="二号线", industry_code="C39")
+        await listed_product(client, supplier, admin, industry_codes=["C39", "C3825", "C40"])
+        for list_name, key in (("demands", "需求名称"), ("products", "型号")):
+            exported = (await client.get(f"/admin/exports/{list_name}", headers=admin.headers)).content
+            book = load_workbook(io.BytesIO(exported))
+            sheet = book.worksheets[0]
+            at = [c.value for c in sheet[1]].index(key)
+            for row in sheet.iter_rows(min_row=2):
+                row[at].value = f"{row[at].value}（第二批）"
+            report = await upload(client, admin, list_name, _saved(book), dry_run="true")
+            assert report.status_code == 200 and report.json()["errors"] == [], report.text
+            assert report.json()["accepted"] == report.json()["rows"] >= 1
+
+    async def test_control_characters_do_not_break_an_export(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account
+    ) -> None:
+        await published_demand(client, enterprise, description="正常\u0001描述\u000b")
+        response = await client.get("/admin/exports/demands", headers=admin.headers)
+        assert response.status_code == 200
+        row = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))[1]
+        assert "正常描述" in row
+
+
+class TestHostileSheets:
+    async def test_a_tiny_file_reaching_far_down_is_refused_quickly(
+        self, client: httpx.AsyncClient, admin: Account
+    ) -> None:
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(DEMAND_HEADERS)
+        sheet.cell(row=100_000, column=5, value="x")
+        content = _saved(book)
+        assert len(content) < 20_000
+        response = await upload(client, admin, "demands", content)
+        assert response.status_code == 413 and "past row 50,000" in response.json()["detail"]
+
+    async def test_headers_far_to_the_right_are_refused(
+        self, client: httpx.AsyncClient, admin: Account
+    ) -> None:
+        def far(sheet: Any) -> None:
+            sheet.cell(row=1, column=16_000, value="备注")
+
+        response = await upload(client, admin, "demands", workbook(DEMAND_HEADERS, [], tweak=far))
+        assert response.status_code == 413 and "beyond column 100" in response.json()["detail"]
+
+    async def test_too_many_rows(
+        self, client: httpx.AsyncClient, admin: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from app.spreadsheets import reader
+
+        monkeypatch.setattr(reader, "MAX_ROWS", 3)
+        rows = [demand_row("x", f"需求{i}") for i in range(4)]
+        response = await upload(client, admin, "demands", workbook(DEMAND_HEADERS, rows))
+        assert response.status_code == 413 and "At most 3 rows" in response.json()["detail"]
+
+    async def test_a_workbook_of_charts_only_is_a_415(
+        self, client: httpx.AsyncClient, admin: Account
+    ) -> None:
+        book = Workbook()
+        book.create_chartsheet("图表")
+        book.remove(book.worksheets[0])
+        response = await upload(client, admin, "demands", _saved(book))
+        # openpyxl itself cannot open a workbook without a worksheet: a 415 either way, never a 500.
+        assert response.status_code == 415
+        assert response.json()["detail"].startswith(
+            ("The workbook has no visible worksheet", "The .xlsx workbook")
+        )
+
+    async def test_the_first_visible_sheet_is_read_and_headers_forgive_half_width_brackets(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account, db: AsyncSession
+    ) -> None:
+        book = Workbook()
+        hidden = book.active
+        assert hidden is not None
+        hidden.title = "说明"
+        hidden.sheet_state = "hidden"
+        hidden.append(["这一页是说明"])
+        sheet = book.create_sheet("清单")
+        sheet.append([h.replace("（", "(").replace("）", ")") for h in DEMAND_HEADERS])
+        sheet.append(demand_row(await uscc_of(db, enterprise), "半角括号的表头"))
+        response = await upload(client, admin, "demands", _saved(book), dry_run="true")
+        assert response.status_code == 200 and response.json()["accepted"] == 1, response.text
+
+    async def test_error_values_and_booleans_are_not_text(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account, db: AsyncSession
+    ) -> None:
+        uscc = await uscc_of(db, enterprise)
+
+        def error_cell(sheet: Any) -> None:
+            sheet["B2"].value, sheet["B2"].data_type = "#N/A", "e"
+
+        rows = [demand_row(uscc, "x"), demand_row(uscc, True)]  # type: ignore[arg-type]
+        response = await upload(client, admin, "demands", workbook(DEMAND_HEADERS, rows, tweak=error_cell))
+        messages = {(e["row"], e["field"]): e["msg"] for e in response.json()["errors"]}
+        assert "error value #N/A" in messages[(2, "需求名称")]
+        assert "TRUE/FALSE" in messages[(3, "需求名称")]
+
+
+async def test_hidden_sheets_only_is_a_415(client: httpx.AsyncClient, admin: Account) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(DEMAND_HEADERS)
+    book.create_sheet("另一页")
+    for ws in book.worksheets:
+        ws.sheet_state = "hidden"
+    book.worksheets[0].sheet_state = "visible"  # openpyxl refuses to save with none visible…
+    content = _saved(book)
+    # …so hide the last one in the saved workbook.xml itself.
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(b'state="visible"', b'state="hidden"')
+            out.writestr(item, data)
+    response = await upload(client, admin, "demands", buffer.getvalue())
+    assert response.status_code == 415 and "no visible worksheet" in response.json()["detail"]
