@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from app.admin import repository
@@ -19,6 +18,7 @@ from app.products import service as products
 from app.products.schemas import ProductReviewIn
 from app.stats import dashboard
 from app.stats import service as stats
+from app.stats.endpoints import FromDate, RegionCode, ToDate
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -87,11 +87,9 @@ async def review_product(
 async def admin_dashboard(
     principal: AdminPrincipal,
     session: SessionDep,
-    from_: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
-    to: Annotated[date | None, Query(description="Last day, YYYY-MM-DD.")] = None,
-    region_code: Annotated[
-        str | None, Query(pattern=r"^\d{6}$", description="A 市州 code, e.g. 510100 for 成都市.")
-    ] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
+    region_code: RegionCode = None,
 ) -> HTMLResponse:
     overview = await stats.overview(session, start=from_, end=to, region_code=region_code)
     return HTMLResponse(

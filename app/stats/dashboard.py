@@ -116,7 +116,7 @@ def _target(target: Target) -> str:
     share = min(max(target.progress or 0.0, 0.0), 1.0)
     comparison = "超过" if target.comparison == ">" else "达到"
     if now is None:
-        status = "平台不采集"
+        status = "暂无相关需求" if target.measured else "平台不采集"
         bar = '<div class="track muted"><div class="fill" style="width:0"></div></div>'
     else:
         status = f"{now}（目标的 {(target.progress or 0):.4%}）" if target.unit == "CNY" else f"{now}"

@@ -12,6 +12,15 @@ from app.stats import service
 from app.stats.schemas import Overview
 
 router = APIRouter(prefix="/stats", tags=["stats"])
+# The programme's years, with room on both sides; a date outside is a typo, and a 422 says so.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+FromDate = Annotated[
+    date | None, Query(alias="from", ge=EARLIEST, le=LATEST, description="First day, YYYY-MM-DD.")
+]
+ToDate = Annotated[date | None, Query(ge=EARLIEST, le=LATEST, description="Last day, YYYY-MM-DD.")]
+RegionCode = Annotated[
+    str | None, Query(pattern=r"^\d{6}$", description="A 市州 code, e.g. 510100 for 成都市.")
+]
 
 
 @router.get(
@@ -31,10 +40,8 @@ router = APIRouter(prefix="/stats", tags=["stats"])
 async def stats_overview(
     principal: AdminPrincipal,
     session: SessionDep,
-    from_: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
-    to: Annotated[date | None, Query(description="Last day, YYYY-MM-DD.")] = None,
-    region_code: Annotated[
-        str | None, Query(pattern=r"^\d{6}$", description="A 市州 code, e.g. 510100 for 成都市.")
-    ] = None,
+    from_: FromDate = None,
+    to: ToDate = None,
+    region_code: RegionCode = None,
 ) -> Overview:
     return await service.overview(session, start=from_, end=to, region_code=region_code)

@@ -58,7 +58,8 @@ def _shortlisted() -> ColumnElement[bool]:
 
 def _facts(start: datetime | None, end: datetime | None, region_code: str | None) -> Any:
     """One row a posted demand: its dimensions and whether it is matched, contracted and financed."""
-    contracted = Demand.contracted_at.is_not(None)
+    # A contracted demand later closed is a deal that fell through; completed ones stay contracted.
+    contracted = and_(Demand.contracted_at.is_not(None), Demand.status != "closed")
     quoted = exists().where(Quote.demand_id == Demand.id, Quote.status != "withdrawn")
     financed = exists().where(Lead.demand_id == Demand.id, Lead.status == "approved")
     conditions: list[ColumnElement[bool]] = [Demand.published_at.is_not(None)]
@@ -77,7 +78,7 @@ def _facts(start: datetime | None, end: datetime | None, region_code: str | None
             func.to_char(func.timezone(TIMEZONE, Demand.published_at), "YYYY-MM").label("posted_month"),
             func.to_char(func.timezone(TIMEZONE, Demand.contracted_at), "YYYY-MM").label("contracted_month"),
             Demand.budget_max_cny,
-            or_(contracted, quoted, _shortlisted()).label("matched"),
+            or_(Demand.contracted_at.is_not(None), quoted, _shortlisted()).label("matched"),
             contracted.label("contracted"),
             func.coalesce(Demand.contracted_amount_cny, 0).label("contracted_cny"),
             financed.label("financed"),
@@ -130,7 +131,9 @@ async def grouped_measures(
 
 async def plan_progress(session: AsyncSession, *, start: datetime, end: datetime) -> dict[str, float]:
     """Province-wide figures the targets are measured by, over the plan period."""
-    contracted_in_plan = and_(Demand.contracted_at >= start, Demand.contracted_at < end)
+    contracted_in_plan = and_(
+        Demand.contracted_at >= start, Demand.contracted_at < end, Demand.status != "closed"
+    )
     below = and_(
         Demand.old_equipment_below_baseline,
         Demand.published_at >= start,
@@ -141,7 +144,9 @@ async def plan_progress(session: AsyncSession, *, start: datetime, end: datetime
             select(
                 func.coalesce(func.sum(Demand.contracted_amount_cny).filter(contracted_in_plan), 0),
                 func.count().filter(below),
-                func.count().filter(and_(below, Demand.contracted_at.is_not(None))),
+                func.count().filter(
+                    and_(below, Demand.contracted_at.is_not(None), Demand.status != "closed")
+                ),
             )
         )
     ).one()

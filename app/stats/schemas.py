@@ -63,8 +63,9 @@ class Target(_Out):
     comparison: Literal[">", "="]
     baseline: str | None
     deadline: date
+    measured: bool = Field(description="Whether the platform measures this target at all.")
     current: float | None = Field(
-        description="The platform's own figure, or null when it is not collected here."
+        description="The platform's own figure; null when it is not measured here, or has no data yet."
     )
     progress: float | None = Field(description="current / target, or null.")
     measure_note: str

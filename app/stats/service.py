@@ -18,7 +18,7 @@ from app.models.demand import DEMAND_STATUSES
 from app.stats import repository
 from app.stats.repository import Cell, Measures
 from app.stats.schemas import DemandCounts, Group, Investment, Month, Overview, Period, Target
-from app.stats.targets import plan_targets
+from app.stats.targets import PlanTargets, plan_targets
 
 CHINA = ZoneInfo(repository.TIMEZONE)
 # A month-by-month series longer than this is cut to its latest months: a chart cannot show more.
@@ -58,6 +58,10 @@ def _sector(code: str, industries: dict[str, Industry]) -> str:
     return UNKNOWN_SECTOR
 
 
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def _months(first: str, last: str) -> list[str]:
     year, month = int(first[:4]), int(first[5:7])
     end_year, end_month = int(last[:4]), int(last[5:7])
@@ -74,8 +78,8 @@ def _by_month(cells: list[Cell], start: date | None, end: date | None, today: da
     seen = sorted({*posted, *contracted})
     if not seen and start is None:
         return []
-    first = start.strftime("%Y-%m") if start else seen[0]
-    last = max((end or today).strftime("%Y-%m"), *(seen or [first]))
+    first = _month(start) if start else seen[0]
+    last = max(_month(end or today), *(seen or [first]))
     empty = Measures()
     return [
         Month(
@@ -89,8 +93,7 @@ def _by_month(cells: list[Cell], start: date | None, end: date | None, today: da
     ]
 
 
-async def _targets(session: AsyncSession) -> dict[str, Target]:
-    plan = plan_targets()
+async def _targets(session: AsyncSession, plan: PlanTargets) -> dict[str, Target]:
     figures = await repository.plan_progress(
         session,
         start=_start_of(plan.plan_period.from_),
@@ -107,6 +110,7 @@ async def _targets(session: AsyncSession) -> dict[str, Target]:
             comparison=item.comparison,
             baseline=item.baseline,
             deadline=plan.plan_period.to,
+            measured=item.measure is not None,
             current=current,
             progress=None if current is None else round(current / item.target, 6),
             measure_note=item.measure_note,
@@ -129,6 +133,7 @@ async def overview(
         region_code=region_code,
     )
     regions, industries, tasks = await repository.names(session)
+    plan = plan_targets()
     total = next((c.measures for c in cells if c.dimension is None), Measures())
 
     def of(dimension: str) -> dict[str, Measures]:
@@ -169,7 +174,7 @@ async def overview(
         by_sector=_largest_first(_group(s, s, m) for s, m in sectors.items()),
         by_task_type=[_group(c, n, by_task.get(c, Measures())) for c, n in tasks],
         by_month=_by_month(cells, start, end, datetime.now(CHINA).date()),
-        targets=await _targets(session),
-        targets_source=plan_targets().source,
+        targets=await _targets(session, plan),
+        targets_source=plan.source,
         generated_at=datetime.now(UTC),
     )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models.demand import Demand
 from app.stats.targets import plan_targets
 from tests.fixtures.factories import (
     Account,
@@ -125,12 +129,14 @@ class TestOverview:
         tomorrow = (TODAY + timedelta(days=1)).isoformat()
         later = await overview(client, admin, **{"from": tomorrow})
         assert later["demands"]["total"] == 0 and later["investment_cny"]["posted"] == 0
+        a_year_ago = TODAY - timedelta(days=365)
         before = await overview(
-            client, admin, to=(TODAY - timedelta(days=1)).isoformat(), **{"from": "2026-01-01"}
+            client, admin, to=(TODAY - timedelta(days=1)).isoformat(), **{"from": a_year_ago.isoformat()}
         )
         assert before["demands"]["total"] == 0
+        assert len(before["by_month"]) in (12, 13)
         assert before["by_month"][0] == {
-            "month": "2026-01",
+            "month": f"{a_year_ago.year:04d}-{a_year_ago.month:02d}",
             "posted": 0,
             "posted_cny": 0,
             "contracted": 0,
@@ -143,7 +149,9 @@ class TestOverview:
         body = await overview(client, admin)
         assert body["demands"]["total"] == 0 and body["by_month"] == [] and body["by_industry"] == []
         assert all(g["demands"] == 0 for g in body["by_region"])
-        assert body["targets"]["below_baseline_capacity_exit"]["current"] is None
+        exits = body["targets"]["below_baseline_capacity_exit"]
+        assert exits["current"] is None and exits["measured"] is True  # measured, but nothing yet
+        assert body["targets"]["key_process_nc_rate"]["measured"] is False
 
 
 class TestBadInput:
@@ -154,6 +162,8 @@ class TestBadInput:
             ({"region_code": "chengdu"}, ["query", "region_code"]),
             ({"from": "2026-02-30"}, ["query", "from"]),
             ({"from": "2026-06-01", "to": "2026-05-01"}, ["query", "from"]),
+            ({"to": "9999-12-31"}, ["query", "to"]),
+            ({"from": "0001-01-01"}, ["query", "from"]),
         ],
     )
     async def test_a_422_names_the_parameter(
@@ -174,3 +184,46 @@ class TestBadInput:
 def test_the_plan_period_is_the_plans() -> None:
     period = plan_targets().plan_period
     assert (period.from_, period.to) == (date(2024, 1, 1), date(2027, 12, 31))
+
+
+class TestCohortBoundaries:
+    async def test_beijing_days_and_months_and_deals_that_fell_through(
+        self,
+        client: httpx.AsyncClient,
+        admin: Account,
+        cohort: dict[str, dict[str, Any]],
+        db: AsyncSession,
+    ) -> None:
+        financed, quoted = cohort["financed"], cohort["quoted"]
+        # 2026-03-31 16:30 UTC is 2026-04-01 00:30 in Beijing: an April demand, contracted in May.
+        await db.execute(
+            update(Demand)
+            .where(Demand.id == uuid.UUID(financed["id"]))
+            .values(
+                published_at=datetime(2026, 3, 31, 16, 30, tzinfo=UTC),
+                contracted_at=datetime(2026, 5, 2, 3, 0, tzinfo=UTC),
+            )
+        )
+        # A contracted demand closed afterwards is a deal that fell through.
+        await db.execute(
+            update(Demand)
+            .where(Demand.id == uuid.UUID(quoted["id"]))
+            .values(
+                status="closed",
+                contracted_at=datetime(2026, 5, 3, tzinfo=UTC),
+                contracted_amount_cny=1_500_000,
+                published_at=datetime(2026, 4, 30, 15, 59, tzinfo=UTC),  # 04-30 23:59 Beijing
+            )
+        )
+        await db.flush()
+        april = await overview(client, admin, **{"from": "2026-04-01", "to": "2026-04-30"})
+        assert april["demands"]["total"] == 2 and april["demands"]["contracted"] == 1
+        assert april["demands"]["by_status"]["closed"] == 1
+        assert april["investment_cny"]["contracted"] == 9_000_000
+        months = {m["month"]: m for m in april["by_month"]}
+        assert months["2026-04"]["posted"] == 2 and months["2026-04"]["contracted"] == 0
+        assert months["2026-05"]["contracted"] == 1 and months["2026-05"]["contracted_cny"] == 9_000_000
+        march = await overview(client, admin, **{"from": "2026-03-01", "to": "2026-03-31"})
+        assert march["demands"]["total"] == 0
+        # The closed deal counts neither in the cohort nor toward the plan's investment target.
+        assert april["targets"]["equipment_investment"]["current"] == 9_000_000
