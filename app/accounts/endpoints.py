@@ -8,6 +8,7 @@ from app.accounts import service
 from app.accounts.schemas import MeOut, RefreshIn, RegisterIn, RegisterOut, TokenOut, UserOut
 from app.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.errors import InvalidInput
+from app.kit.inputs import WITHOUT_NUL
 from app.kit.problems import problems
 from app.organizations import service as organizations
 
@@ -40,7 +41,7 @@ async def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(max_length=254, description="The account's email.")],
+    username: Annotated[str, Form(max_length=254, pattern=WITHOUT_NUL, description="The account's email.")],
     password: Annotated[str, Form(max_length=128)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:

@@ -10,6 +10,7 @@ from app.catalog.service import require_code
 from app.demands.schemas import CategoryCode, TaskTypeCode
 from app.deps import SessionDep
 from app.financing.schemas import FinancingTypeCode
+from app.kit.inputs import WITHOUT_NUL
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
@@ -24,6 +25,7 @@ Q = Annotated[
     str,
     Query(
         max_length=200,
+        pattern=WITHOUT_NUL,
         description="Words as people type them: 单晶炉, JW-800, PECVD, MES…",
     ),
 ]
