@@ -162,6 +162,12 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> ProblemResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI answers a body that is not UTF-8 with a bare 400; like any other unreadable JSON
+            # (FastAPI's own json_invalid) it is a 422 about the body.
+            msg = "The body is not valid UTF-8 JSON."
+            errors = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
+            return problem(422, "Request is not valid", msg, slug="validation-error", errors=errors)
         titles = {
             404: ("Not found", NotFound.slug),
             405: ("Method not allowed", "method-not-allowed"),

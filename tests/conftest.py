@@ -8,6 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -43,17 +44,26 @@ def database_url(pg_cluster: EmbeddedPostgres | None) -> str:
     return os.environ["DATABASE_URL"] if pg_cluster is None else pg_cluster.url()
 
 
-@pytest.fixture
-def scratch_database(database_url: str) -> Iterator[str]:
-    """An empty database of its own, for tests that must commit or walk migrations."""
+@contextmanager
+def new_database(database_url: str) -> Iterator[str]:
+    """An empty database on the same server, dropped on exit."""
     name = f"scratch_{uuid.uuid4().hex[:8]}"
     admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def scratch_database(database_url: str) -> Iterator[str]:
+    """An empty database of its own, for tests that must commit or walk migrations."""
+    with new_database(database_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ from app.accounts import service
 from app.accounts.schemas import MeOut, RefreshIn, RegisterIn, RegisterOut, TokenOut, UserOut
 from app.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.errors import InvalidInput
+from app.kit.inputs import WITHOUT_NUL
+from app.kit.problems import problems
 from app.organizations import service as organizations
 
 router = APIRouter(tags=["accounts"])
@@ -17,6 +19,7 @@ router = APIRouter(tags=["accounts"])
     "/auth/register",
     status_code=status.HTTP_201_CREATED,
     operation_id="register",
+    responses=problems(409, 413, 422),
     summary="Register a user and a new organization (pending vetting)",
 )
 async def register(body: RegisterIn, session: SessionDep) -> RegisterOut:
@@ -29,13 +32,16 @@ async def register(body: RegisterIn, session: SessionDep) -> RegisterOut:
 
 
 @router.post(
-    "/auth/token", operation_id="login", summary="Log in with email and password (OAuth2 password form)"
+    "/auth/token",
+    operation_id="login",
+    responses=problems(401, 413, 422, 429),
+    summary="Log in with email and password (OAuth2 password form)",
 )
 async def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    username: Annotated[str, Form(max_length=254, description="The account's email.")],
+    username: Annotated[str, Form(max_length=254, pattern=WITHOUT_NUL, description="The account's email.")],
     password: Annotated[str, Form(max_length=128)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
@@ -48,6 +54,7 @@ async def login(
 @router.post(
     "/auth/refresh",
     operation_id="refresh_token",
+    responses=problems(401, 413, 422),
     summary="Trade a refresh token for a new pair (the old one dies)",
 )
 async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
@@ -58,6 +65,7 @@ async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -
     "/auth/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="logout",
+    responses=problems(401),
     summary="End this login session (access and refresh tokens stop working)",
 )
 async def logout(principal: CurrentPrincipal, session: SessionDep) -> Response:
@@ -65,7 +73,9 @@ async def logout(principal: CurrentPrincipal, session: SessionDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", operation_id="get_me", summary="The caller's user and organization")
+@router.get(
+    "/me", operation_id="get_me", responses=problems(401), summary="The caller's user and organization"
+)
 async def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
     user = principal.user
     return MeOut(

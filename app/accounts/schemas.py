@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
+from app.kit.inputs import StrictInput
 from app.organizations.schemas import OrganizationCreate, OrganizationOut
 
 Password = Annotated[
@@ -12,9 +13,7 @@ Password = Annotated[
 ]
 
 
-class RegisterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RegisterIn(StrictInput):
     email: EmailStr = Field(max_length=254)
     password: Password
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -44,7 +43,5 @@ class TokenOut(BaseModel):
     expires_in: int = Field(description="Seconds until the access token expires.")
 
 
-class RefreshIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RefreshIn(StrictInput):
     refresh_token: str = Field(min_length=1, max_length=200)

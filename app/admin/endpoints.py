@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from app.admin import repository
 from app.deps import AdminPrincipal, SessionDep
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.organizations import service as organizations
 from app.organizations.schemas import OrganizationOut, VettingDecisionIn, VettingQueue, VettingQueueItem
@@ -26,6 +27,7 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 @router.get(
     "/vetting-queue",
     operation_id="get_vetting_queue",
+    responses=problems(401, 403, 422),
     summary="Pending organizations and products under review, oldest first",
 )
 async def vetting_queue(
@@ -54,6 +56,7 @@ async def vetting_queue(
 @router.post(
     "/organizations/{organization_id}/vetting",
     operation_id="decide_organization_vetting",
+    responses=problems(401, 403, 404, 409, 413, 422),
     summary="Approve, reject or suspend an organization, with a note",
 )
 async def decide_vetting(
@@ -68,6 +71,7 @@ async def decide_vetting(
 @router.post(
     "/products/{product_id}/review",
     operation_id="review_product",
+    responses=problems(401, 403, 404, 409, 413, 422),
     summary="List or reject a product under review, confirming its 四川造 claim",
 )
 async def review_product(

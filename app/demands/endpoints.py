@@ -27,6 +27,7 @@ from app.deps import (
 from app.kit.etag import etag_for
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.leads import service as leads
 from app.matching import service as matching
@@ -49,6 +50,7 @@ async def _one(session: SessionDep, demand: Demand, viewer: Viewer) -> FastJSONR
     status_code=201,
     response_model=DemandOut,
     operation_id="create_demand",
+    responses=problems(401, 403, 409, 413, 422),
     summary="Post a demand (设备更新需求) as a draft",
 )
 async def create_demand(
@@ -79,6 +81,7 @@ async def create_demand(
     "/demands",
     response_model=DemandList,
     operation_id="list_demands",
+    responses=problems(422),
     summary="Published demands, newest first",
 )
 async def list_demands(
@@ -105,6 +108,7 @@ async def list_demands(
     "/me/demands",
     response_model=DemandList,
     operation_id="list_my_demands",
+    responses=problems(401, 403, 422),
     summary="The caller's own demands, in any status",
 )
 async def list_my_demands(
@@ -122,6 +126,7 @@ async def list_my_demands(
     "/demands/{demand_id}",
     response_model=DemandOut,
     operation_id="get_demand",
+    responses=problems(401, 404, 422),
     summary="One demand (drafts: owner and admins)",
 )
 async def get_demand(
@@ -135,6 +140,7 @@ async def get_demand(
     "/demands/{demand_id}",
     response_model=DemandOut,
     operation_id="update_demand",
+    responses=problems(401, 403, 404, 409, 412, 413, 422),
     summary="Edit a draft or published demand",
 )
 async def update_demand(
@@ -167,6 +173,7 @@ async def _transition(
     "/demands/{demand_id}/publish",
     response_model=DemandOut,
     operation_id="publish_demand",
+    responses=problems(401, 403, 404, 409, 422),
     summary="Publish a draft (vetted enterprises only)",
 )
 async def publish_demand(
@@ -196,6 +203,7 @@ async def publish_demand(
     "/demands/{demand_id}/close",
     response_model=DemandOut,
     operation_id="close_demand",
+    responses=problems(401, 403, 404, 409, 422),
     summary="Close a demand (owner, or an admin moderating)",
 )
 async def close_demand(
@@ -208,6 +216,7 @@ async def close_demand(
     "/demands/{demand_id}/complete",
     response_model=DemandOut,
     operation_id="complete_demand",
+    responses=problems(401, 403, 404, 409, 422),
     summary="Mark a contracted demand's project completed",
 )
 async def complete_demand(

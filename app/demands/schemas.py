@@ -4,8 +4,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from app.kit.inputs import InputDate, StrictInput
 from app.matching.schemas import Priority
 from app.organizations.schemas import IndustryCode, RegionCode
 
@@ -18,22 +19,18 @@ DemandStatus = Literal["draft", "published", "contracted", "completed", "closed"
 EnergyGrade = Annotated[int, Field(ge=1, le=3, description="能效等级 1-3, 1 is best.")]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class OldEquipment(_In):
+class OldEquipment(StrictInput):
     age_years: int = Field(ge=0, le=100)
     energy_grade: EnergyGrade | None = None
     below_energy_baseline: bool = Field(default=False, description="Below the 能效基准水平 of its industry.")
 
 
-class FinancingNeed(_In):
+class FinancingNeed(StrictInput):
     amount_cny: PositiveMoney
     term_months: int = Field(ge=1, le=360)
 
 
-class Needs(_In):
+class Needs(StrictInput):
     equipment: bool = False
     design: bool = False
     engineering: bool = False
@@ -45,7 +42,7 @@ def _check_budget(budget_min: int | None, budget_max: int | None) -> None:
         raise ValueError("budget_max_cny must be at least budget_min_cny")
 
 
-class DemandCreate(_In):
+class DemandCreate(StrictInput):
     title: Title
     description: str = Field(default="", max_length=5000)
     task_type: TaskTypeCode
@@ -55,7 +52,7 @@ class DemandCreate(_In):
     quantity: int | None = Field(default=None, ge=1, le=100_000)
     budget_min_cny: Money
     budget_max_cny: Money
-    expected_start: date | None = None
+    expected_start: InputDate | None = None
     old_equipment: OldEquipment | None = None
     required_energy_grade: EnergyGrade | None = None
     needs: Needs
@@ -67,7 +64,7 @@ class DemandCreate(_In):
         return self
 
 
-class DemandUpdate(_In):
+class DemandUpdate(StrictInput):
     """Any field of the demand; status and contracted amounts change only through actions."""
 
     title: Title | None = None
@@ -79,7 +76,7 @@ class DemandUpdate(_In):
     quantity: int | None = Field(default=None, ge=1, le=100_000)
     budget_min_cny: Money | None = None
     budget_max_cny: Money | None = None
-    expected_start: date | None = None
+    expected_start: InputDate | None = None
     old_equipment: OldEquipment | None = None
     required_energy_grade: EnergyGrade | None = None
     needs: Needs | None = None

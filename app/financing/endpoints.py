@@ -18,6 +18,7 @@ from app.financing.schemas import (
 from app.kit.etag import set_etag
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.organizations.schemas import IndustryCode, RegionCode
 
@@ -29,6 +30,7 @@ router = APIRouter(tags=["financing"])
     status_code=201,
     response_model=FinancingProductOut,
     operation_id="create_financing_product",
+    responses=problems(401, 403, 409, 413, 422),
     summary="Publish a financing product (vetted banks)",
 )
 async def create_financing_product(
@@ -61,6 +63,7 @@ async def create_financing_product(
 @router.get(
     "/financing-products",
     operation_id="list_financing_products",
+    responses=problems(422),
     summary="Active financing products of vetted banks, filtered by eligibility",
 )
 async def list_financing_products(
@@ -90,6 +93,7 @@ async def list_financing_products(
 @router.get(
     "/me/financing-products",
     operation_id="list_my_financing_products",
+    responses=problems(401, 403, 422),
     summary="The caller's bank's own financing products, active or not",
 )
 async def list_my_financing_products(
@@ -100,7 +104,10 @@ async def list_my_financing_products(
 
 
 @router.get(
-    "/financing-products/{product_id}", operation_id="get_financing_product", summary="One financing product"
+    "/financing-products/{product_id}",
+    operation_id="get_financing_product",
+    responses=problems(401, 404, 422),
+    summary="One financing product",
 )
 async def get_financing_product(
     product_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
@@ -113,6 +120,7 @@ async def get_financing_product(
 @router.patch(
     "/financing-products/{product_id}",
     operation_id="update_financing_product",
+    responses=problems(401, 403, 404, 412, 413, 422),
     summary="Edit or deactivate a financing product",
 )
 async def update_financing_product(

@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from app.demands.schemas import OrganizationRef, PositiveMoney, TaskTypeCode
+from app.kit.inputs import InputDecimal, StrictInput
 from app.organizations.schemas import IndustryCode, RegionCode
 
 FinancingTypeCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]+$", max_length=40)]
-Rate = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, description="Annual rate, %.")]
+Rate = Annotated[
+    InputDecimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, description="Annual rate, %.")
+]
 Months = Annotated[int, Field(ge=1, le=360)]
 
 
@@ -21,11 +23,7 @@ def _unique(values: list[str] | None) -> list[str] | None:
     return values
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class FinancingProductCreate(_In):
+class FinancingProductCreate(StrictInput):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     financing_type: FinancingTypeCode
     description: str = Field(default="", max_length=5000)
@@ -63,7 +61,7 @@ class FinancingProductCreate(_In):
         return self
 
 
-class FinancingProductUpdate(_In):
+class FinancingProductUpdate(StrictInput):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     description: str | None = Field(default=None, max_length=5000)
     amount_min_cny: PositiveMoney | None = None

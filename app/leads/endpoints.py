@@ -13,6 +13,7 @@ from app.deps import BankPrincipal, EnterprisePrincipal, SessionDep, SettingsDep
 from app.errors import Forbidden, NotFound
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.leads import service, webhooks
 from app.leads.schemas import (
@@ -46,6 +47,7 @@ def _vetted(principal: Any) -> None:
     status_code=201,
     response_model=SubscriptionOut,
     operation_id="create_lead_subscription",
+    responses=problems(401, 403, 409, 413, 422),
     summary="Subscribe to leads (vetted banks); the webhook secret is shown once",
 )
 async def create_lead_subscription(
@@ -93,6 +95,7 @@ async def create_lead_subscription(
     "/lead-subscriptions",
     response_model=SubscriptionList,
     operation_id="list_lead_subscriptions",
+    responses=problems(401, 403, 422),
     summary="The bank's lead subscriptions",
 )
 async def list_lead_subscriptions(
@@ -106,6 +109,7 @@ async def list_lead_subscriptions(
     "/lead-subscriptions/{subscription_id}",
     response_model=SubscriptionOut,
     operation_id="get_lead_subscription",
+    responses=problems(401, 403, 404, 422),
     summary="One of the bank's lead subscriptions",
 )
 async def get_lead_subscription(
@@ -119,6 +123,7 @@ async def get_lead_subscription(
     "/lead-subscriptions/{subscription_id}",
     response_model=SubscriptionOut,
     operation_id="update_lead_subscription",
+    responses=problems(401, 403, 404, 413, 422),
     summary="Rename, or set the webhook URL (setting it re-enables a disabled endpoint)",
 )
 async def update_lead_subscription(
@@ -147,6 +152,7 @@ async def update_lead_subscription(
     "/lead-subscriptions/{subscription_id}",
     status_code=204,
     operation_id="delete_lead_subscription",
+    responses=problems(401, 403, 404, 422),
     summary="Stop a subscription (its leads stay in the feed)",
 )
 async def delete_lead_subscription(
@@ -162,6 +168,7 @@ async def delete_lead_subscription(
     "/lead-subscriptions/{subscription_id}/rotate-secret",
     response_model=SecretOut,
     operation_id="rotate_lead_subscription_secret",
+    responses=problems(401, 403, 404, 422),
     summary="A new webhook signing secret (shown once); the old one stops at once",
 )
 async def rotate_lead_subscription_secret(
@@ -178,6 +185,7 @@ async def rotate_lead_subscription_secret(
     "/lead-subscriptions/{subscription_id}/deliveries",
     response_model=DeliveryList,
     operation_id="list_webhook_deliveries",
+    responses=problems(401, 403, 404, 422),
     summary="The subscription's webhook deliveries and every attempt, newest first",
 )
 async def list_webhook_deliveries(
@@ -193,6 +201,7 @@ async def list_webhook_deliveries(
     status_code=202,
     response_model=DeliveryOut,
     operation_id="replay_webhook_delivery",
+    responses=problems(401, 403, 404, 409, 422),
     summary="Send one delivery again: same webhook-id and body, a fresh retry schedule",
 )
 async def replay_webhook_delivery(
@@ -207,6 +216,7 @@ async def replay_webhook_delivery(
     "/leads",
     response_model=LeadList,
     operation_id="list_leads",
+    responses=problems(401, 403, 422),
     summary="The bank's leads, oldest first: a stable feed to backfill from with ?cursor=",
 )
 async def list_leads(
@@ -222,7 +232,11 @@ async def list_leads(
 
 
 @router.get(
-    "/leads/{lead_id}", response_model=LeadOut, operation_id="get_lead", summary="One of the bank's leads"
+    "/leads/{lead_id}",
+    response_model=LeadOut,
+    operation_id="get_lead",
+    responses=problems(401, 403, 404, 422),
+    summary="One of the bank's leads",
 )
 async def get_lead(lead_id: uuid.UUID, principal: BankPrincipal, session: SessionDep) -> FastJSONResponse:
     _vetted(principal)
@@ -234,6 +248,7 @@ async def get_lead(lead_id: uuid.UUID, principal: BankPrincipal, session: Sessio
     "/leads/{lead_id}",
     response_model=LeadOut,
     operation_id="update_lead_status",
+    responses=problems(401, 403, 404, 409, 413, 422),
     summary="Work a lead: new → viewed → contacted → approved / declined",
 )
 async def update_lead_status(
@@ -249,6 +264,7 @@ async def update_lead_status(
     "/demands/{demand_id}/leads",
     response_model=DemandLeadList,
     operation_id="list_demand_leads",
+    responses=problems(401, 403, 404, 422),
     summary="Which banks are working the demand's financing need (its owner)",
 )
 async def list_demand_leads(
@@ -264,6 +280,7 @@ async def list_demand_leads(
     "/leads/{lead_id}/accept-interest",
     response_model=DemandLeadList,
     operation_id="accept_lead_interest",
+    responses=problems(401, 403, 404, 409, 422),
     summary="The enterprise accepts a bank's interest: its contact details are released to that bank",
 )
 async def accept_lead_interest(

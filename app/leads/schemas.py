@@ -10,17 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from app.demands.schemas import CategoryCode, PositiveMoney, TaskTypeCode
 from app.financing.schemas import _unique
+from app.kit.inputs import StrictInput
 from app.organizations.schemas import IndustryCode, RegionCode
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 WebhookUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SubscriptionCreate(_In):
+class SubscriptionCreate(StrictInput):
     name: Name
     region_codes: list[RegionCode] = Field(
         default_factory=list, max_length=21, description="Empty: all 市州."
@@ -52,7 +49,7 @@ class SubscriptionCreate(_In):
         return self
 
 
-class SubscriptionUpdate(_In):
+class SubscriptionUpdate(StrictInput):
     name: Name | None = None
     webhook_url: WebhookUrl | None = Field(
         default=None, description="Setting it (again) re-enables a disabled endpoint."
@@ -111,7 +108,7 @@ class DeliveryList(BaseModel):
     next_cursor: str | None
 
 
-class LeadStatusUpdate(_In):
+class LeadStatusUpdate(StrictInput):
     status: Literal["viewed", "contacted", "approved", "declined"]
 
 
@@ -146,7 +143,7 @@ class DemandLeadList(BaseModel):
     next_cursor: None = None
 
 
-class SavedSearchFilters(_In):
+class SavedSearchFilters(StrictInput):
     task_type: TaskTypeCode | None = None
     industry_code: IndustryCode | None = None
     region_code: RegionCode | None = None
@@ -156,7 +153,7 @@ class SavedSearchFilters(_In):
     )
 
 
-class SavedSearchCreate(_In):
+class SavedSearchCreate(StrictInput):
     name: Name
     list: Literal["demands"] = "demands"
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""

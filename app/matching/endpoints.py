@@ -11,6 +11,7 @@ from app.deps import CurrentPrincipal, SessionDep
 from app.errors import Forbidden
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import MAX_LIMIT
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.matching import service
 from app.matching.policies import all_policies
@@ -24,6 +25,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many matches, 
     "/demands/{demand_id}/matches",
     response_model=MatchList,
     operation_id="list_demand_matches",
+    responses=problems(401, 404, 422),
     summary="A demand's best products, providers, financing or policy support, with reasons",
 )
 async def list_demand_matches(
@@ -54,6 +56,7 @@ async def list_demand_matches(
     status_code=201,
     response_model=FeedbackOut,
     operation_id="give_match_feedback",
+    responses=problems(401, 403, 404, 409, 413, 422),
     summary="Shortlist, dismiss or clear one of a demand's matches (owner)",
 )
 async def give_match_feedback(
@@ -95,6 +98,7 @@ async def give_match_feedback(
     "/products/{product_id}/matching-demands",
     response_model=DemandMatchList,
     operation_id="list_product_matching_demands",
+    responses=problems(401, 404, 409, 422),
     summary="Published demands that fit one of the supplier's own products, best first",
 )
 async def list_product_matching_demands(

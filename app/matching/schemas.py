@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.kit.inputs import StrictInput
+
 
 class Reason(BaseModel):
     factor: str = Field(description="What was weighed: category, text, industry, region, price, energy …")
@@ -82,9 +84,7 @@ class DemandMatchList(BaseModel):
     next_cursor: None = None
 
 
-class FeedbackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FeedbackIn(StrictInput):
     kind: Literal["product", "provider", "financing", "policy"]
     target_id: str = Field(min_length=1, max_length=80, description="The match's target.id.")
     action: Literal["shortlist", "dismiss", "clear"]

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from app.deps import CurrentPrincipal, SessionDep
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.models.matching import Notification
 from app.notifications import service
@@ -49,6 +50,7 @@ def _view(n: Notification) -> dict[str, Any]:
     "/notifications",
     response_model=NotificationList,
     operation_id="list_notifications",
+    responses=problems(401, 422),
     summary="The caller's organization's notifications, newest first",
 )
 async def list_notifications(
@@ -66,6 +68,7 @@ class UnreadCount(BaseModel):
     "/notifications/unread-count",
     response_model=UnreadCount,
     operation_id="count_unread_notifications",
+    responses=problems(401),
     summary="How many of the organization's notifications are unread (for a badge)",
 )
 async def count_unread_notifications(session: SessionDep, principal: CurrentPrincipal) -> FastJSONResponse:
@@ -76,6 +79,7 @@ async def count_unread_notifications(session: SessionDep, principal: CurrentPrin
     "/notifications/{notification_id}/read",
     response_model=NotificationOut,
     operation_id="read_notification",
+    responses=problems(401, 404, 422),
     summary="Mark one of the organization's notifications read",
 )
 async def read_notification(

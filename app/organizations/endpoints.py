@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from app.deps import CurrentPrincipal, IfMatchHeader, OptionalPrincipal, SessionDep, viewer_of
 from app.kit.etag import set_etag
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.organizations import service
 from app.organizations.schemas import OrganizationOut, OrganizationUpdate, VettingDecisionList
 
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/organizations", tags=["organizations"])
 @router.get(
     "/{organization_id}",
     operation_id="get_organization",
+    responses=problems(401, 404, 422),
     summary="An organization's profile (public when vetted; members and admins see all)",
 )
 async def get_organization(
@@ -30,6 +32,7 @@ async def get_organization(
 @router.patch(
     "/{organization_id}",
     operation_id="update_organization",
+    responses=problems(401, 403, 404, 412, 413, 422),
     summary="Change the caller's own organization profile",
 )
 async def update_organization(
@@ -50,6 +53,7 @@ async def update_organization(
 @router.get(
     "/{organization_id}/vetting-decisions",
     operation_id="list_vetting_decisions",
+    responses=problems(401, 403, 404, 422),
     summary="The organization's vetting history, with who decided",
 )
 async def list_vetting_decisions(

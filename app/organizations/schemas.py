@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
+from app.kit.inputs import InputDate, StrictInput
 from app.organizations.uscc import InvalidUSCC, validate_uscc
 
 RegisterableKind = Literal["enterprise", "supplier", "provider", "bank"]
@@ -18,18 +19,14 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0
 Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$", max_length=300)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Qualification(_In):
+class Qualification(StrictInput):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     level: ShortText | None = None
     number: ShortText | None = None
-    valid_until: date | None = None
+    valid_until: InputDate | None = None
 
 
-class Case(_In):
+class Case(StrictInput):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     client: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     year: int = Field(ge=1980, le=2100)
@@ -42,7 +39,7 @@ class Case(_In):
 Service = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class ProviderProfile(_In):
+class ProviderProfile(StrictInput):
     """The directory (名录) profile; only provider organizations fill it."""
 
     services: list[Service] = Field(default_factory=list, max_length=30)
@@ -66,7 +63,7 @@ def _provider_types_fit_kind(value: list[str], info: ValidationInfo) -> list[str
 PROFILE_FIELDS = ("services", "service_region_codes", "industry_codes", "qualifications", "cases")
 
 
-class OrganizationCreate(_In):
+class OrganizationCreate(StrictInput):
     name: Name
     kind: RegisterableKind
     uscc: str = Field(description="统一社会信用代码, 18 characters, GB 32100-2015", max_length=40)
@@ -103,7 +100,7 @@ class OrganizationCreate(_In):
         return value
 
 
-class OrganizationUpdate(_In):
+class OrganizationUpdate(StrictInput):
     """What members may change. Vetting fields, kind and USCC are not here, so sending them is a 422."""
 
     name: Name | None = None
@@ -156,7 +153,7 @@ class OrganizationOut(BaseModel):
     updated_at: datetime
 
 
-class VettingDecisionIn(_In):
+class VettingDecisionIn(StrictInput):
     decision: Literal["approve", "reject", "suspend"]
     note: str = Field(default="", max_length=2000, validate_default=True)
 

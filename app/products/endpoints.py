@@ -17,6 +17,7 @@ from app.deps import (
 from app.kit.etag import etag_for
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.models.product import Product
 from app.organizations.schemas import IndustryCode, RegionCode
@@ -37,6 +38,7 @@ async def _one(session: SessionDep, product: Product, viewer: Viewer) -> FastJSO
     status_code=201,
     response_model=ProductOut,
     operation_id="create_product",
+    responses=problems(401, 403, 409, 413, 422),
     summary="Add a product to the supply list as a draft",
 )
 async def create_product(
@@ -65,6 +67,7 @@ async def create_product(
     "/products",
     response_model=ProductList,
     operation_id="list_products",
+    responses=problems(422),
     summary="Listed products of vetted suppliers (优质产品供给清单), newest first",
 )
 async def list_products(
@@ -95,6 +98,7 @@ async def list_products(
     "/me/products",
     response_model=ProductList,
     operation_id="list_my_products",
+    responses=problems(401, 403, 422),
     summary="The caller's own products, in any status",
 )
 async def list_my_products(
@@ -112,6 +116,7 @@ async def list_my_products(
     "/products/{product_id}",
     response_model=ProductOut,
     operation_id="get_product",
+    responses=problems(401, 404, 422),
     summary="One product (unlisted ones: owner and admins)",
 )
 async def get_product(
@@ -125,6 +130,7 @@ async def get_product(
     "/products/{product_id}",
     response_model=ProductOut,
     operation_id="update_product",
+    responses=problems(401, 403, 404, 409, 412, 413, 422),
     summary="Edit a product (a listed one goes back to review)",
 )
 async def update_product(
@@ -144,6 +150,7 @@ async def update_product(
     "/products/{product_id}/submit",
     response_model=ProductOut,
     operation_id="submit_product",
+    responses=problems(401, 403, 404, 409, 422),
     summary="Submit a draft, rejected or withdrawn product for review",
 )
 async def submit_product(
@@ -158,6 +165,7 @@ async def submit_product(
     "/products/{product_id}/withdraw",
     response_model=ProductOut,
     operation_id="withdraw_product",
+    responses=problems(401, 403, 404, 409, 422),
     summary="Take a product off the list",
 )
 async def withdraw_product(

@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -15,6 +14,7 @@ from pydantic import (
 )
 
 from app.demands.schemas import CategoryCode, EnergyGrade, Money, OrganizationRef
+from app.kit.inputs import StrictInput
 from app.organizations.schemas import IndustryCode, RegionCode
 
 ProductStatus = Literal["draft", "pending_review", "listed", "rejected", "withdrawn"]
@@ -23,17 +23,13 @@ ModelNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 Certification = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 def _unique(values: list[str] | None) -> list[str] | None:
     if values is not None and len(set(values)) != len(values):
         raise ValueError("values must not repeat")
     return values
 
 
-class ProductCreate(_In):
+class ProductCreate(StrictInput):
     name: Name
     model: ModelNumber
     category_code: CategoryCode
@@ -58,7 +54,7 @@ class ProductCreate(_In):
         return self
 
 
-class ProductUpdate(_In):
+class ProductUpdate(StrictInput):
     name: Name | None = None
     model: ModelNumber | None = None
     category_code: CategoryCode | None = None
@@ -75,7 +71,7 @@ class ProductUpdate(_In):
     _unique_lists = field_validator("industry_codes", "service_region_codes", "certifications")(_unique)
 
 
-class ProductReviewIn(_In):
+class ProductReviewIn(StrictInput):
     decision: Literal["approve", "reject"]
     note: str = Field(default="", max_length=2000, validate_default=True)
     made_in_sichuan_confirmed: bool | None = Field(

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from app.deps import OptionalPrincipal, SessionDep, viewer_of
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.organizations import service as organizations
 from app.organizations.schemas import IndustryCode, ProviderType, RegionCode
 from app.providers import service
@@ -18,6 +19,7 @@ router = APIRouter(tags=["providers"])
 @router.get(
     "/providers",
     operation_id="list_providers",
+    responses=problems(401, 422),
     summary="The vetted provider directory, filterable by type, region and industry",
 )
 async def list_providers(

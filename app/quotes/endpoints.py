@@ -9,6 +9,7 @@ from app.deps import CurrentPrincipal, QuoterPrincipal, SessionDep
 from app.kit.etag import set_etag
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.quotes import service
 from app.quotes.schemas import QuoteCreate, QuoteList, QuoteOut
@@ -22,6 +23,7 @@ ETAG_KIND = "quote"
     status_code=201,
     response_model=QuoteOut,
     operation_id="create_quote",
+    responses=problems(401, 403, 404, 409, 413, 422),
     summary="Quote on a published demand (vetted suppliers and providers)",
 )
 async def create_quote(
@@ -57,6 +59,7 @@ async def create_quote(
 @router.get(
     "/demands/{demand_id}/quotes",
     operation_id="list_demand_quotes",
+    responses=problems(401, 403, 404, 422),
     summary="A demand's quotes: all for its owner, only its own for a supplier",
 )
 async def list_demand_quotes(
@@ -72,14 +75,22 @@ async def list_demand_quotes(
     return QuoteList(items=await service.to_out_many(session, rows), next_cursor=cursor)
 
 
-@router.get("/me/quotes", operation_id="list_my_quotes", summary="Quotes the caller's organization has made")
+@router.get(
+    "/me/quotes",
+    operation_id="list_my_quotes",
+    responses=problems(401, 403, 422),
+    summary="Quotes the caller's organization has made",
+)
 async def list_my_quotes(session: SessionDep, principal: QuoterPrincipal, page: PageParamsDep) -> QuoteList:
     rows, cursor = await service.page_own(session, principal.organization.id, page)
     return QuoteList(items=await service.to_out_many(session, rows), next_cursor=cursor)
 
 
 @router.get(
-    "/quotes/{quote_id}", operation_id="get_quote", summary="One quote (its maker and the demand's owner)"
+    "/quotes/{quote_id}",
+    operation_id="get_quote",
+    responses=problems(401, 404, 422),
+    summary="One quote (its maker and the demand's owner)",
 )
 async def get_quote(
     quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
@@ -92,6 +103,7 @@ async def get_quote(
 @router.post(
     "/quotes/{quote_id}/accept",
     operation_id="accept_quote",
+    responses=problems(401, 403, 404, 409, 422),
     summary="Accept a quote: the demand becomes contracted at the quote's price",
 )
 async def accept_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
@@ -100,7 +112,12 @@ async def accept_quote(quote_id: uuid.UUID, session: SessionDep, principal: Curr
     )
 
 
-@router.post("/quotes/{quote_id}/decline", operation_id="decline_quote", summary="Decline a quote")
+@router.post(
+    "/quotes/{quote_id}/decline",
+    operation_id="decline_quote",
+    responses=problems(401, 403, 404, 409, 422),
+    summary="Decline a quote",
+)
 async def decline_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
     return await service.to_out(
         session, await service.decide(session, quote_id, "decline", viewer=principal.viewer)
@@ -110,6 +127,7 @@ async def decline_quote(quote_id: uuid.UUID, session: SessionDep, principal: Cur
 @router.post(
     "/quotes/{quote_id}/withdraw",
     operation_id="withdraw_quote",
+    responses=problems(401, 403, 404, 409, 422),
     summary="Withdraw a submitted quote (its maker)",
 )
 async def withdraw_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:

@@ -4,17 +4,16 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.demands.schemas import OrganizationRef, PositiveMoney
+from app.kit.inputs import InputUUID, StrictInput
 
 QuoteStatus = Literal["submitted", "accepted", "declined", "withdrawn"]
 
 
-class QuoteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    product_id: uuid.UUID | None = Field(
+class QuoteCreate(StrictInput):
+    product_id: InputUUID | None = Field(
         default=None, description="One of the quoting supplier's listed products."
     )
     price_cny: PositiveMoney

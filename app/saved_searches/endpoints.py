@@ -11,6 +11,7 @@ from app.catalog.service import require_code
 from app.deps import QuoterPrincipal, SessionDep
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.leads.schemas import SavedSearchCreate, SavedSearchList, SavedSearchOut
 from app.models.base import utcnow
@@ -37,6 +38,7 @@ def _view(s: SavedSearch) -> dict[str, Any]:
     status_code=201,
     response_model=SavedSearchOut,
     operation_id="create_saved_search",
+    responses=problems(401, 403, 409, 413, 422),
     summary="Save a search over demands: a newly published demand that fits it notifies you once",
 )
 async def create_saved_search(
@@ -85,6 +87,7 @@ async def create_saved_search(
     "/saved-searches",
     response_model=SavedSearchList,
     operation_id="list_saved_searches",
+    responses=problems(401, 403, 422),
     summary="The organization's saved searches",
 )
 async def list_saved_searches(
@@ -98,6 +101,7 @@ async def list_saved_searches(
     "/saved-searches/{saved_search_id}",
     status_code=204,
     operation_id="delete_saved_search",
+    responses=problems(401, 403, 404, 422),
     summary="Delete one of the organization's saved searches",
 )
 async def delete_saved_search(

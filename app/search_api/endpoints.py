@@ -10,7 +10,9 @@ from app.catalog.service import require_code
 from app.demands.schemas import CategoryCode, TaskTypeCode
 from app.deps import SessionDep
 from app.financing.schemas import FinancingTypeCode
+from app.kit.inputs import WITHOUT_NUL
 from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.models.catalog import EquipmentCategory, FinancingType
 from app.organizations.schemas import IndustryCode, ProviderType, RegionCode
@@ -20,7 +22,12 @@ from search.engine import Filter, SearchQuery
 
 router = APIRouter(prefix="/search", tags=["search"])
 Q = Annotated[
-    str, Query(max_length=200, description="Words as people type them: 单晶炉, JW-800, PECVD, MES…")
+    str,
+    Query(
+        max_length=200,
+        pattern=WITHOUT_NUL,
+        description="Words as people type them: 单晶炉, JW-800, PECVD, MES…",
+    ),
 ]
 
 
@@ -61,6 +68,7 @@ async def _category(session: SessionDep, code: str | None) -> list[Filter]:
     "/demands",
     response_model=SearchResponse,
     operation_id="search_demands",
+    responses=problems(422),
     summary="Search published demands (设备更新需求清单)",
 )
 async def search_demands(
@@ -87,6 +95,7 @@ async def search_demands(
     "/products",
     response_model=SearchResponse,
     operation_id="search_products",
+    responses=problems(422),
     summary="Search the quality supply list (优质产品供给清单)",
 )
 async def search_products(
@@ -121,6 +130,7 @@ async def search_products(
     "/providers",
     response_model=SearchResponse,
     operation_id="search_providers",
+    responses=problems(422),
     summary="Search the provider directory (名录)",
 )
 async def search_providers(
@@ -145,6 +155,7 @@ async def search_providers(
     "/financing-products",
     response_model=SearchResponse,
     operation_id="search_financing_products",
+    responses=problems(422),
     summary="Search banks' financing products",
 )
 async def search_financing_products(

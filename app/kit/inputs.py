@@ -1,0 +1,63 @@
+"""Request bodies are read strictly: JSON `false` is not the integer 0, nor `0` the boolean `false`,
+and text never holds a NUL character.
+
+Pydantic's lax mode would silently turn `"amount_cny": true` into 1 yuan or `"share_with_banks": 0` into
+`false`, accepting bodies the OpenAPI schema calls invalid. FastAPI validates the parsed JSON in Python
+mode, where strict mode would also refuse the ISO strings JSON carries dates and UUIDs in, and the JSON
+numbers decimals come as; those fields use the types below, which take what JSON sends but never a
+boolean (nor, for dates, a number).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, field_validator
+from pydantic_core import PydanticCustomError
+
+# For free-text query and form fields: PostgreSQL cannot store or compare text with NUL in it.
+WITHOUT_NUL = r"^[^\x00]*$"
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
+
+
+class StrictInput(BaseModel):
+    """Base of every request body: unknown fields refused, no lax coercion, no NUL characters (a 422
+    naming the field, where PostgreSQL would otherwise fail the request with a 500)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise PydanticCustomError("string_nul", "Text must not contain NUL (U+0000) characters")
+        return value
+
+
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, int | float):  # bool included
+        raise PydanticCustomError("date_type", "Input should be a date string (YYYY-MM-DD)")
+    return value
+
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("decimal_type", "Input should be a number")
+    return value
+
+
+InputDate = Annotated[date, Strict(False), BeforeValidator(_not_a_number)]
+InputDecimal = Annotated[Decimal, Strict(False), BeforeValidator(_not_a_boolean)]
+InputUUID = Annotated[uuid.UUID, Strict(False)]

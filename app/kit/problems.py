@@ -1,0 +1,88 @@
+"""OpenAPI declarations of the RFC 9457 problems a route can answer with.
+
+Every 4xx leaves as `application/problem+json` (app/errors.py), so FastAPI's default 422 documentation
+(`application/json`, `{"detail": [...]}`) would describe a body the API never sends. Routes declare the
+problems they can give instead: `responses=problems(401, 404, 422)`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.errors import PROBLEM_MEDIA_TYPE
+
+_DESCRIPTIONS = {
+    400: "The request could not be read.",
+    401: "No bearer token, or an invalid, expired or ended one.",
+    403: "The caller's role or organization may not do this.",
+    404: "No such resource, or not one the caller may see.",
+    409: "The resource's current state does not allow this, or the value is taken.",
+    412: "`If-Match` does not match the resource's current `ETag`.",
+    413: "The request body is larger than the limit.",
+    422: "The request is not valid; `errors` names each field.",
+    429: "Too many attempts; wait `Retry-After` seconds.",
+}
+
+_FIELD_ERROR: dict[str, Any] = {
+    "type": "object",
+    "required": ["loc", "msg"],
+    "properties": {
+        "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+        "msg": {"type": "string"},
+        "type": {"type": "string"},
+    },
+}
+
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "The scheme to authenticate with: `Bearer`.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
+}
+
+
+def problem_schema(status: int) -> dict[str, Any]:
+    """JSON Schema of the problem body sent with `status`."""
+    required = ["type", "title", "status", "detail"]
+    properties: dict[str, Any] = {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "const": status},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": _FIELD_ERROR},
+    }
+    if status == 422:
+        required.append("errors")
+    if status == 429:
+        properties["retry_after"] = {"type": "integer", "minimum": 0}
+        required.append("retry_after")
+    return {
+        "title": f"Problem{status}",
+        "type": "object",
+        "required": required,
+        "properties": properties,
+    }
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entries for these problem statuses."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        response: dict[str, Any] = {
+            "description": _DESCRIPTIONS[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_schema(status)}},
+        }
+        if status in _HEADERS:
+            response["headers"] = _HEADERS[status]
+        responses[status] = response
+    return responses
