@@ -86,7 +86,10 @@ async def review_product(
     operation_id="get_admin_dashboard",
     summary="The statistics drawn as charts: by city, month by month, and against the 2027 targets",
     response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "A self-contained HTML page."}},
+    responses={
+        200: {"content": {"text/html": {}}, "description": "A self-contained HTML page."},
+        **problems(401, 403, 422),
+    },
 )
 async def admin_dashboard(
     principal: AdminPrincipal,

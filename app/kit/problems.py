@@ -19,6 +19,7 @@ _DESCRIPTIONS = {
     409: "The resource's current state does not allow this, or the value is taken.",
     412: "`If-Match` does not match the resource's current `ETag`.",
     413: "The request body is larger than the limit.",
+    415: "The body is not in a format this route reads.",
     422: "The request is not valid; `errors` names each field.",
     429: "Too many attempts; wait `Retry-After` seconds.",
 }

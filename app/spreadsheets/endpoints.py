@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
 
 from app.deps import AdminPrincipal, SessionDep
+from app.errors import PROBLEM_MEDIA_TYPE, InvalidInput
+from app.kit.problems import problem_schema, problems
 from app.spreadsheets import service
 from app.spreadsheets.schemas import ExportableList, ImportableList, ImportReport
 
 router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+_XLSX_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "The .xlsx workbook."}
+                },
+            }
+        }
+    },
+}
+
+
+def _import_problems() -> dict[int | str, dict[str, Any]]:
+    """The route's problems; its 422 is either a request error or the import's own report."""
+    responses = problems(401, 403, 413, 415, 422)
+    report = ImportReport.model_json_schema()
+    rejected = {
+        "title": "ImportRejected",
+        "type": "object",
+        "required": ["type", "title", "status", "detail", *report["required"]],
+        "properties": {**problem_schema(422)["properties"], **report["properties"]},
+        "$defs": report.get("$defs", {}),
+    }
+    media = responses[422]["content"][PROBLEM_MEDIA_TYPE]
+    media["schema"] = {"anyOf": [media["schema"], rejected]}
+    return responses
 
 
 @router.get(
@@ -19,7 +55,10 @@ router = APIRouter(prefix="/admin", tags=["admin"])
     operation_id="export_list",
     summary="The demand list, the supply list or the provider directory as an .xlsx spreadsheet",
     response_class=Response,
-    responses={200: {"content": {service.XLSX_MEDIA_TYPE: {}}, "description": "The spreadsheet."}},
+    responses={
+        200: {"content": {service.XLSX_MEDIA_TYPE: {}}, "description": "The spreadsheet."},
+        **problems(401, 403, 422),
+    },
 )
 async def export_list(list_name: ExportableList, principal: AdminPrincipal, session: SessionDep) -> Response:
     content, file_name = await service.export_list(session, list_name)
@@ -32,33 +71,41 @@ async def export_list(list_name: ExportableList, principal: AdminPrincipal, sess
     operation_id="import_list",
     summary="Import demands (as drafts) or products (as listed) from an .xlsx spreadsheet, all or nothing",
     description=(
-        "The first sheet's first row holds the headers (those of the export; export-only columns are "
-        "ignored). Every row is checked by the same rules as the API; `dry_run=true` only reports. "
+        "The first visible sheet's first row holds the headers (those of the export; export-only columns "
+        "are ignored). Every row is checked by the same rules as the API; `dry_run=true` only reports. "
         "Any problem rejects the whole file with a 422 carrying the same report: nothing is imported. "
         "Demands come in as drafts for their enterprise to review and publish (sharing with banks needs "
         "the enterprise's own consent); products come in listed, the import being the admin's review."
     ),
     response_model=ImportReport,
-    responses={
-        201: {"model": ImportReport, "description": "Every row imported."},
-        413: {"description": "The file, or the workbook inside it, is too large, or has too many rows."},
-        415: {"description": "Not an .xlsx workbook."},
-    },
+    status_code=201,
+    responses={200: {"model": ImportReport, "description": "The dry run's report."}, **_import_problems()},
+    openapi_extra={"requestBody": _XLSX_BODY},
 )
 async def import_list(
     list_name: ImportableList,
-    file: Annotated[UploadFile, File(description="The .xlsx workbook.")],
     principal: AdminPrincipal,
     session: SessionDep,
+    request: Request,
     response: Response,
     dry_run: Annotated[bool, Query(description="Check and report; import nothing.")] = False,
 ) -> ImportReport:
-    content = await file.read()
+    # The body is read here, after the admin check: nobody else gets to upload 10 MB.
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except (MultiPartException, AssertionError) as exc:
+        raise InvalidInput(
+            ["body"], f"send the workbook as multipart/form-data in the field 'file' ({exc})"
+        ) from exc
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput(["body", "file"], "send the .xlsx workbook in the multipart field 'file'")
+    content = await upload.read()
     report = await service.import_list(
         session,
         list_name,
         content,
-        file_name=file.filename or "upload.xlsx",
+        file_name=upload.filename or "upload.xlsx",
         dry_run=dry_run,
         admin_user_id=principal.user.id,
     )

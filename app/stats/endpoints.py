@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.deps import AdminPrincipal, SessionDep
+from app.kit.problems import problems
 from app.stats import service
 from app.stats.schemas import Overview
 
@@ -28,6 +29,7 @@ RegionCode = Annotated[
     response_model=Overview,
     response_model_by_alias=True,
     operation_id="get_stats_overview",
+    responses=problems(401, 403, 422),
     summary="Demands posted, matched, contracted and financed, by city, industry, task and month",
     description=(
         "Counts the demands first published between `from` and `to` (Beijing dates, both inclusive), "

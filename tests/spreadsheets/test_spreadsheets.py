@@ -615,3 +615,20 @@ async def test_hidden_sheets_only_is_a_415(client: httpx.AsyncClient, admin: Acc
             out.writestr(item, data)
     response = await upload(client, admin, "demands", buffer.getvalue())
     assert response.status_code == 415 and "no visible worksheet" in response.json()["detail"]
+
+
+async def test_the_body_is_read_only_for_an_admin(client: httpx.AsyncClient, enterprise: Account) -> None:
+    files = {"file": ("清单.xlsx", workbook(DEMAND_HEADERS, []), XLSX)}
+    assert (await client.post("/admin/imports/demands", files=files)).status_code == 401
+    assert (
+        await client.post("/admin/imports/demands", files=files, headers=enterprise.headers)
+    ).status_code == 403
+
+
+async def test_a_request_without_the_file_field_is_a_422(client: httpx.AsyncClient, admin: Account) -> None:
+    sent = await client.post(
+        "/admin/imports/demands", headers=admin.headers, files={"other": ("a.xlsx", b"x")}
+    )
+    assert sent.status_code == 422 and sent.json()["errors"][0]["loc"] == ["body", "file"]
+    as_json = await client.post("/admin/imports/demands", headers=admin.headers, json={"file": "x"})
+    assert as_json.status_code == 422
