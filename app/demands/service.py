@@ -51,7 +51,7 @@ def today_in_sichuan() -> date:
     return datetime.now(CHINA).date()
 
 
-async def _check_references(session: AsyncSession, fields: dict[str, Any]) -> None:
+async def _check_codes(session: AsyncSession, fields: dict[str, Any]) -> None:
     if "industry_code" in fields:
         await require_code(session, Industry, fields["industry_code"], loc=["body", "industry_code"])
     if "region_code" in fields:
@@ -60,7 +60,6 @@ async def _check_references(session: AsyncSession, fields: dict[str, Any]) -> No
         await require_codes(
             session, EquipmentCategory, fields["category_codes"], loc=["body", "category_codes"]
         )
-    check_fields(fields)
 
 
 def check_fields(fields: dict[str, Any]) -> None:
@@ -112,7 +111,7 @@ async def create_demand(
     session: AsyncSession, data: DemandCreate, *, organization_id: uuid.UUID, user_id: uuid.UUID
 ) -> Demand:
     """A new draft demand, every code checked against the catalog."""
-    await _check_references(session, data.model_dump())
+    await _check_codes(session, data.model_dump())  # new_draft makes the checks that need no catalog
     demand = new_draft(data, organization_id=organization_id, user_id=user_id)
     session.add(demand)
     await session.flush()
@@ -177,7 +176,8 @@ async def update_demand(
     for name in _REQUIRED:
         if name in fields and fields[name] is None:
             raise InvalidInput(["body", name], "may not be null")
-    await _check_references(session, fields)
+    await _check_codes(session, fields)
+    check_fields(fields)
     _apply(demand, fields)
     _check_coherence(demand)
     if fields:
