@@ -214,8 +214,8 @@ def run(scale: Scale) -> Measured:
             f"demo data x{scale.data}; each import is one POST of a {baseline.rows:,}-row .xlsx (about "
             "1 MB) as the demo admin, timed end to end; the baseline is openpyxl alone reading the same "
             "workbook in the bench process, the floor under any import. Products come in listed, so their "
-            "time includes indexing them for search. RSS is the API process after the run (openpyxl holds "
-            "a whole workbook in memory while it checks it). Target (issue 7): 10,000 rows under a minute."
+            "time includes indexing them for search. RSS is the API process after the run. "
+            "Target (issue 7): 10,000 rows under a minute."
         ],
     )
 

@@ -72,3 +72,36 @@ async def test_a_body_that_is_not_utf8_is_a_422_about_the_body(
         headers={**enterprise.headers, "Content-Type": "application/json"},
     )
     assert _fields(response) == [["body"]]
+
+
+class TestWholeNumbersAndDates:
+    async def test_an_integer_field_takes_a_float_without_a_fraction(
+        self, client: httpx.AsyncClient, enterprise: Account
+    ) -> None:
+        # A client holding money as a double sends 12000000.0; JSON Schema calls that an integer.
+        body = demand_payload(budget_max_cny=12_000_000.0, quantity=4.0)
+        ok = await client.post("/demands", json=body, headers=enterprise.headers)
+        assert ok.status_code == 201, ok.text
+        assert ok.json()["budget_max_cny"] == 12_000_000 and ok.json()["quantity"] == 4
+        fraction = await client.post(
+            "/demands", json=demand_payload(quantity=4.5), headers=enterprise.headers
+        )
+        assert _fields(fraction) == [["body", "quantity"]]
+        text = await client.post("/demands", json=demand_payload(quantity="4"), headers=enterprise.headers)
+        assert _fields(text) == [["body", "quantity"]]
+
+    async def test_a_date_string_is_a_calendar_date_not_a_timestamp(
+        self, client: httpx.AsyncClient, enterprise: Account
+    ) -> None:
+        for value in ("0", "1767225600", "2027-3-1"):
+            response = await client.post(
+                "/demands", json=demand_payload(expected_start=value), headers=enterprise.headers
+            )
+            assert _fields(response) == [["body", "expected_start"]], value
+
+
+async def test_a_nul_in_a_webhook_id_is_a_422(client: httpx.AsyncClient, bank: Account) -> None:
+    subscription = await client.post("/lead-subscriptions", headers=bank.headers, json={"name": "x"})
+    url = f"/lead-subscriptions/{subscription.json()['id']}/deliveries/msg_%00/replay"
+    response = await client.post(url, headers=bank.headers)
+    assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["path", "delivery_id"]

@@ -402,10 +402,12 @@ def _swap_ids(case: schemathesis.Case[Any], world: World, role: str) -> None:
     for name, value in (case.path_parameters or {}).items():
         pool = world.pool(role, name)
         try:
-            drawn = uuid.UUID(str(value))
+            drawn = uuid.UUID(str(value)).int
         except ValueError:
-            continue
-        index = drawn.int % (2 * len(pool)) if pool else 0
+            if not str(value).startswith("msg_"):  # webhook-ids are not UUIDs
+                continue
+            drawn = zlib.crc32(str(value).encode())
+        index = drawn % (2 * len(pool)) if pool else 0
         if index < len(pool):
             case.path_parameters[name] = pool[index]
 

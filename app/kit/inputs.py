@@ -10,14 +10,16 @@ boolean (nor, for dates, a number).
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # For free-text query and form fields: PostgreSQL cannot store or compare text with NUL in it.
 WITHOUT_NUL = r"^[^\x00]*$"
 
@@ -38,6 +40,17 @@ class StrictInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _whole_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # JSON does not tell 9000000 from 9000000.0, and clients holding money as a double send the
+        # latter: an integer field takes a float with no fraction (1.5 is still refused).
+        if isinstance(value, float) and value.is_integer() and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is int or int in get_args(annotation):
+                return int(value)
+        return value
+
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
@@ -47,7 +60,8 @@ class StrictInput(BaseModel):
 
 
 def _not_a_number(value: Any) -> Any:
-    if isinstance(value, int | float):  # bool included
+    # Lax dates would read a number, or a string of digits, as a Unix timestamp.
+    if isinstance(value, int | float) or (isinstance(value, str) and not _ISO_DATE.match(value)):
         raise PydanticCustomError("date_type", "Input should be a date string (YYYY-MM-DD)")
     return value
 

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from app.catalog.service import require_codes
 from app.deps import BankPrincipal, EnterprisePrincipal, SessionDep, SettingsDep
@@ -205,7 +205,10 @@ async def list_webhook_deliveries(
     summary="Send one delivery again: same webhook-id and body, a fresh retry schedule",
 )
 async def replay_webhook_delivery(
-    subscription_id: uuid.UUID, delivery_id: str, principal: BankPrincipal, session: SessionDep
+    subscription_id: uuid.UUID,
+    delivery_id: Annotated[str, Path(pattern=r"^msg_[0-9a-f]{32}$", description="A webhook-id, msg_…")],
+    principal: BankPrincipal,
+    session: SessionDep,
 ) -> FastJSONResponse:
     await service.own_subscription(session, subscription_id, principal.organization.id)
     delivery = await service.replay_delivery(session, subscription_id, delivery_id)
