@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 
 from sqlalchemy import create_engine, text
 
-from app.db import PROJECT_ROOT
-
-
-def _run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_JSON": "false"}
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "app", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.fixtures.cli import run_cli
 
 
 def _facts(url: str) -> dict[str, object]:
@@ -52,7 +36,7 @@ def _facts(url: str) -> dict[str, object]:
 
 
 async def test_demo_marketplace_is_realistic_and_loads_once(scratch_database: str) -> None:
-    first = await asyncio.to_thread(_run_cli, scratch_database, "seed", "--demo")
+    first = await asyncio.to_thread(run_cli, scratch_database, "seed", "--demo")
     assert first.returncode == 0, first.stderr[-2000:]
     assert "products" in first.stderr and "2000/2000" in first.stderr  # the progress bar
     facts = await asyncio.to_thread(_facts, scratch_database)
@@ -65,7 +49,7 @@ async def test_demo_marketplace_is_realistic_and_loads_once(scratch_database: st
     assert {"draft", "published", "contracted"} <= facts["demand_statuses"]  # type: ignore[operator]
     assert {"draft", "pending_review", "listed"} <= facts["product_statuses"]  # type: ignore[operator]
     assert facts["financing_products"] >= 20  # type: ignore[operator]
-    second = await asyncio.to_thread(_run_cli, scratch_database, "seed", "--demo")
+    second = await asyncio.to_thread(run_cli, scratch_database, "seed", "--demo")
     assert second.returncode == 0
     assert "already loaded" in second.stdout
     assert await asyncio.to_thread(_facts, scratch_database) == facts

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import PROJECT_ROOT
 from app.models import EquipmentCategory, Industry, Region
-
-
-def _run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_JSON": "false"}
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "app", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.fixtures.cli import run_cli
 
 
 async def _counts(engine: AsyncEngine) -> tuple[int, int, int]:
@@ -38,10 +21,10 @@ async def _counts(engine: AsyncEngine) -> tuple[int, int, int]:
 
 @pytest.mark.usefixtures("engine")
 async def test_seed_twice_changes_nothing_the_second_time(engine: AsyncEngine, database_url: str) -> None:
-    first = _run_cli(database_url, "seed")
+    first = run_cli(database_url, "seed")
     assert first.returncode == 0, first.stderr
     before = await _counts(engine)
-    second = _run_cli(database_url, "seed")
+    second = run_cli(database_url, "seed")
     assert second.returncode == 0, second.stderr
     assert await _counts(engine) == before
     assert before[0] == 21

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -14,27 +11,14 @@ from sqlalchemy.orm import Session
 
 from app.models.demand import Demand
 from app.models.organization import Organization
+from tests.fixtures.cli import run_cli
 from tests.fixtures.factories import make_uscc
 from tests.spreadsheets.test_spreadsheets import DEMAND_HEADERS, demand_row, workbook
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _app(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_JSON": "true", "LOG_LEVEL": "INFO"}
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "app", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
 
 def _scenario(database_url: str, tmp_path: Path) -> None:
-    assert _app(database_url, "seed").returncode == 0
-    made = _app(database_url, "create-admin", "--email", "ops@example.com", "--password", "ops-password-1")
+    assert run_cli(database_url, "seed").returncode == 0
+    made = run_cli(database_url, "create-admin", "--email", "ops@example.com", "--password", "ops-password-1")
     assert made.returncode == 0, made.stderr
     engine = create_engine(database_url)
     uscc, enterprise_id = make_uscc(), uuid.uuid4()
@@ -53,19 +37,28 @@ def _scenario(database_url: str, tmp_path: Path) -> None:
         workbook(DEMAND_HEADERS, [demand_row(uscc, "一号线改造"), demand_row(uscc, "二号线改造")])
     )
 
-    dry = _app(database_url, "import", "demands", str(sheet), "--admin-email", "ops@example.com", "--dry-run")
+    dry = run_cli(
+        database_url,
+        "import",
+        "demands",
+        str(sheet),
+        "--admin-email",
+        "ops@example.com",
+        "--dry-run",
+        log_json=True,
+    )
     assert dry.returncode == 0, dry.stderr
     assert "demands: 2 rows, 2 accepted, 0 rejected, 0 imported (dry run)" in dry.stdout
     assert '"spreadsheet.import.progress"' in dry.stderr and '"phase": "validate"' in dry.stderr
 
-    done = _app(database_url, "import", "demands", str(sheet), "--admin-email", "ops@example.com")
+    done = run_cli(database_url, "import", "demands", str(sheet), "--admin-email", "ops@example.com")
     assert done.returncode == 0 and "2 imported" in done.stdout
 
-    again = _app(database_url, "import", "demands", str(sheet), "--admin-email", "ops@example.com")
+    again = run_cli(database_url, "import", "demands", str(sheet), "--admin-email", "ops@example.com")
     assert again.returncode == 1 and "rejected" in again.stderr
     assert "row      2    B  需求名称: 需求名称 already exists for this organization" in again.stdout
 
-    stranger = _app(database_url, "import", "demands", str(sheet), "--admin-email", "nobody@example.com")
+    stranger = run_cli(database_url, "import", "demands", str(sheet), "--admin-email", "nobody@example.com")
     assert stranger.returncode == 1 and "create-admin" in stranger.stderr
     with Session(engine) as session:
         stored = session.scalar(
