@@ -135,9 +135,13 @@ async def test_failures_retry_on_schedule_with_the_same_id_then_die_and_replay(
     assert receiver.ids()[-1] == log["id"]
     assert (await _deliveries(client, bank, sub["id"]))[0]["status"] == "succeeded"
     missing = await client.post(
-        f"/lead-subscriptions/{sub['id']}/deliveries/msg_nope/replay", headers=bank.headers
+        f"/lead-subscriptions/{sub['id']}/deliveries/msg_{uuid.uuid4().hex}/replay", headers=bank.headers
     )
     assert missing.status_code == 404
+    malformed = await client.post(
+        f"/lead-subscriptions/{sub['id']}/deliveries/msg_nope/replay", headers=bank.headers
+    )
+    assert malformed.status_code == 422 and malformed.json()["errors"][0]["loc"] == ["path", "delivery_id"]
 
 
 async def test_410_disables_the_endpoint_and_tells_the_bank(
