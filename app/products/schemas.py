@@ -75,7 +75,9 @@ class ProductReviewIn(StrictInput):
     decision: Literal["approve", "reject"]
     note: str = Field(default="", max_length=2000, validate_default=True)
     made_in_sichuan_confirmed: bool | None = Field(
-        default=None, description="Required when approving a product that claims 四川造."
+        default=None,
+        description="The admin's check of the supplier's 四川造 claim. Approving a product that claims "
+        "四川造 without it confirms the claim (true); send false to list it without the mark.",
     )
 
     @field_validator("note")

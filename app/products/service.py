@@ -191,18 +191,17 @@ async def review_product(
         raise NotFound("No such product.")
     if product.status != "pending_review":
         raise Conflict(f"Only products pending review can be reviewed; this one is {product.status}.")
-    if data.decision == "approve" and product.made_in_sichuan and data.made_in_sichuan_confirmed is None:
-        raise InvalidInput(
-            ["body", "made_in_sichuan_confirmed"],
-            "this product claims 四川造: confirm (true) or deny (false) the claim",
-        )
+    confirmed = data.made_in_sichuan_confirmed
+    if data.decision == "approve" and product.made_in_sichuan and confirmed is None:
+        # The contract's `{decision, note}`: approving a claimed 四川造 product confirms the claim.
+        confirmed = True
     now = utcnow()
     session.add(
         ProductReview(
             product_id=product.id,
             decision=data.decision,
             note=data.note,
-            made_in_sichuan_confirmed=data.made_in_sichuan_confirmed,
+            made_in_sichuan_confirmed=confirmed,
             decided_by_id=admin_user_id,
             decided_at=now,
         )
@@ -210,7 +209,7 @@ async def review_product(
     if data.decision == "approve":
         product.status = "listed"
         product.listed_at = now
-        product.made_in_sichuan_verified = bool(product.made_in_sichuan and data.made_in_sichuan_confirmed)
+        product.made_in_sichuan_verified = bool(product.made_in_sichuan and confirmed)
     else:
         product.status = "rejected"
     product.review_note = data.note or None

@@ -85,19 +85,46 @@ class TestReview:
         record = await db.scalar(select(ProductReview).where(ProductReview.product_id == product["id"]))
         assert record is not None and str(record.decided_by_id) == admin.user_id
 
-    async def test_sichuan_claim_must_be_confirmed_or_denied(
-        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    async def test_the_contract_review_body_confirms_a_claimed_sichuan_product(
+        self, client: httpx.AsyncClient, db: AsyncSession, supplier: Account, admin: Account
     ) -> None:
-        product = await create_product(client, supplier)
+        product = await create_product(client, supplier, made_in_sichuan=True)
+        await client.post(f"/products/{product['id']}/submit", headers=supplier.headers)
+        reviewed = await client.post(
+            f"/admin/products/{product['id']}/review",
+            headers=admin.headers,
+            json={"decision": "approve", "note": "资料齐全"},
+        )
+        assert reviewed.status_code == 200, reviewed.text
+        assert reviewed.json()["status"] == "listed"
+        assert reviewed.json()["made_in_sichuan_verified"] is True
+        record = await db.scalar(select(ProductReview).where(ProductReview.product_id == product["id"]))
+        assert record is not None and record.made_in_sichuan_confirmed is True
+
+    async def test_the_admin_can_deny_the_sichuan_claim_while_listing(
+        self, client: httpx.AsyncClient, db: AsyncSession, supplier: Account, admin: Account
+    ) -> None:
+        product = await create_product(client, supplier, made_in_sichuan=True)
         await client.post(f"/products/{product['id']}/submit", headers=supplier.headers)
         url = f"/admin/products/{product['id']}/review"
-        missing = await client.post(url, headers=admin.headers, json={"decision": "approve"})
-        assert missing.status_code == 422
-        assert missing.json()["errors"][0]["loc"] == ["body", "made_in_sichuan_confirmed"]
         denied = await client.post(
             url, headers=admin.headers, json={"decision": "approve", "made_in_sichuan_confirmed": False}
         )
-        assert denied.json()["made_in_sichuan_verified"] is False
+        assert denied.status_code == 200
+        assert denied.json()["status"] == "listed" and denied.json()["made_in_sichuan_verified"] is False
+        record = await db.scalar(select(ProductReview).where(ProductReview.product_id == product["id"]))
+        assert record is not None and record.made_in_sichuan_confirmed is False
+
+    async def test_a_product_without_the_claim_is_never_marked(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        product = await create_product(client, supplier, made_in_sichuan=False)
+        await client.post(f"/products/{product['id']}/submit", headers=supplier.headers)
+        reviewed = await client.post(
+            f"/admin/products/{product['id']}/review", headers=admin.headers, json={"decision": "approve"}
+        )
+        assert reviewed.status_code == 200
+        assert reviewed.json()["made_in_sichuan_verified"] is False
 
     async def test_reject_needs_a_note_and_the_supplier_sees_it(
         self, client: httpx.AsyncClient, supplier: Account, admin: Account
