@@ -174,7 +174,7 @@ def _import(args: argparse.Namespace) -> int:
     try:
         report = asyncio.run(_in_transaction(url, work))
     except spreadsheets.ImportRejected as exc:
-        report = ImportReport.model_validate(exc.extra)
+        report = ImportReport.model_validate({**exc.extra, "errors": exc.errors or []})
         print(f"rejected: {exc.detail}", file=sys.stderr)
     print(
         f"{report.list}: {report.rows} rows, {report.accepted} accepted, {report.rejected} rejected, "

@@ -51,12 +51,36 @@ class Settings(BaseSettings):
     # is set before its publication commits) never lands behind a cursor a bank already holds.
     leads_feed_settle_seconds: float = 5.0
 
+    # Browser origins (H5 pages, WebViews) allowed to call the API cross-origin, comma-separated
+    # (e.g. "https://h5.example.cn"); unset → no cross-origin access.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     @field_validator("webhook_allow_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip().lower() for h in value.split(",") if h.strip()]
         return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            origins = [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+            for origin in origins:
+                if origin != "*" and not origin.startswith(("https://", "http://")):
+                    raise ConfigurationError(
+                        f"CORS_ORIGINS: {origin!r} is not an origin; write it as https://host[:port]."
+                    )
+            return origins
+        return value
+
+    # Live notification streams one account may hold open in one API process (429 beyond).
+    notification_streams_per_user: int = Field(default=5, ge=1, le=1000)
+    # The comment line a live stream sends when idle, so proxies and phones keep the connection open.
+    notification_heartbeat_seconds: float = Field(default=15.0, gt=0, le=15.0)
+    # A stream ends after this long (or when its access token expires) and the client reconnects.
+    notification_stream_max_seconds: float = Field(default=3600.0, gt=0)
 
     log_level: str = "INFO"
     log_json: bool = True

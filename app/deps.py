@@ -45,6 +45,10 @@ async def _optional_principal(
     return await accounts.authenticate(session, settings, token)
 
 
+# What the OpenAPI document looks for to say an operation needs a token, or takes one if given.
+REQUIRES_TOKEN = _principal
+ACCEPTS_TOKEN = _optional_principal
+
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
 
@@ -54,7 +58,10 @@ def require_kind(*kinds: str) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def _check(principal: CurrentPrincipal) -> Principal:
         if principal.kind not in kinds:
-            raise Forbidden(f"This needs an account of kind: {', '.join(kinds)}.")
+            raise Forbidden(
+                f"This needs an account of kind: {', '.join(kinds)}.",
+                zh=f"此操作需要以下类型的账号：{'、'.join(kinds)}。",
+            )
         return principal
 
     return _check

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.kit.i18n import DEFAULT_LANGUAGE, Language, negotiate, validation_message
 
 log = logging.getLogger(__name__)
 
@@ -44,25 +47,63 @@ def problem(
 
 
 class AppError(Exception):
-    """A failure the client can act on. Subclasses set status, slug and title."""
+    """A failure the client can act on. Subclasses set status, slug and title (in both languages).
+
+    `detail` is English; `zh` is the same sentence in Chinese, what the app's users read by default.
+    """
 
     status: ClassVar[int] = 400
     slug: ClassVar[str] = "bad-request"
     title: ClassVar[str] = "Bad request"
+    title_zh: ClassVar[str] = "请求有误"
     # Some failures must still record something (a failed login, a replayed refresh token):
     # the request's transaction is then committed before the problem goes out.
     keeps_changes: ClassVar[bool] = False
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        zh: str | None = None,
+        headers: dict[str, str] | None = None,
+        errors: Sequence[FieldError | Mapping[str, Any]] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.detail_zh = zh
         self.headers = headers
+        self.errors = list(errors) if errors is not None else None
         self.extra = extra
 
-    def to_response(self) -> ProblemResponse:
+    def to_response(self, language: Language = DEFAULT_LANGUAGE) -> ProblemResponse:
+        zh = language == "zh"
+        errors = None
+        if self.errors is not None:
+            errors = [e.as_dict(language) if isinstance(e, FieldError) else dict(e) for e in self.errors]
         return problem(
-            self.status, self.title, self.detail, slug=self.slug, headers=self.headers, **self.extra
+            self.status,
+            self.title_zh if zh else self.title,
+            (self.detail_zh or self.detail) if zh else self.detail,
+            slug=self.slug,
+            headers=self.headers,
+            errors=errors,
+            **self.extra,
         )
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One entry of a problem's `errors`: where, and what is wrong, in both languages."""
+
+    loc: Sequence[str | int]
+    msg: str
+    zh: str | None = None
+    type: str = "value_error"
+
+    def as_dict(self, language: Language) -> dict[str, Any]:
+        msg = (self.zh or self.msg) if language == "zh" else self.msg
+        return {"loc": list(self.loc), "msg": msg, "type": self.type}
 
 
 class InvalidInput(AppError):
@@ -71,11 +112,14 @@ class InvalidInput(AppError):
     status = 422
     slug = "validation-error"
     title = "Request is not valid"
+    title_zh = "请求内容无效"
 
-    def __init__(self, loc: Sequence[str | int], msg: str) -> None:
+    def __init__(self, loc: Sequence[str | int], msg: str, *, zh: str | None = None) -> None:
+        where = ".".join(str(p) for p in loc)
         super().__init__(
-            f"{'.'.join(str(p) for p in loc)}: {msg}",
-            errors=[{"loc": list(loc), "msg": msg, "type": "value_error"}],
+            f"{where}: {msg}",
+            zh=f"{where}：{zh}" if zh else None,
+            errors=[FieldError(loc, msg, zh)],
         )
 
 
@@ -83,106 +127,147 @@ class Unauthorized(AppError):
     status = 401
     slug = "unauthorized"
     title = "Authentication required"
+    title_zh = "需要登录"
 
-    def __init__(self, detail: str = "A valid bearer token is required.", **extra: Any) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **extra)
+    def __init__(
+        self, detail: str = "A valid bearer token is required.", *, zh: str | None = None, **extra: Any
+    ) -> None:
+        if zh is None and detail == "A valid bearer token is required.":
+            zh = "需要有效的访问令牌（Bearer）。"
+        super().__init__(detail, zh=zh, headers={"WWW-Authenticate": "Bearer"}, **extra)
 
 
 class Forbidden(AppError):
     status = 403
     slug = "forbidden"
     title = "Not allowed"
+    title_zh = "无权操作"
 
 
 class NotFound(AppError):
     status = 404
     slug = "not-found"
     title = "Not found"
+    title_zh = "未找到"
 
 
 class Conflict(AppError):
     status = 409
     slug = "conflict"
     title = "Conflict with the current state"
+    title_zh = "与当前状态冲突"
 
 
 class PreconditionFailed(AppError):
     status = 412
     slug = "precondition-failed"
     title = "Precondition failed"
+    title_zh = "前提条件不满足"
 
 
 class PayloadTooLarge(AppError):
     status = 413
     slug = "payload-too-large"
     title = "Request body too large"
+    title_zh = "请求体过大"
 
 
 class UnsupportedMediaType(AppError):
     status = 415
     slug = "unsupported-media-type"
     title = "Unsupported media type"
+    title_zh = "不支持的内容类型"
 
 
 class TooManyRequests(AppError):
     status = 429
     slug = "too-many-requests"
     title = "Too many requests"
+    title_zh = "请求过于频繁"
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
+    def __init__(self, detail: str, *, zh: str | None = None, retry_after: int) -> None:
+        super().__init__(detail, zh=zh, headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    errors = []
-    for err in exc.errors():
-        entry: dict[str, Any] = {
+def request_language(request: Request) -> Language:
+    """The language this request's answer speaks (Accept-Language; Chinese by default)."""
+    return negotiate(request.headers.get("accept-language"))
+
+
+def _validation_errors(exc: RequestValidationError, language: Language) -> list[dict[str, Any]]:
+    return [
+        {
             "loc": list(err.get("loc", ())),
-            "msg": err.get("msg", ""),
+            "msg": validation_message(err, language),
             "type": err.get("type", ""),
         }
-        errors.append(entry)
-    return errors
+        for err in exc.errors()
+    ]
+
+
+_HTTP_TITLES: dict[int, tuple[str, str, str]] = {
+    401: (Unauthorized.title, Unauthorized.title_zh, Unauthorized.slug),
+    404: (NotFound.title, NotFound.title_zh, NotFound.slug),
+    405: ("Method not allowed", "不支持此方法", "method-not-allowed"),
+    413: (PayloadTooLarge.title, PayloadTooLarge.title_zh, PayloadTooLarge.slug),
+}
 
 
 def install_handlers(app: FastAPI) -> None:
     """Register the one handler family: every 4xx/5xx leaves as application/problem+json."""
 
     @app.exception_handler(AppError)
-    async def _app_error(_: Request, exc: AppError) -> ProblemResponse:
-        return exc.to_response()
+    async def _app_error(request: Request, exc: AppError) -> ProblemResponse:
+        return exc.to_response(request_language(request))
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> ProblemResponse:
-        errors = _validation_errors(exc)
+    async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
+        language = request_language(request)
+        errors = _validation_errors(exc, language)
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors[:5])
-        return problem(
-            422, "Request is not valid", f"Invalid fields: {fields}", slug="validation-error", errors=errors
-        )
+        if language == "zh":
+            title, detail = InvalidInput.title_zh, f"以下字段无效：{fields}"
+        else:
+            title, detail = InvalidInput.title, f"Invalid fields: {fields}"
+        return problem(422, title, detail, slug="validation-error", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> ProblemResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
+        zh = request_language(request) == "zh"
         if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
             # FastAPI answers a body that is not UTF-8 with a bare 400; like any other unreadable JSON
             # (FastAPI's own json_invalid) it is a 422 about the body.
-            msg = "The body is not valid UTF-8 JSON."
+            msg = "请求体不是有效的 UTF-8 JSON。" if zh else "The body is not valid UTF-8 JSON."
             errors = [{"loc": ["body"], "msg": msg, "type": "json_invalid"}]
-            return problem(422, "Request is not valid", msg, slug="validation-error", errors=errors)
-        titles = {
-            404: ("Not found", NotFound.slug),
-            405: ("Method not allowed", "method-not-allowed"),
-            401: ("Authentication required", Unauthorized.slug),
-            413: (PayloadTooLarge.title, PayloadTooLarge.slug),
-        }
-        title, slug = titles.get(exc.status_code, ("Request failed", f"http-{exc.status_code}"))
+            title = InvalidInput.title_zh if zh else InvalidInput.title
+            return problem(422, title, msg, slug="validation-error", errors=errors)
+        en_title, zh_title, slug = _HTTP_TITLES.get(
+            exc.status_code, ("Request failed", "请求失败", f"http-{exc.status_code}")
+        )
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if exc.status_code == 404 and detail == "Not Found":
-            detail = "No such resource or route."
-        return problem(exc.status_code, title, detail, slug=slug, headers=getattr(exc, "headers", None))
+            detail = "没有这个资源或路径。" if zh else "No such resource or route."
+        elif exc.status_code == 405 and detail == "Method Not Allowed":
+            detail = "此路径不支持该请求方法。" if zh else "This route does not take that method."
+        elif zh and exc.status_code == 413:
+            detail = "请求体超过了大小限制。"
+        elif zh and exc.status_code == 401:
+            detail = "需要有效的访问令牌（Bearer）。"
+        return problem(
+            exc.status_code,
+            zh_title if zh else en_title,
+            detail,
+            slug=slug,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
         log.exception("request.unhandled_error", extra={"path": request.url.path})
+        if request_language(request) == "zh":
+            return problem(
+                500, "服务器内部错误", "服务器处理此请求失败，已记录日志。请稍后重试。", slug="internal-error"
+            )
         return problem(
             500,
             "Internal server error",

@@ -11,22 +11,27 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import openapi
 from app.accounts.endpoints import router as accounts_router
 from app.admin.endpoints import router as admin_router
 from app.catalog.endpoints import router as catalog_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker, resolve_database_url
 from app.demands.endpoints import router as demands_router
+from app.deps import ACCEPTS_TOKEN, REQUIRES_TOKEN
 from app.errors import install_handlers
 from app.financing.endpoints import router as financing_router
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
 from app.kit.body_limit import BodyLimitMiddleware
+from app.kit.manners import ClientHeadersMiddleware, ConditionalGetMiddleware, ProblemCORSMiddleware
 from app.leads.endpoints import router as leads_router
 from app.matching.endpoints import router as matching_router
 from app.notifications.endpoints import router as notifications_router
+from app.notifications.stream import NotificationHub
 from app.ops.endpoints import router as ops_router
 from app.organizations.endpoints import router as organizations_router
 from app.products.endpoints import router as products_router
@@ -38,6 +43,18 @@ from app.spreadsheets.endpoints import router as spreadsheets_router
 from app.stats.endpoints import router as stats_router
 
 API_PREFIX = "/api/v1"
+# Gzip pays off above about 1 KB; below it the header and the CPU cost more than they save.
+GZIP_MINIMUM_BYTES = 1024
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a browser's script may read of a cross-origin response.
+EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "Content-Language",
+    "X-Request-ID",
+)
 access_log = logging.getLogger("app.access")
 
 
@@ -96,10 +113,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine: AsyncEngine | None = None
         if sessionmaker is None:
-            engine = make_engine(resolve_database_url(settings))
+            url = resolve_database_url(settings)
+            engine = make_engine(url)
+            app.state.notification_hub.listen_to(url)
             app.state.sessionmaker = make_sessionmaker(engine)
             app.state.read_sessionmaker = make_read_sessionmaker(engine)
         yield
+        await app.state.notification_hub.close()
         if engine is not None:
             await engine.dispose()
 
@@ -116,6 +136,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.before_commit = [indexing.apply_changes]
+    app.state.notification_hub = NotificationHub(max_streams_per_user=settings.notification_streams_per_user)
     key = settings.meili_master_key.get_secret_value() if settings.meili_master_key else None
     app.state.meili = indexing.meili_engine(settings.meili_url, key)
     indexing.configure(outbox=settings.meili_url is not None)
@@ -144,10 +165,41 @@ def create_app(
         # Straight onto the app (not through a nested /api/v1 router): one level less to match per request.
         app.include_router(router, prefix=API_PREFIX)
     install_handlers(app)
+    openapi.install(app, required=REQUIRES_TOKEN, optional=ACCEPTS_TOKEN)
+    # Innermost first: the body cap, conditional GETs (the ETag of the uncompressed body), gzip, CORS,
+    # then the headers every response carries (nosniff, language, Cache-Control) around all of them, so
+    # a 304 and a refused preflight get them too; the access log outermost.
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         overrides={f"{API_PREFIX}/admin/imports/": settings.max_import_bytes},
     )
+    app.add_middleware(ConditionalGetMiddleware)
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=GZIP_MINIMUM_BYTES,
+        compresslevel=6,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, XLSX_MEDIA_TYPE),
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            ProblemCORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept-Language",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "Last-Event-ID",
+                "X-Request-ID",
+            ],
+            expose_headers=list(EXPOSED_HEADERS),
+            max_age=600,
+        )
+    app.add_middleware(ClientHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     return app

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import httpx
 
@@ -200,22 +201,24 @@ def prepare_data(scale: int) -> dict[str, str]:
 class Server:
     """`python -m app serve` in a subprocess, stopped (and its embedded cluster with it) on exit."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env, self.port = env, free_port()
+    def __init__(self, env: dict[str, str], *, log: Path | None = None) -> None:
+        self.env, self.port, self.log = env, free_port(), log
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> Server:
-        self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    def __enter__(self) -> Self:
+        # Its log goes to `log` when one is given (a benchmark that reads it), else nowhere.
+        with self.log.open("wb") if self.log else open(os.devnull, "wb") as out:
+            self.process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -20,7 +20,7 @@ def decode(cursor: str) -> dict[str, Any]:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
         payload = json.loads(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidCursor("malformed cursor") from exc
+        raise InvalidCursor("malformed cursor", zh="游标格式有误") from exc
     if not isinstance(payload, dict) or "e" not in payload:
-        raise InvalidCursor("malformed cursor")
+        raise InvalidCursor("malformed cursor", zh="游标格式有误")
     return payload

@@ -50,7 +50,11 @@ class SearchUnavailable(Exception):
 
 
 class InvalidCursor(ValueError):
-    """A cursor this engine cannot continue from."""
+    """A cursor this engine cannot continue from (`zh`: the message in Chinese)."""
+
+    def __init__(self, message: str, *, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 class SearchEngine(Protocol):

@@ -232,11 +232,12 @@ class MeilisearchEngine:
             payload = cursors.decode(query.cursor)
             if payload.get("e") != "meili" or payload.get("s") != sort:
                 raise InvalidCursor(
-                    "this cursor belongs to another engine or sort; start from the first page"
+                    "this cursor belongs to another engine or sort; start from the first page",
+                    zh="该游标属于其他搜索引擎或排序方式，请从第一页重新开始",
                 )
             offset = payload.get("o", 0)
             if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < MAX_TOTAL_HITS:
-                raise InvalidCursor("malformed cursor")
+                raise InvalidCursor("malformed cursor", zh="游标格式有误")
         try:
             response = await self._call(
                 self.client.index(self.uid(spec.name)).search, query.q, search_params(spec, query, offset)

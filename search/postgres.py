@@ -155,11 +155,11 @@ def _keyset(payload: dict[str, Any]) -> tuple[int | float, int | float, str]:
         and all(isinstance(x, int | float) for x in keys[:2])
         and isinstance(keys[2], str)
     ):
-        raise InvalidCursor("malformed cursor")
+        raise InvalidCursor("malformed cursor", zh="游标格式有误")
     try:
         uuid.UUID(keys[2])
     except ValueError as exc:
-        raise InvalidCursor("malformed cursor") from exc
+        raise InvalidCursor("malformed cursor", zh="游标格式有误") from exc
     return keys[0], keys[1], keys[2]  # ints stay ints: a bigint key keeps its index
 
 
@@ -315,7 +315,8 @@ class PostgresEngine:
             payload = cursors.decode(query.cursor)
             if payload.get("e") != "pg" or payload.get("s") != sort:
                 raise InvalidCursor(
-                    "this cursor belongs to another engine or sort; start from the first page"
+                    "this cursor belongs to another engine or sort; start from the first page",
+                    zh="该游标属于其他搜索引擎或排序方式，请从第一页重新开始",
                 )
             k, t, i = _keyset(payload)
             after = tuple_(sub.c.key, sub.c.tie, sub.c.doc_id)

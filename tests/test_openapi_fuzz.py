@@ -38,14 +38,7 @@ Nothing is excluded: every operation runs for every role with every check above.
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import concurrent.futures
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -66,13 +59,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.service import create_admin
-from app.catalog.service import load_reference_data
-from app.cli import run_migrations
 from app.config import Settings
-from app.db import make_engine, make_sessionmaker
 from app.main import API_PREFIX, create_app
 from seed.catalog import catalog_rows
 from tests.conftest import new_database
@@ -84,13 +72,13 @@ from tests.fixtures.factories import (
     registration,
     unique_email,
 )
+from tests.fixtures.live import SECRET_KEY, live_server, logged_errors, prepare_database
 
 ROLES = ("anonymous", "enterprise", "supplier", "bank", "admin")
 MAX_EXAMPLES = 10
 REFUSALS_BEFORE_SKIPPING = 5
 # (operation, role) -> how many cases in a row it refused with 401/403; -1 once it answered otherwise.
 DOOR: collections.Counter[tuple[str, str]] = collections.Counter()
-SECRET_KEY = "fuzz-secret-key-" + "x" * 32
 
 CHECKS = [
     not_a_server_error,
@@ -179,20 +167,6 @@ class World:
         assert response.status_code == 200, response.text
         token: str = response.json()["access_token"]
         return token
-
-
-async def _prepare_database(url: str, admin_email: str) -> None:
-    engine = make_engine(url, pool_size=1)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            await _load(session, admin_email)
-    finally:
-        await engine.dispose()
-
-
-async def _load(session: AsyncSession, admin_email: str) -> None:
-    await load_reference_data(session, catalog_rows())
-    await create_admin(session, email=admin_email, password=PASSWORD, name="服务专员")
 
 
 def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -305,76 +279,21 @@ def _build_world(client: httpx.Client, world: World, admin_email: str) -> None:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _server_environment(database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEILI_")}
-    env.update(
-        APP_ENV="test",
-        DATABASE_URL=database_url,
-        SECRET_KEY=SECRET_KEY,
-        LOG_JSON="false",
-        LOG_LEVEL="ERROR",
-        LEADS_FEED_SETTLE_SECONDS="0",
-        ACCESS_TOKEN_TTL_SECONDS="3600",
-        WEBHOOK_ALLOW_HOSTS="127.0.0.1",
-    )
-    return env
-
-
 @pytest.fixture(scope="module")
 def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with new_database(database_url) as url:
-        run_migrations(url)
         admin_email = unique_email("admin")
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, _prepare_database(url, admin_email)).result()
-        port = _free_port()
-        workdir = tmp_path_factory.mktemp("fuzz-server")  # no stray .env is read
-        log_path = workdir / "server.log"
-        with log_path.open("wb") as log:
-            server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=workdir,
-                env=_server_environment(url),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, f"the server exited: {log_path.read_text()[-3000:]}"
-                assert time.monotonic() < deadline, (
-                    f"the server did not start: {log_path.read_text()[-3000:]}"
-                )
-                try:
-                    if httpx.get(f"{base_url}{API_PREFIX}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.05)
+        prepare_database(url, admin_email)
+        workdir = tmp_path_factory.mktemp("fuzz-server")
+        with live_server(url, workdir) as server:
             codes = {table: [row["code"] for row in rows] for table, rows in catalog_rows().items()}
-            world = World(base_url=base_url, session=requests.Session(), codes=codes)
-            with httpx.Client(base_url=base_url + API_PREFIX, timeout=30) as client:
+            world = World(base_url=server.base_url, session=requests.Session(), codes=codes)
+            with httpx.Client(base_url=server.api, timeout=30) as client:
                 _build_world(client, world, admin_email)
             yield world
             world.session.close()
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
         # An error the server logged (a swallowed exception too, not only a 500) fails the module.
-        errors = [
-            line for line in log_path.read_text().splitlines() if line.startswith(("error", "critical"))
-        ]
+        errors = logged_errors(server)
         assert not errors, "\n".join(errors[:20])
 
 

@@ -22,8 +22,14 @@ router = APIRouter(tags=["accounts"])
     responses=problems(409, 413, 422),
     summary="Register a user and a new organization (pending vetting)",
 )
-async def register(body: RegisterIn, session: SessionDep) -> RegisterOut:
+async def register(body: RegisterIn, session: SessionDep, response: Response) -> RegisterOut:
+    """Open to anyone: creates a user and a new organization of the chosen kind, which starts as
+    `pending` until an admin vets it (some actions, such as publishing demands, quoting or publishing
+    financing products, wait for vetting). Returns the user and the organization as its member sees
+    it, with a `Location` header pointing at the organization. 409 when the email or the 统一社会信用代码 is
+    already registered; 422 for an invalid USCC or unknown catalog codes."""
     user, organization = await service.register(session, body)
+    response.headers["Location"] = f"/api/v1/organizations/{organization.id}"
     viewer = organizations.Viewer(organization_id=organization.id, is_admin=False)
     return RegisterOut(
         user=UserOut(id=user.id, email=user.email, name=user.name),
@@ -45,8 +51,11 @@ async def login(
     password: Annotated[str, Form(max_length=128)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
+    """OAuth2 password grant as a form: `username` is the account's email. Returns a bearer access
+    token and a refresh token, starting a new login session. A wrong email or password is 401;
+    repeated failures are throttled per account and per client address with 429 and `Retry-After`."""
     if not username.strip():
-        raise InvalidInput(["body", "username"], "is required")
+        raise InvalidInput(["body", "username"], "is required", zh="必填")
     client = request.client.host if request.client else "unknown"
     return await service.login(session, settings, email=username, password=password, client=client)
 
@@ -58,6 +67,10 @@ async def login(
     summary="Trade a refresh token for a new pair (the old one dies)",
 )
 async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    """Trades a refresh token for a new access and refresh token pair; the presented refresh token
+    stops working. Presenting a refresh token that was already used is treated as theft: the whole
+    login session is revoked and the answer is 401, so the user must log in again. Expired or unknown
+    tokens, ended sessions and disabled accounts are 401 too."""
     return await service.refresh(session, settings, refresh_token=body.refresh_token)
 
 
@@ -69,6 +82,8 @@ async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -
     summary="End this login session (access and refresh tokens stop working)",
 )
 async def logout(principal: CurrentPrincipal, session: SessionDep) -> Response:
+    """Any logged-in caller: ends the login session the access token belongs to, so its access and
+    refresh tokens stop working at once. Answers 204 with no body."""
     await service.logout(session, principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -77,6 +92,8 @@ async def logout(principal: CurrentPrincipal, session: SessionDep) -> Response:
     "/me", operation_id="get_me", responses=problems(401), summary="The caller's user and organization"
 )
 async def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
+    """Any logged-in caller: the caller's user and organization, with the organization's private
+    fields (contacts, vetting status and note) since the caller is its member."""
     user = principal.user
     return MeOut(
         user=UserOut(id=user.id, email=user.email, name=user.name),

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio.to_thread
@@ -40,6 +40,7 @@ class AccessClaims:
     session_id: uuid.UUID
     organization_id: uuid.UUID
     kind: str
+    expires_at: datetime | None = None  # read from a decoded token; issuing sets exp itself
 
 
 class InvalidToken(Exception):
@@ -79,6 +80,7 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
             session_id=uuid.UUID(payload["sid"]),
             organization_id=uuid.UUID(payload["org"]),
             kind=str(payload["kind"]),
+            expires_at=datetime.fromtimestamp(int(payload["exp"]), tz=UTC),
         )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc

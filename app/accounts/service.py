@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,7 @@ from app.accounts.security import (
     verify_password,
 )
 from app.config import Settings
-from app.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from app.errors import Conflict, FieldError, Forbidden, NotFound, TooManyRequests, Unauthorized
 from app.kit import rate_limit
 from app.kit.integrity import flush_or_conflict
 from app.models.account import AuthSession, RefreshToken, User
@@ -30,7 +30,9 @@ from app.models.organization import Organization
 from app.organizations import service as organizations
 
 EMAIL_TAKEN = "An account with this email already exists; log in or reset the password."
+EMAIL_TAKEN_ZH = "该邮箱已注册账号，请直接登录或重置密码。"
 BAD_CREDENTIALS = "Email or password is wrong."
+BAD_CREDENTIALS_ZH = "邮箱或密码错误。"
 
 
 class LoginFailed(Unauthorized):
@@ -50,6 +52,8 @@ class Principal:
     user: User
     organization: Organization
     session_id: uuid.UUID
+    # When the access token presented expires (a live stream ends then, so the client logs in anew).
+    token_expires_at: datetime | None = None
 
     @property
     def kind(self) -> str:
@@ -78,7 +82,9 @@ async def register(
     email = normalize_email(data.email)
     if await repository.email_taken(session, email):
         raise Conflict(
-            EMAIL_TAKEN, errors=[{"loc": ["body", "email"], "msg": EMAIL_TAKEN, "type": "conflict"}]
+            EMAIL_TAKEN,
+            zh=EMAIL_TAKEN_ZH,
+            errors=[FieldError(["body", "email"], EMAIL_TAKEN, EMAIL_TAKEN_ZH, type="conflict")],
         )
     organization = await organizations.create_organization(
         session, data.organization, loc=["body", "organization"]
@@ -90,7 +96,7 @@ async def register(
         organization_id=organization.id,
     )
     session.add(user)
-    await flush_or_conflict(session, {"uq_users_email": (["body", "email"], EMAIL_TAKEN)})
+    await flush_or_conflict(session, {"uq_users_email": (["body", "email"], EMAIL_TAKEN, EMAIL_TAKEN_ZH)})
     return user, organization
 
 
@@ -98,7 +104,7 @@ async def create_admin(session: AsyncSession, *, email: str, password: str, name
     """An admin user in the built-in admin organization (经信部门); command line only."""
     email = normalize_email(email)
     if await repository.email_taken(session, email):
-        raise Conflict(EMAIL_TAKEN)
+        raise Conflict(EMAIL_TAKEN, zh=EMAIL_TAKEN_ZH)
     organization = await repository.get_admin_organization(session)
     if organization is None:
         organization = Organization(
@@ -118,9 +124,12 @@ async def admin_user_id(session: AsyncSession, email: str) -> uuid.UUID:
     """The id of the admin with this email, for command-line work done in an admin's name."""
     user = await repository.get_user_by_email(session, normalize_email(email))
     if user is None:
-        raise NotFound(f"No user with the email {email!r}; create one with `python -m app create-admin`.")
+        raise NotFound(
+            f"No user with the email {email!r}; create one with `python -m app create-admin`.",
+            zh=f"没有邮箱为 {email!r} 的用户；请用 `python -m app create-admin` 创建。",
+        )
     if await repository.get_organization_kind(session, user.organization_id) != "admin":
-        raise Forbidden(f"{email!r} is not an admin.")
+        raise Forbidden(f"{email!r} is not an admin.", zh=f"{email!r} 不是管理员。")
     return user.id
 
 
@@ -140,11 +149,15 @@ async def login(
         )
         if count > limit:
             wait = rate_limit.retry_after(ends_at)
-            raise TooManyRequests(f"Too many failed logins; try again in {wait} seconds.", retry_after=wait)
+            raise TooManyRequests(
+                f"Too many failed logins; try again in {wait} seconds.",
+                zh=f"登录失败次数过多，请 {wait} 秒后再试。",
+                retry_after=wait,
+            )
     user = await repository.get_user_by_email(session, email)
     ok = await verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
-        raise LoginFailed(BAD_CREDENTIALS)  # keeps the counted attempts
+        raise LoginFailed(BAD_CREDENTIALS, zh=BAD_CREDENTIALS_ZH)  # keeps the counted attempts
     await rate_limit.clear(session, key=account_key)
     await rate_limit.release(session, key=client_key)
     user.last_login_at = utcnow()
@@ -160,19 +173,24 @@ async def refresh(session: AsyncSession, settings: Settings, *, refresh_token: s
     now = utcnow()
     stored = await repository.get_refresh_token_for_update(session, hash_refresh_token(refresh_token))
     if stored is None:
-        raise Unauthorized("Unknown refresh token; log in again.")
+        raise Unauthorized("Unknown refresh token; log in again.", zh="刷新令牌无效，请重新登录。")
     auth_session = await repository.get_auth_session(session, stored.session_id)
     if auth_session is None or auth_session.revoked_at is not None:
-        raise Unauthorized("This login session has ended; log in again.")
+        raise Unauthorized(
+            "This login session has ended; log in again.", zh="本次登录会话已结束，请重新登录。"
+        )
     if stored.used_at is not None:
         await repository.revoke_auth_session(session, auth_session.id, at=now, reason="refresh_token_reuse")
-        raise RefreshTokenReused("This refresh token was already used; the session is revoked. Log in again.")
+        raise RefreshTokenReused(
+            "This refresh token was already used; the session is revoked. Log in again.",
+            zh="该刷新令牌已被使用过，本次登录会话已被注销，请重新登录。",
+        )
     if stored.expires_at <= now:
-        raise Unauthorized("The refresh token has expired; log in again.")
+        raise Unauthorized("The refresh token has expired; log in again.", zh="刷新令牌已过期，请重新登录。")
     stored.used_at = now
     user = await repository.get_user(session, auth_session.user_id)
     if user is None or not user.is_active:
-        raise Unauthorized("This account is disabled.")
+        raise Unauthorized("This account is disabled.", zh="该账号已被停用。")
     return await _issue_pair(session, settings, user, auth_session.id)
 
 
@@ -185,12 +203,17 @@ async def authenticate(session: AsyncSession, settings: Settings, token: str) ->
     try:
         claims = decode_access_token(settings, token)
     except InvalidToken as exc:
-        raise Unauthorized("The access token is invalid or expired.") from exc
+        raise Unauthorized("The access token is invalid or expired.", zh="访问令牌无效或已过期。") from exc
     rows = await repository.get_principal_rows(session, user_id=claims.user_id, session_id=claims.session_id)
     if rows is None:
-        raise Unauthorized("The login session has ended; log in again.")
+        raise Unauthorized("The login session has ended; log in again.", zh="登录会话已结束，请重新登录。")
     user, organization = rows
-    return Principal(user=user, organization=organization, session_id=claims.session_id)
+    return Principal(
+        user=user,
+        organization=organization,
+        session_id=claims.session_id,
+        token_expires_at=claims.expires_at,
+    )
 
 
 async def _issue_pair(

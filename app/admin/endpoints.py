@@ -16,7 +16,7 @@ from app.kit.responses import FastJSONResponse
 from app.organizations import service as organizations
 from app.organizations.schemas import OrganizationOut, VettingDecisionIn, VettingQueue, VettingQueueItem
 from app.products import service as products
-from app.products.schemas import ProductReviewIn
+from app.products.schemas import ProductOut, ProductReviewIn
 from app.stats import dashboard
 from app.stats import service as stats
 from app.stats.endpoints import FromDate, RegionCode, ToDate
@@ -36,6 +36,8 @@ async def vetting_queue(
     page: PageParamsDep,
     type: Literal["organization", "product"] | None = None,
 ) -> VettingQueue:
+    """Admins only: organizations pending vetting and products pending review in one queue, oldest
+    submission first, paged with `cursor`; `type` keeps one of the two."""
     rows, cursor = await repository.page_vetting_queue(session, page, type)
     items = [
         VettingQueueItem(
@@ -62,6 +64,10 @@ async def vetting_queue(
 async def decide_vetting(
     organization_id: uuid.UUID, body: VettingDecisionIn, principal: AdminPrincipal, session: SessionDep
 ) -> OrganizationOut:
+    """Admins only: `approve` (from pending, rejected or suspended) makes the organization vetted,
+    `reject` (from pending) and `suspend` (from vetted) need a note telling it why (422). A decision
+    from any other status is 409; the organization is notified and the decision joins its vetting
+    history. Returns the organization as admins see it."""
     organization = await organizations.decide_vetting(
         session, organization_id, body, admin_user_id=principal.user.id
     )
@@ -70,6 +76,7 @@ async def decide_vetting(
 
 @router.post(
     "/products/{product_id}/review",
+    response_model=ProductOut,
     operation_id="review_product",
     responses=problems(401, 403, 404, 409, 413, 422),
     summary="List or reject a product under review, confirming its 四川造 claim",
@@ -77,6 +84,9 @@ async def decide_vetting(
 async def review_product(
     product_id: uuid.UUID, body: ProductReviewIn, principal: AdminPrincipal, session: SessionDep
 ) -> FastJSONResponse:
+    """Admins only: lists (`approve`) or rejects a product that is `pending_review` (409 otherwise); a
+    rejection needs a note for the supplier (422). Approving a product that claims 四川造 confirms the
+    claim unless `made_in_sichuan_confirmed=false` is sent. Returns the product."""
     product = await products.review_product(session, product_id, body, admin_user_id=principal.user.id)
     return FastJSONResponse(await products.view_one(session, product, principal.viewer))
 
@@ -98,6 +108,9 @@ async def admin_dashboard(
     to: ToDate = None,
     region_code: RegionCode = None,
 ) -> HTMLResponse:
+    """Admins only: a self-contained HTML page drawing the statistics overview (by city, month by
+    month, against the plan's 2027 targets) for the same `from`, `to` and `region_code` filters;
+    `from` after `to` is 422. Not cached."""
     overview = await stats.overview(session, start=from_, end=to, region_code=region_code)
     return HTMLResponse(
         dashboard.render(overview),

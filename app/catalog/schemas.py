@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class _Out(BaseModel):
@@ -58,3 +58,12 @@ class TaskTypeList(BaseModel):
 
 class FinancingTypeList(BaseModel):
     items: list[FinancingTypeOut]
+
+
+class EnumLabel(BaseModel):
+    zh: str = Field(description="What the app shows (Chinese).")
+    en: str
+
+
+class EnumLabels(RootModel[dict[str, dict[str, EnumLabel]]]):
+    """`{enum_name: {value: {zh, en}}}` for every enum the API uses, named as its OpenAPI component."""

@@ -12,12 +12,13 @@ from app.catalog.repository import CodedModel
 from app.errors import InvalidInput
 from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
 
+# model -> (what it is called, in Chinese, where its codes are listed)
 _WHAT = {
-    Region: ("region", "/api/v1/catalog/regions"),
-    Industry: ("industry", "/api/v1/catalog/industries"),
-    EquipmentCategory: ("equipment category", "/api/v1/catalog/equipment-categories"),
-    TaskType: ("task type", "/api/v1/catalog/task-types"),
-    FinancingType: ("financing type", "/api/v1/catalog/financing-types"),
+    Region: ("region", "市州", "/api/v1/catalog/regions"),
+    Industry: ("industry", "行业", "/api/v1/catalog/industries"),
+    EquipmentCategory: ("equipment category", "设备类别", "/api/v1/catalog/equipment-categories"),
+    TaskType: ("task type", "任务类型", "/api/v1/catalog/task-types"),
+    FinancingType: ("financing type", "融资类型", "/api/v1/catalog/financing-types"),
 }
 
 
@@ -28,8 +29,12 @@ async def require_codes(
     found = await repository.existing_codes(session, model, codes)
     for index, code in enumerate(codes):
         if code not in found:
-            what, where = _WHAT[model]
-            raise InvalidInput([*loc, index], f"unknown {what} code {code!r}; see {where}")
+            what, what_zh, where = _WHAT[model]
+            raise InvalidInput(
+                [*loc, index],
+                f"unknown {what} code {code!r}; see {where}",
+                zh=f"未知的{what_zh}代码 {code!r}，请查阅 {where}",
+            )
 
 
 async def require_code(
@@ -37,8 +42,12 @@ async def require_code(
 ) -> None:
     found = await repository.existing_codes(session, model, [code])
     if code not in found:
-        what, where = _WHAT[model]
-        raise InvalidInput(list(loc), f"unknown {what} code {code!r}; see {where}")
+        what, what_zh, where = _WHAT[model]
+        raise InvalidInput(
+            list(loc),
+            f"unknown {what} code {code!r}; see {where}",
+            zh=f"未知的{what_zh}代码 {code!r}，请查阅 {where}",
+        )
 
 
 async def load_reference_data(
@@ -62,7 +71,9 @@ async def category_subtree(session: AsyncSession, code: str, *, loc: Sequence[st
     codes = await repository.subtree_codes(session, code)
     if not codes:
         raise InvalidInput(
-            list(loc), f"unknown equipment category code {code!r}; see /api/v1/catalog/equipment-categories"
+            list(loc),
+            f"unknown equipment category code {code!r}; see /api/v1/catalog/equipment-categories",
+            zh=f"未知的设备类别代码 {code!r}，请查阅 /api/v1/catalog/equipment-categories",
         )
     return codes
 

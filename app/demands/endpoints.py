@@ -60,6 +60,12 @@ async def create_demand(
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
+    """Enterprise accounts only (403 for other kinds): creates a `draft` demand owned by the caller's
+    organization, visible only to it and admins until published. Industry, region and
+    equipment-category codes are checked against the catalog, `expected_start` may not be in the past
+    and the budget range and needs must be coherent (422 otherwise). Send an `Idempotency-Key` to
+    retry safely; the answer carries a `Location` header."""
+
     async def create() -> dict[str, Any]:
         demand = await service.create_demand(
             session, body, organization_id=principal.organization.id, user_id=principal.user.id
@@ -74,6 +80,7 @@ async def create_demand(
         path=request.url.path,
         body=body,
         create=create,
+        location="/api/v1/demands/{id}",
     )
 
 
@@ -92,6 +99,9 @@ async def list_demands(
     region_code: RegionCode | None = None,
     category_code: CategoryCode | None = Query(default=None, description="This category or any below it."),
 ) -> FastJSONResponse:
+    """Public: published demands of vetted enterprises, newest published first, paged with `limit` and
+    `cursor` (pass `next_cursor` back). `category_code` takes the category and everything below it; an
+    unknown one is 422. Financing details and contract figures are never shown here."""
     items, cursor = await service.page_published(
         session,
         task_type=task_type,
@@ -117,6 +127,9 @@ async def list_my_demands(
     page: PageParamsDep,
     status: DemandStatus | None = None,
 ) -> FastJSONResponse:
+    """Enterprise accounts only: the caller's organization's own demands in any status (optionally one
+    `status`), newest first, paged with `cursor`. Owner-only fields (financing need,
+    `share_with_banks`, contracted amount) are included."""
     rows, cursor = await service.page_owned(session, principal.organization.id, status, page)
     items = [service.view(d, principal.viewer, principal.organization.name) for d in rows]
     return FastJSONResponse({"items": items, "next_cursor": cursor})
@@ -132,6 +145,10 @@ async def list_my_demands(
 async def get_demand(
     demand_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal
 ) -> FastJSONResponse:
+    """Anyone may read a published demand of a vetted enterprise; drafts, and anything of an
+    enterprise that is not vetted, exist only for the owner and admins (404 for everyone else). The
+    owner and admins also see the financing need, `share_with_banks` and the contracted amount. The
+    `ETag` is the one to send as `If-Match` when editing."""
     demand, body = await service.get_view(session, demand_id, viewer_of(principal))
     return FastJSONResponse(body, headers={"ETag": etag_for(service.ETAG_KIND, demand.version)})
 
@@ -150,6 +167,11 @@ async def update_demand(
     principal: CurrentPrincipal,
     if_match: IfMatchHeader = None,
 ) -> FastJSONResponse:
+    """The enterprise that posted the demand edits a `draft` or `published` demand (403 for others who
+    can see it; 409 in any other status); only the fields sent change, all or nothing. Send the `ETag`
+    from a GET as `If-Match` to avoid overwriting someone else's change (412 when stale). Required
+    fields may not be set to null, codes are checked against the catalog (422); a published demand
+    that now fits a bank's lead subscription becomes that bank's lead."""
     demand = await service.update_demand(session, demand_id, body, viewer=principal.viewer, if_match=if_match)
     # A published demand edited into a subscription's criteria becomes that bank's lead (once).
     await leads.offer(session, demand)
@@ -179,7 +201,12 @@ async def _transition(
 async def publish_demand(
     demand_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
 ) -> FastJSONResponse:
-    """Suppliers and providers whose matches score above the threshold are notified (same transaction)."""
+    """The owner publishes a `draft` (409 from any other status); the owner's organization must be
+    vetted (403) and `expected_start` must not be in the past (422). Publishing offers the demand to
+    banks whose lead subscriptions it fits (when it shares a financing need with banks) in the same
+    transaction. Suppliers and providers whose matches score above the threshold are notified (same
+    transaction), as are organizations with a saved search it fits; a failure to notify never fails
+    the publication."""
     demand = await service.transition(
         session,
         demand_id,
@@ -209,6 +236,8 @@ async def publish_demand(
 async def close_demand(
     demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> FastJSONResponse:
+    """The owner, or an admin moderating, closes a `draft`, `published` or `contracted` demand (409
+    from any other status; 403 for others who can see it). Returns the demand, now `closed`."""
     return await _transition(demand_id, "close", session, principal)
 
 
@@ -222,4 +251,6 @@ async def close_demand(
 async def complete_demand(
     demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> FastJSONResponse:
+    """The owner marks a `contracted` demand's project done; the demand becomes `completed` (409 from
+    any other status, 403 for others who can see it)."""
     return await _transition(demand_id, "complete", session, principal)

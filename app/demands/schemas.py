@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from app.kit.i18n import invalid
 from app.kit.inputs import InputDate, StrictInput
 from app.matching.schemas import Priority
 from app.organizations.schemas import IndustryCode, RegionCode
@@ -39,7 +40,9 @@ class Needs(StrictInput):
 
 def _check_budget(budget_min: int | None, budget_max: int | None) -> None:
     if budget_min is not None and budget_max is not None and budget_min > budget_max:
-        raise ValueError("budget_max_cny must be at least budget_min_cny")
+        raise invalid(
+            "budget_max_cny must be at least budget_min_cny", "budget_max_cny 不能小于 budget_min_cny"
+        )
 
 
 class DemandCreate(StrictInput):

@@ -33,6 +33,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "close": (frozenset({"draft", "published", "contracted"}), "closed"),
     "complete": (frozenset({"contracted"}), "completed"),
 }
+ACTION_NAMES_ZH = {"publish": "发布", "close": "关闭", "complete": "完成"}
 _REQUIRED = (
     "title",
     "task_type",
@@ -66,16 +67,18 @@ def check_fields(fields: dict[str, Any]) -> None:
     """The checks that need no catalog: categories do not repeat, the start is not in the past."""
     codes = fields.get("category_codes")
     if codes is not None and len(set(codes)) != len(codes):
-        raise InvalidInput(["body", "category_codes"], "categories must not repeat")
+        raise InvalidInput(["body", "category_codes"], "categories must not repeat", zh="设备类别不能重复")
     start = fields.get("expected_start")
     if start is not None and start < today_in_sichuan():
-        raise InvalidInput(["body", "expected_start"], "must not be in the past")
+        raise InvalidInput(["body", "expected_start"], "must not be in the past", zh="不能早于今天")
 
 
 def _check_coherence(demand: Demand) -> None:
     """Rules across fields, checked on the demand as it would be after the change."""
     if demand.budget_min_cny > demand.budget_max_cny:
-        raise InvalidInput(["body", "budget_max_cny"], "must be at least budget_min_cny")
+        raise InvalidInput(
+            ["body", "budget_max_cny"], "must be at least budget_min_cny", zh="不能小于 budget_min_cny"
+        )
     if not (
         demand.needs_equipment
         or demand.needs_design
@@ -83,10 +86,16 @@ def _check_coherence(demand: Demand) -> None:
         or demand.financing_amount_cny is not None
     ):
         raise InvalidInput(
-            ["body", "needs"], "say what is needed: equipment, design, engineering or financing"
+            ["body", "needs"],
+            "say what is needed: equipment, design, engineering or financing",
+            zh="请说明需要什么：设备、设计、工程或融资",
         )
     if demand.financing_amount_cny is not None and demand.financing_amount_cny > demand.budget_max_cny:
-        raise InvalidInput(["body", "needs", "financing", "amount_cny"], "cannot exceed budget_max_cny")
+        raise InvalidInput(
+            ["body", "needs", "financing", "amount_cny"],
+            "cannot exceed budget_max_cny",
+            zh="不能超过 budget_max_cny",
+        )
 
 
 def _apply(demand: Demand, fields: dict[str, Any]) -> None:
@@ -133,11 +142,11 @@ async def _visible(session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer) 
     and admins, and so does everything of an enterprise that is not (or no longer) vetted: 404 otherwise."""
     row = await repository.get_with_owner(session, demand_id)
     if row is None:
-        raise NotFound("No such demand.")
+        raise NotFound("No such demand.", zh="没有这个需求。")
     demand, organization_name, owner_status = row
     mine = viewer.is_admin or viewer.organization_id == demand.organization_id
     if not mine and (demand.status == "draft" or owner_status != "vetted"):
-        raise NotFound("No such demand.")
+        raise NotFound("No such demand.", zh="没有这个需求。")
     return demand, organization_name
 
 
@@ -158,7 +167,10 @@ async def _get_owned_for_update(
 ) -> Demand:
     demand = await get_visible(session, demand_id, viewer)
     if viewer.organization_id != demand.organization_id and not (admin_may and viewer.is_admin):
-        raise Forbidden("Only the enterprise that posted this demand may change it.")
+        raise Forbidden(
+            "Only the enterprise that posted this demand may change it.",
+            zh="只有发布该需求的企业才能修改它。",
+        )
     locked = await repository.get(session, demand_id, for_update=True)
     assert locked is not None
     return locked
@@ -171,11 +183,14 @@ async def update_demand(
     demand = await _get_owned_for_update(session, demand_id, viewer)
     check_if_match(if_match, ETAG_KIND, demand.version)
     if demand.status not in EDITABLE_STATUSES:
-        raise Conflict(f"A {demand.status} demand can no longer be edited.")
+        raise Conflict(
+            f"A {demand.status} demand can no longer be edited.",
+            zh=f"状态为 {demand.status} 的需求已不能再编辑。",
+        )
     fields = data.model_dump(exclude_unset=True)
     for name in _REQUIRED:
         if name in fields and fields[name] is None:
-            raise InvalidInput(["body", name], "may not be null")
+            raise InvalidInput(["body", name], "may not be null", zh="不能为 null")
     await _check_codes(session, fields)
     check_fields(fields)
     _apply(demand, fields)
@@ -195,15 +210,22 @@ async def transition(
     allowed_from, to_status = TRANSITIONS[action]
     if demand.status not in allowed_from:
         raise Conflict(
-            f"Cannot {action} a {demand.status} demand; allowed from: {', '.join(sorted(allowed_from))}."
+            f"Cannot {action} a {demand.status} demand; allowed from: {', '.join(sorted(allowed_from))}.",
+            zh=f"不能{ACTION_NAMES_ZH[action]}状态为 {demand.status} 的需求；只能从以下状态操作："
+            f"{', '.join(sorted(allowed_from))}。",
         )
     now = utcnow()
     if action == "publish":
         if not organization_vetted:
-            raise Forbidden("Only a vetted enterprise may publish demands; wait for vetting to finish.")
+            raise Forbidden(
+                "Only a vetted enterprise may publish demands; wait for vetting to finish.",
+                zh="只有通过审核的企业才能发布需求，请等待审核完成。",
+            )
         if demand.expected_start is not None and demand.expected_start < today_in_sichuan():
             raise InvalidInput(
-                ["body", "expected_start"], "is in the past; edit the demand before publishing"
+                ["body", "expected_start"],
+                "is in the past; edit the demand before publishing",
+                zh="已是过去的日期，请先修改需求再发布",
             )
         demand.published_at = now
     elif action == "close":
@@ -220,7 +242,10 @@ async def transition(
 async def record_contract(session: AsyncSession, demand: Demand, amount_cny: int) -> None:
     """An accepted quote: the demand becomes contracted, with the quote's price as its contracted amount."""
     if demand.status != "published":
-        raise Conflict(f"A {demand.status} demand cannot accept a quote; only a published one can.")
+        raise Conflict(
+            f"A {demand.status} demand cannot accept a quote; only a published one can.",
+            zh=f"状态为 {demand.status} 的需求不能采纳报价，只有已发布（published）的需求可以。",
+        )
     now = utcnow()
     demand.contracted_amount_cny = amount_cny
     demand.status = "contracted"

@@ -40,6 +40,11 @@ async def create_financing_product(
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
+    """Bank accounts only, and the bank must be vetted (403 otherwise): publishes a financing product
+    (技改贷, 更新贷 …) with its eligibility criteria; empty region, industry or task lists mean open to all.
+    The financing type and codes are checked against the catalog (422). Send an `Idempotency-Key` to
+    retry safely; the answer carries a `Location` header."""
+
     async def create() -> FinancingProductOut:
         product = await service.create_financing_product(
             session,
@@ -57,6 +62,7 @@ async def create_financing_product(
         path=request.url.path,
         body=body,
         create=create,
+        location="/api/v1/financing-products/{id}",
     )
 
 
@@ -78,6 +84,9 @@ async def list_financing_products(
     ),
     relending_eligible: bool | None = None,
 ) -> FinancingProductList:
+    """Public: active financing products of vetted banks, newest first, paged with `cursor`. Each
+    filter keeps the products open to that value (a product with an empty list is open to all);
+    `amount_cny` keeps products that lend that amount. An unknown `financing_type` is 422."""
     filters = FinancingFilters(
         financing_type=financing_type,
         region_code=region_code,
@@ -99,6 +108,8 @@ async def list_financing_products(
 async def list_my_financing_products(
     session: SessionDep, principal: BankPrincipal, page: PageParamsDep
 ) -> FinancingProductList:
+    """Bank accounts only: the caller's bank's own financing products, active or not, newest first,
+    paged with `cursor`."""
     rows, cursor = await service.page_owned(session, principal.organization.id, page)
     return FinancingProductList(items=await service.to_out_many(session, rows), next_cursor=cursor)
 
@@ -112,6 +123,9 @@ async def list_my_financing_products(
 async def get_financing_product(
     product_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
 ) -> FinancingProductOut:
+    """Anyone may read an active product of a vetted bank; an inactive one, or one of a bank that is
+    not vetted, exists only for its bank and admins (404 for everyone else). The `ETag` is the one to
+    send as `If-Match` when editing."""
     product = await service.get_visible(session, product_id, viewer_of(principal))
     set_etag(response, service.ETAG_KIND, product.version)
     return await service.to_out(session, product)
@@ -131,6 +145,10 @@ async def update_financing_product(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> FinancingProductOut:
+    """The bank that publishes the product edits it (403 for others who can see it); only the fields
+    sent change, and `is_active=false` takes it off the public list. Send the `ETag` from a GET as
+    `If-Match` (412 when stale). Null for required fields, unknown codes or an inverted amount, term
+    or rate range are 422."""
     product = await service.update_financing_product(
         session, product_id, body, viewer=principal.viewer, if_match=if_match
     )

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from app.demands.schemas import OrganizationRef, PositiveMoney, TaskTypeCode
+from app.kit.i18n import invalid
 from app.kit.inputs import InputDecimal, StrictInput
 from app.organizations.schemas import IndustryCode, RegionCode
 
@@ -19,7 +20,7 @@ Months = Annotated[int, Field(ge=1, le=360)]
 
 def _unique(values: list[str] | None) -> list[str] | None:
     if values is not None and len(set(values)) != len(values):
-        raise ValueError("values must not repeat")
+        raise invalid("values must not repeat", "取值不能重复")
     return values
 
 
@@ -49,15 +50,19 @@ class FinancingProductCreate(StrictInput):
     @model_validator(mode="after")
     def _ranges(self) -> FinancingProductCreate:
         if self.amount_min_cny > self.amount_max_cny:
-            raise ValueError("amount_max_cny must be at least amount_min_cny")
+            raise invalid(
+                "amount_max_cny must be at least amount_min_cny", "amount_max_cny 不能小于 amount_min_cny"
+            )
         if self.term_min_months > self.term_max_months:
-            raise ValueError("term_max_months must be at least term_min_months")
+            raise invalid(
+                "term_max_months must be at least term_min_months", "term_max_months 不能小于 term_min_months"
+            )
         if (
             self.rate_min_pct is not None
             and self.rate_max_pct is not None
             and self.rate_min_pct > self.rate_max_pct
         ):
-            raise ValueError("rate_max_pct must be at least rate_min_pct")
+            raise invalid("rate_max_pct must be at least rate_min_pct", "rate_max_pct 不能小于 rate_min_pct")
         return self
 
 

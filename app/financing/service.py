@@ -51,7 +51,10 @@ async def create_financing_product(
 ) -> FinancingProduct:
     """Publish a financing product; only vetted banks may."""
     if not bank_vetted:
-        raise Forbidden("Only a vetted bank may publish financing products; wait for vetting to finish.")
+        raise Forbidden(
+            "Only a vetted bank may publish financing products; wait for vetting to finish.",
+            zh="只有通过审核的银行才能发布金融产品，请等待审核完成。",
+        )
     fields = data.model_dump()
     await _check_references(session, fields)
     product = FinancingProduct(organization_id=organization_id, **fields)
@@ -63,11 +66,11 @@ async def create_financing_product(
 async def get_visible(session: AsyncSession, product_id: uuid.UUID, viewer: Viewer) -> FinancingProduct:
     product = await repository.get(session, product_id)
     if product is None:
-        raise NotFound("No such financing product.")
+        raise NotFound("No such financing product.", zh="没有这个金融产品。")
     if viewer.is_admin or viewer.organization_id == product.organization_id:
         return product
     if not product.is_active or await repository.bank_status(session, product.organization_id) != "vetted":
-        raise NotFound("No such financing product.")
+        raise NotFound("No such financing product.", zh="没有这个金融产品。")
     return product
 
 
@@ -81,26 +84,35 @@ async def update_financing_product(
 ) -> FinancingProduct:
     product = await get_visible(session, product_id, viewer)
     if viewer.organization_id != product.organization_id:
-        raise Forbidden("Only the bank that publishes this product may change it.")
+        raise Forbidden(
+            "Only the bank that publishes this product may change it.",
+            zh="只有发布该金融产品的银行才能修改它。",
+        )
     product = await repository.get(session, product_id, for_update=True) or product
     check_if_match(if_match, ETAG_KIND, product.version)
     fields = data.model_dump(exclude_unset=True)
     for name in _REQUIRED:
         if name in fields and fields[name] is None:
-            raise InvalidInput(["body", name], "may not be null")
+            raise InvalidInput(["body", name], "may not be null", zh="不能为 null")
     await _check_references(session, fields)
     for name, value in fields.items():
         setattr(product, name, value)
     if product.amount_min_cny > product.amount_max_cny:
-        raise InvalidInput(["body", "amount_max_cny"], "must be at least amount_min_cny")
+        raise InvalidInput(
+            ["body", "amount_max_cny"], "must be at least amount_min_cny", zh="不能小于 amount_min_cny"
+        )
     if product.term_min_months > product.term_max_months:
-        raise InvalidInput(["body", "term_max_months"], "must be at least term_min_months")
+        raise InvalidInput(
+            ["body", "term_max_months"], "must be at least term_min_months", zh="不能小于 term_min_months"
+        )
     if (
         product.rate_min_pct is not None
         and product.rate_max_pct is not None
         and product.rate_min_pct > product.rate_max_pct
     ):
-        raise InvalidInput(["body", "rate_max_pct"], "must be at least rate_min_pct")
+        raise InvalidInput(
+            ["body", "rate_max_pct"], "must be at least rate_min_pct", zh="不能小于 rate_min_pct"
+        )
     if fields:
         product.version += 1
         product.updated_at = utcnow()

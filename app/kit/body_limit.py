@@ -6,6 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PayloadTooLarge, problem
+from app.kit.i18n import negotiate
 
 
 class BodyLimitMiddleware:
@@ -25,14 +26,17 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self._limit_for(scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            response = problem(
-                413,
-                PayloadTooLarge.title,
-                f"The request body is {int(declared)} bytes; the limit here is {limit} bytes.",
-                slug=PayloadTooLarge.slug,
-            )
+            accept_language = headers.get(b"accept-language")
+            if negotiate(accept_language.decode("latin-1") if accept_language else None) == "zh":
+                title = PayloadTooLarge.title_zh
+                detail = f"请求体为 {int(declared)} 字节，此处的上限为 {limit} 字节。"
+            else:
+                title = PayloadTooLarge.title
+                detail = f"The request body is {int(declared)} bytes; the limit here is {limit} bytes."
+            response = problem(413, title, detail, slug=PayloadTooLarge.slug)
             await response(scope, receive, send)
             return
         seen = 0

@@ -20,8 +20,11 @@ def check_if_match(if_match: str | None, kind: str, version: int) -> None:
     if if_match is None:
         return
     current = etag_for(kind, version)
-    offered = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
-    if "*" not in offered and current not in offered:
+    offered = [tag.strip().removeprefix("W/") for tag in if_match.split(",")[:50]]
+    # A GET answers the version tag with its body's hash appended ("demand-v3-<hash>", app/kit/manners.py).
+    versioned = current[:-1] + "-"
+    if "*" not in offered and not any(tag == current or tag.startswith(versioned) for tag in offered):
         raise PreconditionFailed(
-            f"The resource changed since you read it (current ETag {current}); GET it again and retry."
+            f"The resource changed since you read it (current ETag {current}); GET it again and retry.",
+            zh=f"该资源在你读取之后已被修改（当前 ETag 为 {current}）；请重新获取后再试。",
         )

@@ -58,10 +58,21 @@ async def idempotent_create(
     body: BaseModel,
     create: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
     status_code: int = 201,
+    location: str | None = None,
 ) -> FastJSONResponse:
-    """Run `create` once per (user, key); replay its response for retries with the same body."""
+    """Run `create` once per (user, key); replay its response for retries with the same body.
+
+    `location` is the created resource's path with `{id}` for its id, sent as the `Location` header.
+    """
+
+    def headers(payload: Any, **more: str) -> dict[str, str]:
+        if location is not None and isinstance(payload, dict) and "id" in payload:
+            more["Location"] = location.format(id=payload["id"])
+        return more
+
     if key is None:
-        return FastJSONResponse(_payload(await create()), status_code=status_code)
+        payload = _payload(await create())
+        return FastJSONResponse(payload, status_code=status_code, headers=headers(payload))
     fingerprint = _fingerprint(method, path, body)
     await session.execute(
         delete(IdempotencyKey).where(
@@ -78,9 +89,12 @@ async def idempotent_create(
             raise InvalidInput(
                 ["header", "Idempotency-Key"],
                 "this key was already used with a different request; use a new key",
+                zh="此键已用于另一个不同的请求；请换一个新键",
             )
         return FastJSONResponse(
-            stored.response_body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+            stored.response_body,
+            status_code=stored.status_code,
+            headers=headers(stored.response_body, **{"Idempotent-Replayed": "true"}),
         )
     payload = _payload(await create())
     session.add(
@@ -91,5 +105,8 @@ async def idempotent_create(
     try:
         await session.flush()
     except IntegrityError as exc:  # the same key, concurrently: the first one wins
-        raise Conflict("A request with this Idempotency-Key is already in progress; retry shortly.") from exc
-    return FastJSONResponse(payload, status_code=status_code)
+        raise Conflict(
+            "A request with this Idempotency-Key is already in progress; retry shortly.",
+            zh="使用此 Idempotency-Key 的请求正在处理中，请稍后重试。",
+        ) from exc
+    return FastJSONResponse(payload, status_code=status_code, headers=headers(payload))

@@ -7,18 +7,20 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict
+from app.errors import Conflict, FieldError
 
 
 async def flush_or_conflict(
-    session: AsyncSession, conflicts: Mapping[str, tuple[Sequence[str | int], str]]
+    session: AsyncSession, conflicts: Mapping[str, tuple[Sequence[str | int], str, str]]
 ) -> None:
-    """Flush; if a named unique constraint fires, raise 409 pointing at the field it guards."""
+    """Flush; if a named unique constraint fires, raise 409 pointing at the field it guards.
+
+    `conflicts` maps a constraint name to (loc, English message, Chinese message)."""
     try:
         await session.flush()
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
         if isinstance(constraint, str) and constraint in conflicts:
-            loc, msg = conflicts[constraint]
-            raise Conflict(msg, errors=[{"loc": list(loc), "msg": msg, "type": "conflict"}]) from exc
+            loc, msg, zh = conflicts[constraint]
+            raise Conflict(msg, zh=zh, errors=[FieldError(loc, msg, zh, type="conflict")]) from exc
         raise

@@ -83,7 +83,9 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         return [_decode_value(v) for v in raw]
     except (ValueError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(
-            ["query", "cursor"], "Malformed cursor: pass next_cursor from a previous page."
+            ["query", "cursor"],
+            "Malformed cursor: pass next_cursor from a previous page.",
+            zh="游标格式有误：请传入上一页返回的 next_cursor。",
         ) from exc
 
 
@@ -99,7 +101,9 @@ def _check_types(
         ok = value is None or isinstance(value, expected) or (expected is float and isinstance(value, int))
         if not ok or (expected is int and isinstance(value, bool)):
             raise InvalidInput(
-                ["query", "cursor"], "Malformed cursor: pass next_cursor from a previous page."
+                ["query", "cursor"],
+                "Malformed cursor: pass next_cursor from a previous page.",
+                zh="游标格式有误：请传入上一页返回的 next_cursor。",
             )
 
 

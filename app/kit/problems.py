@@ -52,27 +52,45 @@ _HEADERS: dict[int, dict[str, Any]] = {
 }
 
 
-def problem_schema(status: int) -> dict[str, Any]:
-    """JSON Schema of the problem body sent with `status`."""
-    required = ["type", "title", "status", "detail"]
-    properties: dict[str, Any] = {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer", "const": status},
-        "detail": {"type": "string"},
-        "errors": {"type": "array", "items": _FIELD_ERROR},
-    }
-    if status == 422:
-        required.append("errors")
-    if status == 429:
-        properties["retry_after"] = {"type": "integer", "minimum": 0}
-        required.append("retry_after")
-    return {
-        "title": f"Problem{status}",
+PROBLEM_REF = "#/components/schemas/Problem"
+
+# Components every problem response refers to; app/openapi.py adds them to the document.
+PROBLEM_COMPONENTS: dict[str, dict[str, Any]] = {
+    "FieldError": {
+        "title": "FieldError",
+        **_FIELD_ERROR,
+    },
+    "Problem": {
+        "title": "Problem",
+        "description": "An RFC 9457 problem: every 4xx and 5xx answer. `title`, `detail` and each "
+        "`errors[].msg` are in Chinese unless `Accept-Language` prefers English (`Content-Language` "
+        "says which).",
         "type": "object",
-        "required": required,
-        "properties": properties,
-    }
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "format": "uri", "description": "Names the kind of problem."},
+            "title": {"type": "string"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string", "description": "What went wrong and what to do about it."},
+            "errors": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/FieldError"},
+                "description": "Validation problems (422) and conflicts (409), one per field.",
+            },
+            "retry_after": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "429: seconds to wait, as in the `Retry-After` header.",
+            },
+        },
+    },
+}
+
+
+def register_component(name: str, schema: dict[str, Any]) -> str:
+    """Add a component problem responses refer to (a route's own problem shape); its $ref."""
+    PROBLEM_COMPONENTS[name] = schema
+    return f"#/components/schemas/{name}"
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -81,7 +99,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     for status in statuses:
         response: dict[str, Any] = {
             "description": _DESCRIPTIONS[status],
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": problem_schema(status)}},
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
         }
         if status in _HEADERS:
             response["headers"] = _HEADERS[status]

@@ -39,7 +39,10 @@ router = APIRouter(tags=["leads"])
 
 def _vetted(principal: Any) -> None:
     if principal.organization.vetting_status != "vetted":
-        raise Forbidden("Only a vetted bank may subscribe to and work leads; wait for vetting to finish.")
+        raise Forbidden(
+            "Only a vetted bank may subscribe to and work leads; wait for vetting to finish.",
+            zh="只有通过审核的银行才能订阅和处理线索，请等待审核完成。",
+        )
 
 
 @router.post(
@@ -58,6 +61,12 @@ async def create_lead_subscription(
     settings: SettingsDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
+    """Bank accounts only, and the bank must be vetted (403): subscribes to leads, demands that share
+    a financing need with banks and fit the criteria (empty lists mean all; codes are checked, 422).
+    Demands published or edited from now on become leads of the subscription, once each. An optional
+    `webhook_url` must be https to a public address (422 otherwise) and receives signed events; the
+    signing secret is in this response only. Send an `Idempotency-Key` to retry safely; the answer
+    carries a `Location` header."""
     _vetted(principal)
     await require_codes(session, Region, body.region_codes, loc=["body", "region_codes"])
     await require_codes(session, Industry, body.industry_codes, loc=["body", "industry_codes"])
@@ -88,6 +97,7 @@ async def create_lead_subscription(
         path=request.url.path,
         body=body,
         create=create,
+        location="/api/v1/lead-subscriptions/{id}",
     )
 
 
@@ -101,6 +111,8 @@ async def create_lead_subscription(
 async def list_lead_subscriptions(
     principal: BankPrincipal, session: SessionDep, page: PageParamsDep
 ) -> FastJSONResponse:
+    """Bank accounts only: the bank's lead subscriptions (not deleted ones), newest first, paged with
+    `cursor`, with each webhook's status. Signing secrets are not shown."""
     rows, cursor = await service.page_subscriptions(session, principal.organization.id, page)
     return FastJSONResponse({"items": [service.subscription_view(s) for s in rows], "next_cursor": cursor})
 
@@ -115,6 +127,8 @@ async def list_lead_subscriptions(
 async def get_lead_subscription(
     subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep
 ) -> FastJSONResponse:
+    """Bank accounts only: one of the bank's own subscriptions (404 for another bank's or a deleted
+    one). The signing secret is not shown."""
     sub = await service.own_subscription(session, subscription_id, principal.organization.id)
     return FastJSONResponse(service.subscription_view(sub))
 
@@ -133,6 +147,10 @@ async def update_lead_subscription(
     session: SessionDep,
     settings: SettingsDep,
 ) -> FastJSONResponse:
+    """Bank accounts only: renames the subscription or sets its `webhook_url` (404 for another
+    bank's). A new URL is checked like at creation (422), and setting it, even to the same URL,
+    re-enables a webhook that was disabled after failing; null removes the webhook. The criteria
+    themselves cannot be changed."""
     sub = await service.own_subscription(session, subscription_id, principal.organization.id, for_update=True)
     fields = body.model_dump(exclude_unset=True)
     if "webhook_url" in fields:
@@ -158,6 +176,8 @@ async def update_lead_subscription(
 async def delete_lead_subscription(
     subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep
 ) -> Response:
+    """Bank accounts only: stops the subscription (404 for another bank's); it gets no new leads and
+    no more webhook events, but the leads it already brought stay in the bank's feed. Answers 204."""
     sub = await service.own_subscription(session, subscription_id, principal.organization.id, for_update=True)
     sub.deleted_at = utcnow()
     await session.flush()
@@ -174,6 +194,8 @@ async def delete_lead_subscription(
 async def rotate_lead_subscription_secret(
     subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep
 ) -> FastJSONResponse:
+    """Bank accounts only: issues a new webhook signing secret, shown in this response only; the old
+    secret stops signing at once, so update the receiver first. 404 for another bank's subscription."""
     sub = await service.own_subscription(session, subscription_id, principal.organization.id, for_update=True)
     sub.webhook_secret = webhooks.new_secret()
     sub.updated_at = utcnow()
@@ -191,6 +213,9 @@ async def rotate_lead_subscription_secret(
 async def list_webhook_deliveries(
     subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep, page: PageParamsDep
 ) -> FastJSONResponse:
+    """Bank accounts only: the subscription's webhook deliveries, newest first, paged with `cursor`,
+    each with its status, next attempt and the log of every attempt (status code, error, duration).
+    404 for another bank's subscription."""
     await service.own_subscription(session, subscription_id, principal.organization.id)
     rows, cursor = await service.page_deliveries(session, subscription_id, page)
     return FastJSONResponse({"items": await service.delivery_views(session, rows), "next_cursor": cursor})
@@ -210,6 +235,9 @@ async def replay_webhook_delivery(
     principal: BankPrincipal,
     session: SessionDep,
 ) -> FastJSONResponse:
+    """Bank accounts only: queues one delivery to be sent again with the same `webhook-id` and body
+    and a fresh retry schedule; answers 202 with the delivery. 409 while the delivery is being sent
+    right now; 404 for another bank's subscription or an unknown delivery."""
     await service.own_subscription(session, subscription_id, principal.organization.id)
     delivery = await service.replay_delivery(session, subscription_id, delivery_id)
     return FastJSONResponse((await service.delivery_views(session, [delivery]))[0], status_code=202)
@@ -225,6 +253,11 @@ async def replay_webhook_delivery(
 async def list_leads(
     principal: BankPrincipal, session: SessionDep, settings: SettingsDep, page: PageParamsDep
 ) -> FastJSONResponse:
+    """Vetted bank accounts only (403 otherwise): the bank's leads, oldest first, as a stable feed to
+    backfill from with `cursor`; a lead appears only after a short settling delay, so a held cursor
+    never misses one. Each lead carries the demand, the bank's own financing products it is eligible
+    for and, once the enterprise accepted the bank's interest, its contact details. Leads of demands
+    whose owner stopped sharing with banks leave the feed."""
     _vetted(principal)
     rows, cursor = await service.page_feed(
         session, principal.organization.id, page, settle_seconds=settings.leads_feed_settle_seconds
@@ -242,6 +275,8 @@ async def list_leads(
     summary="One of the bank's leads",
 )
 async def get_lead(lead_id: uuid.UUID, principal: BankPrincipal, session: SessionDep) -> FastJSONResponse:
+    """Vetted bank accounts only (403 otherwise): one of the bank's leads, as in the feed. 404 for
+    another bank's lead, or when the demand's owner stopped sharing it with banks."""
     _vetted(principal)
     lead = await service.own_lead(session, lead_id, principal.organization.id)
     return FastJSONResponse(await service.lead_view(session, lead))
@@ -257,6 +292,10 @@ async def get_lead(lead_id: uuid.UUID, principal: BankPrincipal, session: Sessio
 async def update_lead_status(
     lead_id: uuid.UUID, body: LeadStatusUpdate, principal: BankPrincipal, session: SessionDep
 ) -> FastJSONResponse:
+    """Vetted bank accounts only (403 otherwise): moves one of the bank's leads along new → viewed →
+    contacted → approved, or to declined from any open status; sending the current status again
+    changes nothing. Any other move is 409; the enterprise is notified of each change. 404 for another
+    bank's lead."""
     _vetted(principal)
     lead = await service.own_lead(session, lead_id, principal.organization.id, lock=True)
     lead = await service.move(session, lead, body.status)
@@ -273,9 +312,12 @@ async def update_lead_status(
 async def list_demand_leads(
     demand_id: uuid.UUID, principal: EnterprisePrincipal, session: SessionDep
 ) -> FastJSONResponse:
+    """Enterprise accounts only: which banks have the demand as a lead, with each lead's status and
+    whether the enterprise accepted the bank's interest, oldest first, all in one page. 404 unless the
+    demand is the caller's own."""
     demand = await session.get(Demand, demand_id)
     if demand is None or demand.organization_id != principal.organization.id:
-        raise NotFound("No such demand.")
+        raise NotFound("No such demand.", zh="没有这个需求。")
     return FastJSONResponse({"items": await service.leads_of_demand(session, demand), "next_cursor": None})
 
 
@@ -289,6 +331,11 @@ async def list_demand_leads(
 async def accept_lead_interest(
     lead_id: uuid.UUID, principal: EnterprisePrincipal, session: SessionDep
 ) -> FastJSONResponse:
+    """Enterprise accounts only: the owner of the lead's demand accepts the bank's interest, releasing
+    the enterprise's contact details to that bank (in the feed and as a `lead.contact_released`
+    webhook event); accepting again changes nothing. 409 when the bank declined the lead or the demand
+    no longer shares its financing need with banks; 404 unless the lead is on the caller's own demand.
+    Returns all of the demand's leads."""
     lead = await service.accept_interest(session, lead_id, principal.organization.id)
     demand = await session.get(Demand, lead.demand_id)
     assert demand is not None

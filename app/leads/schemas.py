@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from app.demands.schemas import CategoryCode, PositiveMoney, TaskTypeCode
 from app.financing.schemas import _unique
+from app.kit.i18n import invalid
 from app.kit.inputs import StrictInput
+from app.matching.schemas import Priority
 from app.organizations.schemas import IndustryCode, RegionCode
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -45,7 +47,9 @@ class SubscriptionCreate(StrictInput):
             and self.amount_max_cny is not None
             and self.amount_min_cny > self.amount_max_cny
         ):
-            raise ValueError("amount_max_cny must be at least amount_min_cny")
+            raise invalid(
+                "amount_max_cny must be at least amount_min_cny", "amount_max_cny 不能小于 amount_min_cny"
+            )
         return self
 
 
@@ -112,17 +116,67 @@ class LeadStatusUpdate(StrictInput):
     status: Literal["viewed", "contacted", "approved", "declined"]
 
 
-class LeadOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class LeadFinancingNeed(BaseModel):
+    amount_cny: int | None
+    term_months: int | None
 
+
+class LeadEnterprise(BaseModel):
+    id: uuid.UUID
+    name: str
+    region_code: str | None
+    industry_code: str | None
+
+
+class LeadDemand(BaseModel):
+    """The shared demand as a bank sees it (what the webhook sends too)."""
+
+    id: uuid.UUID
+    title: str
+    description: str
+    task_type: TaskTypeCode
+    industry_code: str
+    region_code: str
+    category_codes: list[str]
+    budget_min_cny: int
+    budget_max_cny: int
+    expected_start: date | None
+    financing: LeadFinancingNeed
+    priority: Priority
+    enterprise: LeadEnterprise
+
+
+class FittingFinancingProduct(BaseModel):
+    id: uuid.UUID
+    name: str
+    financing_type: str
+
+
+class LeadContact(BaseModel):
+    name: str | None
+    phone: str | None
+    email: str | None
+
+
+class LeadOut(BaseModel):
     id: uuid.UUID
     status: Literal["new", "viewed", "contacted", "approved", "declined"]
     subscription_id: uuid.UUID
-    demand: dict[str, Any]
-    fitting_financing_products: list[dict[str, Any]]
-    contact: dict[str, Any] | None
+    demand: LeadDemand
+    fitting_financing_products: list[FittingFinancingProduct] = Field(
+        description="The bank's own active financing products this demand is eligible for."
+    )
+    contact: LeadContact | None = Field(
+        description="The enterprise's contact, once it accepted the bank's interest; null before."
+    )
     contact_released: bool
+    viewed_at: datetime | None
+    contacted_at: datetime | None
+    approved_at: datetime | None
+    declined_at: datetime | None
+    interest_accepted_at: datetime | None
     created_at: datetime
+    updated_at: datetime
 
 
 class LeadList(BaseModel):
@@ -130,10 +184,15 @@ class LeadList(BaseModel):
     next_cursor: str | None
 
 
+class LeadBank(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
 class DemandLeadOut(BaseModel):
     id: uuid.UUID
-    bank: dict[str, Any]
-    status: str
+    bank: LeadBank
+    status: Literal["new", "viewed", "contacted", "approved", "declined"]
     interest_accepted_at: datetime | None
     created_at: datetime
 
@@ -163,9 +222,9 @@ class SavedSearchCreate(StrictInput):
 class SavedSearchOut(BaseModel):
     id: uuid.UUID
     name: str
-    list: str
+    list: Literal["demands"]
     q: str
-    filters: dict[str, Any]
+    filters: SavedSearchFilters
     created_at: datetime
 
 

@@ -49,7 +49,7 @@ async def check_webhook_url(url: str | None, allow_hosts: list[str]) -> None:
     try:
         await webhooks.resolve(url, allow_hosts)
     except webhooks.UnsafeUrl as exc:
-        raise InvalidInput(["body", "webhook_url"], str(exc)) from exc
+        raise InvalidInput(["body", "webhook_url"], str(exc), zh=exc.zh) from exc
 
 
 def subscription_view(sub: LeadSubscription, *, secret: bool = False) -> dict[str, Any]:
@@ -86,7 +86,7 @@ async def own_subscription(
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     sub = await session.scalar(stmt)
     if sub is None:
-        raise NotFound("No such lead subscription.")
+        raise NotFound("No such lead subscription.", zh="没有这个线索订阅。")
     return sub
 
 
@@ -156,13 +156,16 @@ async def replay_delivery(
         .with_for_update()
     )
     if delivery is None:
-        raise NotFound("No such delivery on this subscription.")
+        raise NotFound("No such delivery on this subscription.", zh="该订阅下没有这次推送。")
     if (
         delivery.status == "pending"
         and delivery.locked_until is not None
         and delivery.locked_until > utcnow()
     ):
-        raise Conflict("This delivery is being sent right now; replay it once the attempt is recorded.")
+        raise Conflict(
+            "This delivery is being sent right now; replay it once the attempt is recorded.",
+            zh="这次推送正在发送中，请在本次尝试记录下来后再重发。",
+        )
     await relay.replay(session, [delivery.id])
     await session.refresh(delivery)
     return delivery
@@ -402,7 +405,7 @@ async def own_lead(
         stmt = stmt.with_for_update(of=Lead).execution_options(populate_existing=True)
     lead = await session.scalar(stmt)
     if lead is None:
-        raise NotFound("No such lead.")
+        raise NotFound("No such lead.", zh="没有这条线索。")
     return lead
 
 
@@ -410,8 +413,12 @@ async def move(session: AsyncSession, lead: Lead, to_status: str) -> Lead:
     if to_status == lead.status:
         return lead  # repeating a status is harmless
     if to_status not in TRANSITIONS[lead.status]:
-        allowed = ", ".join(sorted(TRANSITIONS[lead.status])) or "none (final)"
-        raise Conflict(f"Cannot move a {lead.status} lead to {to_status}; allowed next: {allowed}.")
+        allowed = ", ".join(sorted(TRANSITIONS[lead.status]))
+        raise Conflict(
+            f"Cannot move a {lead.status} lead to {to_status}; allowed next: {allowed or 'none (final)'}.",
+            zh=f"不能把状态为 {lead.status} 的线索改为 {to_status}；"
+            f"接下来可改为：{allowed or '无（已是最终状态）'}。",
+        )
     now: datetime = utcnow()
     setattr(lead, f"{to_status}_at", now)
     lead.status = to_status
@@ -467,12 +474,18 @@ async def accept_interest(session: AsyncSession, lead_id: uuid.UUID, enterprise_
         .execution_options(populate_existing=True)
     )
     if lead is None:
-        raise NotFound("No such lead.")
+        raise NotFound("No such lead.", zh="没有这条线索。")
     if lead.status == "declined":
-        raise Conflict("The bank declined this lead; there is no interest to accept.")
+        raise Conflict(
+            "The bank declined this lead; there is no interest to accept.",
+            zh="银行已婉拒这条线索，没有可接受的对接意向。",
+        )
     demand = await session.get(Demand, lead.demand_id)
     if demand is None or not demand.share_with_banks:
-        raise Conflict("The demand no longer shares its financing need with banks; share it again first.")
+        raise Conflict(
+            "The demand no longer shares its financing need with banks; share it again first.",
+            zh="该需求已不再向银行共享融资需求，请先重新开启共享。",
+        )
     if lead.interest_accepted_at is None:
         lead.interest_accepted_at = utcnow()
         lead.version += 1

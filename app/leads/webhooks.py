@@ -31,7 +31,11 @@ METADATA_ADDRESSES = frozenset(
 
 
 class UnsafeUrl(ValueError):
-    """The URL may not be called; the message says why and what to do."""
+    """The URL may not be called; the message says why and what to do (`zh`: the same in Chinese)."""
+
+    def __init__(self, message: str, *, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 def new_secret() -> str:
@@ -92,14 +96,20 @@ def check_shape(url: str, allow_hosts: Sequence[str]) -> tuple[str, str, int, st
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise UnsafeUrl("is not a valid URL") from exc
+        raise UnsafeUrl("is not a valid URL", zh="不是有效的网址") from exc
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("https", "http") or not host:
-        raise UnsafeUrl("must be an https URL with a host")
+        raise UnsafeUrl("must be an https URL with a host", zh="必须是带主机名的 https 网址")
     if parts.username or parts.password:
-        raise UnsafeUrl("must not carry credentials; use the signing secret to authenticate us")
+        raise UnsafeUrl(
+            "must not carry credentials; use the signing secret to authenticate us",
+            zh="不能包含用户名或密码；请用签名密钥验证我们的请求",
+        )
     if parts.scheme == "http" and host not in allow_hosts:
-        raise UnsafeUrl("must be https (plain http only to hosts named in WEBHOOK_ALLOW_HOSTS)")
+        raise UnsafeUrl(
+            "must be https (plain http only to hosts named in WEBHOOK_ALLOW_HOSTS)",
+            zh="必须使用 https（只有 WEBHOOK_ALLOW_HOSTS 中列出的主机才可用普通 http）",
+        )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path
 
@@ -114,15 +124,19 @@ async def resolve(url: str, allow_hosts: Sequence[str]) -> Target:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError, ValueError) as exc:
-            raise UnsafeUrl(f"host {host!r} does not resolve; check the name") from exc
+            raise UnsafeUrl(
+                f"host {host!r} does not resolve; check the name", zh=f"主机 {host!r} 无法解析，请检查名称"
+            ) from exc
         addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not addresses:
-        raise UnsafeUrl(f"host {host!r} has no address")
+        raise UnsafeUrl(f"host {host!r} has no address", zh=f"主机 {host!r} 没有地址")
     if host not in allow_hosts:
         blocked = [str(a) for a in addresses if not _public(a)]
         if blocked:
             raise UnsafeUrl(
                 f"resolves to a private, loopback, link-local or metadata address ({blocked[0]}); "
-                "only public endpoints are called (operators can name internal hosts in WEBHOOK_ALLOW_HOSTS)"
+                "only public endpoints are called (operators can name internal hosts in WEBHOOK_ALLOW_HOSTS)",
+                zh=f"解析到私有、回环、链路本地或元数据地址（{blocked[0]}）；只会调用公网地址"
+                "（运维人员可在 WEBHOOK_ALLOW_HOSTS 中指定内部主机）",
             )
     return Target(scheme=scheme, host=host.strip("[]"), port=port, address=str(addresses[0]), path=path)

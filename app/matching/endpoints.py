@@ -15,7 +15,7 @@ from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.matching import service
 from app.matching.policies import all_policies
-from app.matching.schemas import DemandMatchList, FeedbackIn, FeedbackOut, MatchList
+from app.matching.schemas import DemandMatchList, FeedbackIn, FeedbackOut, MatchList, PolicyList
 
 router = APIRouter(tags=["matching"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many matches, best first (1-100).")]
@@ -39,6 +39,11 @@ async def list_demand_matches(
     limit: Limit = 20,
     include_dismissed: bool = False,
 ) -> FastJSONResponse:
+    """The demand's owner and admins (404 for anyone else): the best `limit` products, providers,
+    financing products or policy programmes for the demand, best first, each with its score and
+    weighted reasons and the owner's feedback. Dismissed matches are left out unless
+    `include_dismissed=true`; financing also lists near misses with the one condition that failed.
+    Asking for products for a demand with no equipment category is 409."""
     demand = await service.owned_demand(session, demand_id, principal.viewer)
     body = await service.matches(
         session,
@@ -67,10 +72,17 @@ async def give_match_feedback(
     principal: CurrentPrincipal,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
+    """Only the demand's owner (403 for admins, 404 for anyone else): shortlists, dismisses or clears
+    one match, recording its score and rank at that moment. `target_id` must be something matching can
+    offer (a listed product of a vetted supplier, a vetted provider, an active financing product of a
+    vetted bank or a known policy code), else 422. Send an `Idempotency-Key` to retry safely."""
     demand = await service.owned_demand(session, demand_id, principal.viewer)
     if principal.viewer.organization_id != demand.organization_id:
         # Admins may look, but the shortlist is the owner's to keep.
-        raise Forbidden("Only the demand's owner gives feedback on its matches.")
+        raise Forbidden(
+            "Only the demand's owner gives feedback on its matches.",
+            zh="只有发布该需求的企业才能对匹配结果提出反馈。",
+        )
 
     async def create() -> dict[str, object]:
         return await service.record_feedback(
@@ -108,6 +120,9 @@ async def list_product_matching_demands(
     principal: CurrentPrincipal,
     limit: Limit = 20,
 ) -> FastJSONResponse:
+    """The product's supplier and admins (404 for anyone else): published demands of vetted
+    enterprises naming the product's category or a broader one, in its service area, scored against
+    the product, best first, at most `limit`. Demands whose owner dismissed this product are left out."""
     product, supplier_name = await service.owned_product(session, product_id, principal.viewer)
     body = await service.matching_demands(
         session, request.app.state.meili, product, supplier_name, limit=limit
@@ -117,8 +132,11 @@ async def list_product_matching_demands(
 
 @router.get(
     "/policies",
+    response_model=PolicyList,
     operation_id="list_policies",
     summary="The policy support matching knows: source document, dates, conditions and estimate rule",
 )
 async def list_policies() -> FastJSONResponse:
+    """Public: every policy programme matching can suggest (subsidies and tax preferences), with its
+    source document, dates, eligibility conditions and the rule its benefit estimate follows."""
     return FastJSONResponse({"items": [p.public() for p in all_policies()]})

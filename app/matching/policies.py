@@ -19,7 +19,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Source(_Strict):
+class PolicySource(_Strict):
     document: str
     section: str
     issued_by: str
@@ -27,7 +27,7 @@ class Source(_Strict):
     url: str | None
 
 
-class Conditions(_Strict):
+class PolicyConditions(_Strict):
     task_types: tuple[str, ...] = ()
     category_prefixes: tuple[str, ...] = ()
     min_investment_cny: int | None = None
@@ -37,7 +37,7 @@ class Conditions(_Strict):
     no_new_land_or_capacity: bool = False
 
 
-class Benefit(_Strict):
+class PolicyBenefit(_Strict):
     rule: Literal["share_of_investment", "interest_subsidy", "rate_saving", "procedure"]
     rate: float | None = None
     cap_cny: int | None = None
@@ -51,11 +51,11 @@ class Policy(_Strict):
     code: str
     name: str
     summary: str
-    source: Source
+    source: PolicySource
     valid_from: date
     valid_to: date | None
-    conditions: Conditions
-    benefit: Benefit
+    conditions: PolicyConditions
+    benefit: PolicyBenefit
 
     def in_force(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

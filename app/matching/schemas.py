@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.kit.inputs import StrictInput
+from app.matching.policies import Policy
 
 
 class Reason(BaseModel):
@@ -17,7 +18,7 @@ class Reason(BaseModel):
     detail: str = Field(description="Why, in Chinese.")
 
 
-class Target(BaseModel):
+class MatchTarget(BaseModel):
     id: str
     name: str
 
@@ -26,7 +27,7 @@ class MatchOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     kind: Literal["product", "provider", "financing", "policy"]
-    target: Target
+    target: MatchTarget
     score: float = Field(ge=0, le=1, description="Σ weight × value.")
     reasons: list[Reason]
     feedback: Literal["shortlist", "dismiss"] | None = None
@@ -34,8 +35,8 @@ class MatchOut(BaseModel):
 
 class NearMiss(BaseModel):
     kind: Literal["financing"]
-    target: Target
-    bank: Target
+    target: MatchTarget
+    bank: MatchTarget
     failed: dict[str, str] = Field(description="{condition, detail}: the one condition that failed.")
 
 
@@ -57,7 +58,7 @@ class DemandRef(BaseModel):
 
 class MatchList(BaseModel):
     demand: DemandRef
-    kind: str
+    kind: Literal["product", "provider", "financing", "policy"]
     items: list[MatchOut]
     near_misses: list[NearMiss] = Field(
         description="Financing only: products that failed exactly one condition."
@@ -65,21 +66,38 @@ class MatchList(BaseModel):
     next_cursor: None = None
 
 
+class MatchingDemandOrganization(BaseModel):
+    id: str
+    name: str
+
+
+class MatchingDemandSummary(BaseModel):
+    """What a supplier sees of a published demand that fits its product."""
+
+    organization: MatchingDemandOrganization
+    region_code: str
+    task_type: str
+    budget_min_cny: int
+    budget_max_cny: int
+    published_at: datetime | None
+    priority: Priority
+
+
 class DemandMatchOut(BaseModel):
     kind: Literal["demand"]
-    target: Target
+    target: MatchTarget
     score: float
     reasons: list[Reason]
-    demand: dict[str, Any]
+    demand: MatchingDemandSummary
 
 
-class ProductRef(BaseModel):
+class MatchedProduct(BaseModel):
     id: str
     name: str
 
 
 class DemandMatchList(BaseModel):
-    product: ProductRef
+    product: MatchedProduct
     items: list[DemandMatchOut]
     next_cursor: None = None
 
@@ -93,9 +111,13 @@ class FeedbackIn(StrictInput):
 class FeedbackOut(BaseModel):
     id: str
     demand_id: str
-    kind: str
+    kind: Literal["product", "provider", "financing", "policy"]
     target_id: str
-    action: str
+    action: Literal["shortlist", "dismiss", "clear"]
     score: float | None = Field(description="The match's score when the owner acted (null: not ranked now).")
     rank: int | None
     created_at: datetime
+
+
+class PolicyList(BaseModel):
+    items: list[Policy] = Field(description="Every policy programme matching can suggest.")

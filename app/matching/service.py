@@ -34,6 +34,12 @@ from search.engine import Filter, SearchEngine, SearchQuery
 
 log = logging.getLogger(__name__)
 Kind = Literal["product", "provider", "financing", "policy"]
+KIND_NAMES_ZH: dict[str, str] = {
+    "product": "产品",
+    "provider": "服务商",
+    "financing": "金融产品",
+    "policy": "政策",
+}
 
 
 # -- access --------------------------------------------------------------------------------------
@@ -41,7 +47,7 @@ async def owned_demand(session: AsyncSession, demand_id: uuid.UUID, viewer: View
     """Matches are the owner's (and admins'): anyone else gets 404, as if the demand did not exist."""
     demand = await session.get(Demand, demand_id)
     if demand is None or not (viewer.is_admin or viewer.organization_id == demand.organization_id):
-        raise NotFound("No such demand.")
+        raise NotFound("No such demand.", zh="没有这个需求。")
     return demand
 
 
@@ -54,7 +60,7 @@ async def owned_product(session: AsyncSession, product_id: uuid.UUID, viewer: Vi
         )
     ).first()
     if row is None or not (viewer.is_admin or viewer.organization_id == row[0].organization_id):
-        raise NotFound("No such product.")
+        raise NotFound("No such product.", zh="没有这个产品。")
     return row[0], row[1]
 
 
@@ -109,6 +115,8 @@ async def product_matches(
         raise Conflict(
             "This demand names no equipment category, so no product can be matched to it; "
             "add category_codes (PATCH /demands/{id}) and ask again.",
+            zh="该需求未指定设备类别，无法为其匹配产品；"
+            "请补充 category_codes（PATCH /demands/{id}）后再查询。",
             code="demand_without_category",
         )
     segmenter = await indexing.segmenter(session)
@@ -293,7 +301,11 @@ async def record_feedback(
     user_id: uuid.UUID,
 ) -> dict[str, Any]:
     if not await _could_match(session, kind, target_id):
-        raise InvalidInput(["body", "target_id"], f"no {kind} that could be matched has this id")
+        raise InvalidInput(
+            ["body", "target_id"],
+            f"no {kind} that could be matched has this id",
+            zh=f"没有可供匹配的{KIND_NAMES_ZH[kind]}使用这个 id",
+        )
     match, position = None, None
     if action != "clear":
         # The score, rank and reasons the match has now: what tuning the weights needs.

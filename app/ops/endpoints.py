@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
+
+from app.errors import PROBLEM_MEDIA_TYPE, problem, request_language
+from app.kit.problems import PROBLEM_REF
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["operations"])
@@ -26,16 +29,30 @@ class Readiness(BaseModel):
 
 @router.get("/healthz", operation_id="healthz", summary="The process is alive")
 async def healthz() -> Health:
+    """For orchestrators: answers 200 while the process can serve requests; it checks nothing else."""
     return Health(status="ok")
 
 
 @router.get(
     "/readyz",
     operation_id="readyz",
+    response_model=Readiness,
     summary="Database and search engine reachability",
-    responses={503: {"model": Readiness, "description": "The database is unreachable."}},
+    responses={
+        503: {
+            "description": "The database is unreachable: a problem carrying the same three fields.",
+            "content": {
+                PROBLEM_MEDIA_TYPE: {
+                    "schema": {"allOf": [{"$ref": PROBLEM_REF}, {"$ref": "#/components/schemas/Readiness"}]}
+                }
+            },
+        }
+    },
 )
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> Response:
+    """For orchestrators: whether the database answers and which search engine serves search. 503 when
+    the database is unreachable; `search` is `degraded` when a configured Meilisearch cannot be
+    reached (search then falls back to PostgreSQL) or the database is down."""
     database: Literal["ok", "unavailable"] = "ok"
     try:
         async with request.app.state.read_sessionmaker() as session:
@@ -54,4 +71,13 @@ async def readyz(request: Request) -> JSONResponse:
         else:
             search = "degraded"
     readiness = Readiness(database=database, search=search, engine=engine)
-    return JSONResponse(readiness.model_dump(), status_code=200 if database == "ok" else 503)
+    if database == "ok":
+        return JSONResponse(readiness.model_dump())
+    zh = request_language(request) == "zh"
+    return problem(
+        503,
+        "服务暂不可用" if zh else "Service unavailable",
+        "数据库无法连接；请稍后重试。" if zh else "The database cannot be reached; try again shortly.",
+        slug="unavailable",
+        **readiness.model_dump(),
+    )

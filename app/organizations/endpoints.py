@@ -23,6 +23,10 @@ router = APIRouter(prefix="/organizations", tags=["organizations"])
 async def get_organization(
     organization_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
 ) -> OrganizationOut:
+    """Anyone may read a vetted organization's public profile; an organization that is not vetted
+    exists only for its members and admins (404 for everyone else). Members and admins also see
+    contacts and the vetting note, date and decider. The `ETag` is the one to send as `If-Match` when
+    editing."""
     viewer = viewer_of(principal)
     organization = await service.get_visible(session, organization_id, viewer)
     set_etag(response, service.ETAG_KIND, organization.version)
@@ -43,6 +47,10 @@ async def update_organization(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> OrganizationOut:
+    """Members of the organization change its profile (403 for anyone else); only the fields sent
+    change, and kind, USCC and vetting fields cannot be sent. Send the `ETag` from a GET as `If-Match`
+    (412 when stale). A rejected organization that edits goes back to `pending` vetting; `profile` and
+    `provider_types` are for provider organizations only (422)."""
     organization = await service.update_organization(
         session, organization_id, body, viewer=principal.viewer, if_match=if_match
     )
@@ -59,5 +67,8 @@ async def update_organization(
 async def list_vetting_decisions(
     organization_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep
 ) -> VettingDecisionList:
+    """Members of the organization and admins (403 for others who can see it): every vetting decision
+    taken on it, with the note, the status moved from and to, and the admin who decided, newest first,
+    paged with `cursor`."""
     items, cursor = await service.page_decisions(session, organization_id, page, viewer=principal.viewer)
     return VettingDecisionList(items=items, next_cursor=cursor)

@@ -6,10 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
+from app.kit.i18n import invalid
 from app.kit.inputs import InputDate, StrictInput
 from app.organizations.uscc import InvalidUSCC, validate_uscc
 
 RegisterableKind = Literal["enterprise", "supplier", "provider", "bank"]
+OrganizationKind = Literal["enterprise", "supplier", "provider", "bank", "admin"]
+VettingStatus = Literal["pending", "vetted", "rejected", "suspended"]
+VettingDecision = Literal["approve", "reject", "suspend"]
 ProviderType = Literal["solution_supplier", "design_institute", "engineering_firm"]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 IndustryCode = Annotated[str, StringConstraints(pattern=r"^[A-T](\d{2,4})?$")]
@@ -52,11 +56,13 @@ class ProviderProfile(StrictInput):
 def _provider_types_fit_kind(value: list[str], info: ValidationInfo) -> list[str]:
     kind = info.data.get("kind")
     if kind == "provider" and not value:
-        raise ValueError("a provider organization gives at least one provider type")
+        raise invalid(
+            "a provider organization gives at least one provider type", "服务商机构至少要填写一种服务商类型"
+        )
     if kind not in (None, "provider") and value:
-        raise ValueError("only provider organizations have provider types")
+        raise invalid("only provider organizations have provider types", "只有服务商机构才有服务商类型")
     if len(set(value)) != len(value):
-        raise ValueError("provider types must not repeat")
+        raise invalid("provider types must not repeat", "服务商类型不能重复")
     return value
 
 
@@ -84,7 +90,9 @@ class OrganizationCreate(StrictInput):
         try:
             return validate_uscc(value)
         except InvalidUSCC as exc:
-            raise ValueError(f"not a valid 统一社会信用代码: {exc}") from exc
+            raise invalid(
+                f"not a valid 统一社会信用代码: {exc}", f"不是有效的统一社会信用代码：{exc.zh or exc}"
+            ) from exc
 
     _provider_types = field_validator("provider_types")(_provider_types_fit_kind)
 
@@ -96,7 +104,9 @@ class OrganizationCreate(StrictInput):
         cls, value: ProviderProfile | None, info: ValidationInfo
     ) -> ProviderProfile | None:
         if value is not None and info.data.get("kind") != "provider":
-            raise ValueError("only provider organizations have a directory profile")
+            raise invalid(
+                "only provider organizations have a directory profile", "只有服务商机构才有名录资料"
+            )
         return value
 
 
@@ -125,7 +135,7 @@ class UserRef(BaseModel):
 
 
 class VettingOut(BaseModel):
-    status: str
+    status: VettingStatus
     note: str | None
     decided_at: datetime | None
     decided_by: UserRef | None
@@ -136,14 +146,14 @@ class OrganizationOut(BaseModel):
 
     id: uuid.UUID
     name: str
-    kind: str
+    kind: OrganizationKind
     uscc: str | None
     region_code: str | None
     industry_code: str | None
-    provider_types: list[str]
+    provider_types: list[ProviderType]
     description: str
     website: str | None
-    vetting_status: str
+    vetting_status: VettingStatus
     contact_name: str | None = None
     contact_phone: str | None = None
     contact_email: str | None = None
@@ -154,23 +164,26 @@ class OrganizationOut(BaseModel):
 
 
 class VettingDecisionIn(StrictInput):
-    decision: Literal["approve", "reject", "suspend"]
+    decision: VettingDecision
     note: str = Field(default="", max_length=2000, validate_default=True)
 
     @field_validator("note")
     @classmethod
     def _note_for_reject(cls, value: str, info: ValidationInfo) -> str:
         if info.data.get("decision") in ("reject", "suspend") and not value.strip():
-            raise ValueError("a rejection or suspension needs a note telling the organization why")
+            raise invalid(
+                "a rejection or suspension needs a note telling the organization why",
+                "驳回或暂停时需要填写说明，告诉该机构原因",
+            )
         return value.strip()
 
 
 class VettingDecisionOut(BaseModel):
     id: uuid.UUID
-    decision: str
+    decision: VettingDecision
     note: str
-    from_status: str
-    to_status: str
+    from_status: VettingStatus
+    to_status: VettingStatus
     decided_by: UserRef
     decided_at: datetime
 
@@ -184,7 +197,7 @@ class VettingQueueItem(BaseModel):
     type: Literal["organization", "product"]
     id: uuid.UUID
     name: str
-    kind: str | None = None
+    kind: OrganizationKind | None = None
     uscc: str | None = None
     region_code: str | None = None
     organization_id: uuid.UUID = Field(description="The organization itself, or the product's supplier.")

@@ -31,6 +31,7 @@ from app.organizations.schemas import (
 
 ETAG_KIND = "organization"
 USCC_TAKEN = "An organization with this 统一社会信用代码 is already registered."
+USCC_TAKEN_ZH = "该统一社会信用代码的组织已经注册。"
 
 # decision -> (statuses it may be taken from, status it leads to)
 VETTING_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -38,6 +39,7 @@ VETTING_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "reject": (frozenset({"pending"}), "rejected"),
     "suspend": (frozenset({"vetted"}), "suspended"),
 }
+DECISION_NAMES_ZH = {"approve": "通过", "reject": "驳回", "suspend": "暂停"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ async def create_organization(
         fields.update(data.profile.model_dump(mode="json"))
     organization = Organization(**fields, vetting_status="pending")
     session.add(organization)
-    await flush_or_conflict(session, {"uq_organizations_uscc": ([*loc, "uscc"], USCC_TAKEN)})
+    await flush_or_conflict(session, {"uq_organizations_uscc": ([*loc, "uscc"], USCC_TAKEN, USCC_TAKEN_ZH)})
     return organization
 
 
@@ -75,9 +77,9 @@ async def get_visible(session: AsyncSession, organization_id: uuid.UUID, viewer:
     """The organization if the viewer may see it; unvetted ones look absent to outsiders (404)."""
     organization = await repository.get(session, organization_id)
     if organization is None or (organization.kind == "admin" and not viewer.is_admin):
-        raise NotFound("No such organization.")
+        raise NotFound("No such organization.", zh="没有这个机构。")
     if organization.vetting_status != "vetted" and not (viewer.is_admin or viewer.is_member_of(organization)):
-        raise NotFound("No such organization.")
+        raise NotFound("No such organization.", zh="没有这个机构。")
     return organization
 
 
@@ -92,13 +94,15 @@ async def update_organization(
     """Members edit their own profile; a rejected organization that edits goes back to the queue."""
     organization = await get_visible(session, organization_id, viewer)
     if not viewer.is_member_of(organization):
-        raise Forbidden("Only members of an organization may change it.")
+        raise Forbidden(
+            "Only members of an organization may change it.", zh="只有本机构的成员才能修改机构信息。"
+        )
     organization = await repository.get(session, organization_id, for_update=True) or organization
     check_if_match(if_match, ETAG_KIND, organization.version)
     changes = data.model_dump(exclude_unset=True)
     for field in ("name", "region_code", "description", "provider_types"):
         if field in changes and changes[field] is None:
-            raise InvalidInput(["body", field], "may not be null")
+            raise InvalidInput(["body", field], "may not be null", zh="不能为 null")
     if changes.get("region_code") is not None:
         await require_code(session, Region, changes["region_code"], loc=["body", "region_code"])
     if changes.get("industry_code") is not None:
@@ -107,9 +111,17 @@ async def update_organization(
         _check_provider_types(organization.kind, changes["provider_types"])
     if "profile" in changes:
         if organization.kind != "provider":
-            raise InvalidInput(["body", "profile"], "only provider organizations have a directory profile")
+            raise InvalidInput(
+                ["body", "profile"],
+                "only provider organizations have a directory profile",
+                zh="只有服务商机构才有名录资料",
+            )
         if data.profile is None:
-            raise InvalidInput(["body", "profile"], "may not be null; send an empty profile to clear it")
+            raise InvalidInput(
+                ["body", "profile"],
+                "may not be null; send an empty profile to clear it",
+                zh="不能为 null；如需清空，请发送空的 profile",
+            )
         await _check_profile_codes(session, data.profile, loc=["body", "profile"])
         changes.update(data.profile.model_dump(mode="json"))
         del changes["profile"]
@@ -147,10 +159,16 @@ def profile_of(organization: Organization) -> ProviderProfile | None:
 def _check_provider_types(kind: str, provider_types: list[str] | None) -> None:
     if kind == "provider" and not provider_types:
         raise InvalidInput(
-            ["body", "provider_types"], "a provider organization keeps at least one provider type"
+            ["body", "provider_types"],
+            "a provider organization keeps at least one provider type",
+            zh="服务商机构至少要保留一种服务商类型",
         )
     if kind != "provider" and provider_types:
-        raise InvalidInput(["body", "provider_types"], "only provider organizations have provider types")
+        raise InvalidInput(
+            ["body", "provider_types"],
+            "only provider organizations have provider types",
+            zh="只有服务商机构才有服务商类型",
+        )
 
 
 async def decide_vetting(
@@ -159,13 +177,16 @@ async def decide_vetting(
     """Record an admin's decision and move the organization's vetting status."""
     organization = await repository.get(session, organization_id, for_update=True)
     if organization is None or organization.kind == "admin":
-        raise NotFound("No such organization to vet.")
+        raise NotFound("No such organization to vet.", zh="没有这个待审核的机构。")
     allowed_from, to_status = VETTING_TRANSITIONS[data.decision]
     if organization.vetting_status not in allowed_from:
         raise Conflict(
             f"Cannot {data.decision} an organization whose vetting status is "
             f"{organization.vetting_status!r}; "
-            f"allowed from: {', '.join(sorted(allowed_from))}."
+            f"allowed from: {', '.join(sorted(allowed_from))}.",
+            zh=f"不能对审核状态为 {organization.vetting_status!r} 的机构"
+            f"作出「{DECISION_NAMES_ZH[data.decision]}」决定；"
+            f"只能从以下状态作出：{', '.join(sorted(allowed_from))}。",
         )
     now = utcnow()
     session.add(
@@ -208,7 +229,10 @@ async def page_decisions(
     """An organization's vetting history, for its members and admins."""
     organization = await get_visible(session, organization_id, viewer)
     if not (viewer.is_admin or viewer.is_member_of(organization)):
-        raise Forbidden("Only members of an organization and admins see its vetting history.")
+        raise Forbidden(
+            "Only members of an organization and admins see its vetting history.",
+            zh="只有本机构的成员和管理员才能查看其审核记录。",
+        )
     rows, cursor = await repository.page_decisions(session, organization_id, params)
     names = await repository.get_user_names(session, {r.decided_by_id for r in rows})
     items = [

@@ -9,7 +9,11 @@ REGISTRATION_AUTHORITIES = set("123456789ANY")
 
 
 class InvalidUSCC(ValueError):
-    """Why a code is not a valid USCC, in words an applicant can act on."""
+    """Why a code is not a valid USCC, in words an applicant can act on (`zh`: the same in Chinese)."""
+
+    def __init__(self, message: str, *, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 def _org_code_value(char: str) -> int:
@@ -36,21 +40,34 @@ def validate_uscc(raw: str) -> str:
     """Return the normalised code, or raise InvalidUSCC saying what is wrong."""
     code = normalize_uscc(raw)
     if len(code) != 18:
-        raise InvalidUSCC(f"must be 18 characters, got {len(code)}")
+        raise InvalidUSCC(f"must be 18 characters, got {len(code)}", zh=f"应为 18 位，实际为 {len(code)} 位")
     bad = sorted({c for c in code if c not in USCC_CHARSET})
     if bad:
         raise InvalidUSCC(
-            f"contains characters not allowed in a USCC: {''.join(bad)} (I, O, S, V, Z are never used)"
+            f"contains characters not allowed in a USCC: {''.join(bad)} (I, O, S, V, Z are never used)",
+            zh=f"含有统一社会信用代码不允许的字符：{''.join(bad)}（I、O、S、V、Z 从不使用）",
         )
     if code[0] not in REGISTRATION_AUTHORITIES:
-        raise InvalidUSCC(f"unknown registration authority code {code[0]!r} in position 1")
+        raise InvalidUSCC(
+            f"unknown registration authority code {code[0]!r} in position 1",
+            zh=f"第 1 位的登记管理部门代码 {code[0]!r} 不存在",
+        )
     if not code[2:8].isdigit():
-        raise InvalidUSCC("positions 3-8 must be the 6-digit administrative division code")
+        raise InvalidUSCC(
+            "positions 3-8 must be the 6-digit administrative division code",
+            zh="第 3–8 位必须是 6 位行政区划代码",
+        )
     org_body, org_check = code[8:16], code[16]
     if org_code_check(org_body) != org_check:
-        raise InvalidUSCC("the embedded organization code (positions 9-17) fails its GB 11714 check")
+        raise InvalidUSCC(
+            "the embedded organization code (positions 9-17) fails its GB 11714 check",
+            zh="第 9–17 位的组织机构代码未通过 GB 11714 校验",
+        )
     if uscc_check(code[:17]) != code[17]:
-        raise InvalidUSCC("the check character (position 18) does not match; check the code for typos")
+        raise InvalidUSCC(
+            "the check character (position 18) does not match; check the code for typos",
+            zh="第 18 位校验码不符，请检查代码是否输错",
+        )
     return code
 
 

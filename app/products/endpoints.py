@@ -48,6 +48,11 @@ async def create_product(
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
+    """Supplier accounts only (403 for other kinds): adds a `draft` product to the caller's supply
+    list; it is public only after an admin lists it (submit it for review). Category, industry and
+    region codes are checked against the catalog (422). Send an `Idempotency-Key` to retry safely; the
+    answer carries a `Location` header."""
+
     async def create() -> dict[str, Any]:
         product = await service.create_product(session, body, organization_id=principal.organization.id)
         return service.view(product, principal.viewer, principal.organization.name)
@@ -60,6 +65,7 @@ async def create_product(
         path=request.url.path,
         body=body,
         create=create,
+        location="/api/v1/products/{id}",
     )
 
 
@@ -80,6 +86,10 @@ async def list_products(
     energy_grade_max: int | None = Query(default=None, ge=1, le=3),
     price_max_cny: int | None = Query(default=None, ge=0, le=10**12),
 ) -> FastJSONResponse:
+    """Public: listed products of vetted suppliers (优质产品供给清单), most recently listed first, paged with
+    `cursor`. `category_code` takes the category and everything below it; `made_in_sichuan=true` keeps
+    only products whose 四川造 claim an admin verified; `region_code` keeps products serving that 市州 (an
+    empty service area is the whole province)."""
     items, cursor = await service.page_listed(
         session,
         category_code=category_code,
@@ -107,6 +117,8 @@ async def list_my_products(
     page: PageParamsDep,
     status: ProductStatus | None = None,
 ) -> FastJSONResponse:
+    """Supplier accounts only: the caller's organization's own products in any status (optionally one
+    `status`), newest first, paged with `cursor`, with the review note."""
     rows, cursor = await service.page_owned(session, principal.organization.id, status, page)
     items = [service.view(p, principal.viewer, principal.organization.name) for p in rows]
     return FastJSONResponse({"items": items, "next_cursor": cursor})
@@ -122,6 +134,9 @@ async def list_my_products(
 async def get_product(
     product_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal
 ) -> FastJSONResponse:
+    """Anyone may read a listed product of a vetted supplier; any other product exists only for its
+    supplier and admins (404 for everyone else), who also see the review note. The `ETag` is the one
+    to send as `If-Match` when editing."""
     product, body = await service.get_view(session, product_id, viewer_of(principal))
     return FastJSONResponse(body, headers={"ETag": etag_for(service.ETAG_KIND, product.version)})
 
@@ -140,6 +155,11 @@ async def update_product(
     principal: CurrentPrincipal,
     if_match: IfMatchHeader = None,
 ) -> FastJSONResponse:
+    """The supplier that lists the product edits it (403 for others who can see it); only the fields
+    sent change. A listed product that changes goes back to `pending_review`, and changing
+    `made_in_sichuan` clears the admin's 四川造 verification. Send the `ETag` from a GET as `If-Match`
+    (412 when stale); null for required fields, unknown codes or `price_max_cny` below `price_min_cny`
+    are 422."""
     product = await service.update_product(
         session, product_id, body, viewer=principal.viewer, if_match=if_match
     )
@@ -156,6 +176,8 @@ async def update_product(
 async def submit_product(
     product_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> FastJSONResponse:
+    """The owning supplier submits a `draft`, `rejected` or `withdrawn` product for admin review; it
+    becomes `pending_review` (409 from any other status, 403 for others who can see it)."""
     return await _one(
         session, await service.submit_product(session, product_id, viewer=principal.viewer), principal.viewer
     )
@@ -171,6 +193,9 @@ async def submit_product(
 async def withdraw_product(
     product_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> FastJSONResponse:
+    """The owning supplier takes a `listed` or `pending_review` product off the list; it becomes
+    `withdrawn` and can be submitted again later (409 from any other status, 403 for others who can
+    see it)."""
     return await _one(
         session,
         await service.withdraw_product(session, product_id, viewer=principal.viewer),

@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from app.demands.schemas import CategoryCode, EnergyGrade, Money, OrganizationRef
+from app.kit.i18n import invalid
 from app.kit.inputs import StrictInput
 from app.organizations.schemas import IndustryCode, RegionCode
 
@@ -25,7 +26,7 @@ Certification = Annotated[str, StringConstraints(strip_whitespace=True, min_leng
 
 def _unique(values: list[str] | None) -> list[str] | None:
     if values is not None and len(set(values)) != len(values):
-        raise ValueError("values must not repeat")
+        raise invalid("values must not repeat", "取值不能重复")
     return values
 
 
@@ -50,7 +51,9 @@ class ProductCreate(StrictInput):
     @model_validator(mode="after")
     def _price_range(self) -> ProductCreate:
         if self.price_min_cny > self.price_max_cny:
-            raise ValueError("price_max_cny must be at least price_min_cny")
+            raise invalid(
+                "price_max_cny must be at least price_min_cny", "price_max_cny 不能小于 price_min_cny"
+            )
         return self
 
 
@@ -84,7 +87,9 @@ class ProductReviewIn(StrictInput):
     @classmethod
     def _note_for_reject(cls, value: str, info: ValidationInfo) -> str:
         if info.data.get("decision") == "reject" and not value.strip():
-            raise ValueError("a rejection needs a note telling the supplier why")
+            raise invalid(
+                "a rejection needs a note telling the supplier why", "驳回时需要填写说明，告诉供应商原因"
+            )
         return value.strip()
 
 

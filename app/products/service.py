@@ -99,11 +99,11 @@ async def get_visible(session: AsyncSession, product_id: uuid.UUID, viewer: View
     """Listed products of vetted suppliers are public; anything else only for the owner and admins."""
     product = await repository.get(session, product_id)
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound("No such product.", zh="没有这个产品。")
     if viewer.is_admin or viewer.organization_id == product.organization_id:
         return product
     if not _is_public(product, await repository.supplier_status(session, product.organization_id)):
-        raise NotFound("No such product.")
+        raise NotFound("No such product.", zh="没有这个产品。")
     return product
 
 
@@ -113,18 +113,21 @@ async def get_view(
     """The product and what this viewer may see of it; same visibility as get_visible, one query."""
     row = await repository.get_with_supplier(session, product_id)
     if row is None:
-        raise NotFound("No such product.")
+        raise NotFound("No such product.", zh="没有这个产品。")
     product, supplier_name, supplier_status = row
     private = viewer.is_admin or viewer.organization_id == product.organization_id
     if not private and not _is_public(product, supplier_status):
-        raise NotFound("No such product.")
+        raise NotFound("No such product.", zh="没有这个产品。")
     return product, view(product, viewer, supplier_name)
 
 
 async def _get_owned_for_update(session: AsyncSession, product_id: uuid.UUID, viewer: Viewer) -> Product:
     product = await get_visible(session, product_id, viewer)
     if viewer.organization_id != product.organization_id:
-        raise Forbidden("Only the supplier that lists this product may change it.")
+        raise Forbidden(
+            "Only the supplier that lists this product may change it.",
+            zh="只有上架该产品的供应商才能修改它。",
+        )
     locked = await repository.get(session, product_id, for_update=True)
     assert locked is not None
     return locked
@@ -139,13 +142,15 @@ async def update_product(
     fields = data.model_dump(exclude_unset=True)
     for name in _REQUIRED:
         if name in fields and fields[name] is None:
-            raise InvalidInput(["body", name], "may not be null")
+            raise InvalidInput(["body", name], "may not be null", zh="不能为 null")
     await _check_references(session, fields)
     changed = {name: value for name, value in fields.items() if getattr(product, name) != value}
     for name, value in changed.items():
         setattr(product, name, value)
     if product.price_min_cny > product.price_max_cny:
-        raise InvalidInput(["body", "price_max_cny"], "must be at least price_min_cny")
+        raise InvalidInput(
+            ["body", "price_max_cny"], "must be at least price_min_cny", zh="不能小于 price_min_cny"
+        )
     if changed:
         if product.status == "listed":
             product.status = "pending_review"
@@ -163,7 +168,9 @@ async def submit_product(session: AsyncSession, product_id: uuid.UUID, *, viewer
     if product.status not in SUBMITTABLE:
         raise Conflict(
             f"A {product.status} product cannot be submitted for review; "
-            f"allowed from: {', '.join(sorted(SUBMITTABLE))}."
+            f"allowed from: {', '.join(sorted(SUBMITTABLE))}.",
+            zh=f"状态为 {product.status} 的产品不能提交审核；"
+            f"只能从以下状态提交：{', '.join(sorted(SUBMITTABLE))}。",
         )
     product.status = "pending_review"
     product.submitted_at = utcnow()
@@ -175,7 +182,9 @@ async def submit_product(session: AsyncSession, product_id: uuid.UUID, *, viewer
 async def withdraw_product(session: AsyncSession, product_id: uuid.UUID, *, viewer: Viewer) -> Product:
     product = await _get_owned_for_update(session, product_id, viewer)
     if product.status not in WITHDRAWABLE:
-        raise Conflict(f"A {product.status} product cannot be withdrawn.")
+        raise Conflict(
+            f"A {product.status} product cannot be withdrawn.", zh=f"状态为 {product.status} 的产品不能撤回。"
+        )
     product.status = "withdrawn"
     product.version += 1
     await session.flush()
@@ -188,9 +197,12 @@ async def review_product(
     """An admin lists or rejects a product under review, confirming or not its 四川造 claim."""
     product = await repository.get(session, product_id, for_update=True)
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound("No such product.", zh="没有这个产品。")
     if product.status != "pending_review":
-        raise Conflict(f"Only products pending review can be reviewed; this one is {product.status}.")
+        raise Conflict(
+            f"Only products pending review can be reviewed; this one is {product.status}.",
+            zh=f"只有待审核的产品才能审核，该产品状态为 {product.status}。",
+        )
     confirmed = data.made_in_sichuan_confirmed
     if data.decision == "approve" and product.made_in_sichuan and confirmed is None:
         # The contract's `{decision, note}`: approving a claimed 四川造 product confirms the claim.
@@ -224,7 +236,9 @@ async def get_own_listed(session: AsyncSession, product_id: uuid.UUID, organizat
     """A listed product of this organization, for quoting it (422 otherwise)."""
     product = await repository.get(session, product_id)
     if product is None or product.organization_id != organization_id or product.status != "listed":
-        raise InvalidInput(["body", "product_id"], "must be one of your own listed products")
+        raise InvalidInput(
+            ["body", "product_id"], "must be one of your own listed products", zh="必须是本机构已上架的产品"
+        )
     return product
 
 

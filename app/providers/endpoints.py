@@ -30,6 +30,10 @@ async def list_providers(
     region_code: RegionCode | None = None,
     industry_code: IndustryCode | None = None,
 ) -> ProviderList:
+    """Public: the directory (名录) of vetted solution suppliers, design institutes and engineering
+    firms, newest first, paged with `cursor`. `region_code` and `industry_code` match the provider's
+    home or its declared coverage. Admins, and members of a listed provider, also see its private
+    fields."""
     rows, cursor = await service.page_directory(
         session,
         ProviderFilters(provider_type=provider_type, region_code=region_code, industry_code=industry_code),

@@ -34,6 +34,12 @@ async def create_quote(
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
+    """Suppliers and providers only (403 for other kinds), and the caller's organization must be
+    vetted (403): quotes a price and delivery time on a `published` demand (409 for a demand in any
+    other status, 404 for one the caller cannot see). An optional `product_id` must be one of the
+    caller's own listed products (422). The demand's owner is notified. Send an `Idempotency-Key` to
+    retry safely; the answer carries a `Location` header."""
+
     async def create() -> QuoteOut:
         quote = await service.create_quote(
             session,
@@ -53,6 +59,7 @@ async def create_quote(
         path=request.url.path,
         body=body,
         create=create,
+        location="/api/v1/quotes/{id}",
     )
 
 
@@ -69,6 +76,9 @@ async def list_demand_quotes(
     page: PageParamsDep,
     sort: Literal["created", "price"] = "created",
 ) -> QuoteList:
+    """Any logged-in caller who can see the demand (404 otherwise): the demand's owner and admins get
+    every quote, anyone else only their own organization's. `sort=created` lists newest first,
+    `sort=price` lowest price first; paged with `cursor`."""
     rows, cursor = await service.page_for_demand(
         session, demand_id, viewer=principal.viewer, sort=sort, params=page
     )
@@ -82,6 +92,8 @@ async def list_demand_quotes(
     summary="Quotes the caller's organization has made",
 )
 async def list_my_quotes(session: SessionDep, principal: QuoterPrincipal, page: PageParamsDep) -> QuoteList:
+    """Suppliers and providers only: the quotes the caller's organization has made, in any status,
+    newest first, paged with `cursor`."""
     rows, cursor = await service.page_own(session, principal.organization.id, page)
     return QuoteList(items=await service.to_out_many(session, rows), next_cursor=cursor)
 
@@ -95,6 +107,8 @@ async def list_my_quotes(session: SessionDep, principal: QuoterPrincipal, page: 
 async def get_quote(
     quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, response: Response
 ) -> QuoteOut:
+    """The quoting organization, the demand's owner and admins may read a quote; it is 404 for
+    everyone else."""
     quote = await service.get_visible(session, quote_id, principal.viewer)
     set_etag(response, ETAG_KIND, quote.version)
     return await service.to_out(session, quote)
@@ -107,6 +121,10 @@ async def get_quote(
     summary="Accept a quote: the demand becomes contracted at the quote's price",
 )
 async def accept_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
+    """Only the enterprise that posted the demand (403 for the quoter and admins) accepts a
+    `submitted` quote (409 otherwise); the demand, which must be `published` (409), becomes
+    `contracted` with the quote's price as its contracted amount. The quoting organization is
+    notified. Returns the quote, now `accepted`."""
     return await service.to_out(
         session, await service.decide(session, quote_id, "accept", viewer=principal.viewer)
     )
@@ -119,6 +137,9 @@ async def accept_quote(quote_id: uuid.UUID, session: SessionDep, principal: Curr
     summary="Decline a quote",
 )
 async def decline_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
+    """Only the enterprise that posted the demand (403 for the quoter and admins) declines a
+    `submitted` quote (409 otherwise); the quoting organization is notified. Returns the quote, now
+    `declined`."""
     return await service.to_out(
         session, await service.decide(session, quote_id, "decline", viewer=principal.viewer)
     )
@@ -131,4 +152,6 @@ async def decline_quote(quote_id: uuid.UUID, session: SessionDep, principal: Cur
     summary="Withdraw a submitted quote (its maker)",
 )
 async def withdraw_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
+    """Only the organization that made the quote (403 for others who can see it) withdraws it while it
+    is `submitted` (409 otherwise). Returns the quote, now `withdrawn`."""
     return await service.to_out(session, await service.withdraw(session, quote_id, viewer=principal.viewer))

@@ -21,7 +21,7 @@ class QuoteCreate(StrictInput):
     message: str = Field(default="", max_length=2000)
 
 
-class ProductRef(BaseModel):
+class QuotedProduct(BaseModel):
     id: uuid.UUID
     name: str
     model: str
@@ -31,7 +31,7 @@ class QuoteOut(BaseModel):
     id: uuid.UUID
     demand_id: uuid.UUID
     supplier: OrganizationRef = Field(description="The quoting supplier or provider organization.")
-    product: ProductRef | None
+    product: QuotedProduct | None
     price_cny: int
     delivery_days: int
     message: str

@@ -18,7 +18,7 @@ from app.organizations import service as organizations
 from app.organizations.service import Viewer
 from app.products import service as products
 from app.quotes import repository
-from app.quotes.schemas import ProductRef, QuoteCreate, QuoteOut
+from app.quotes.schemas import QuoteCreate, QuotedProduct, QuoteOut
 
 QUOTABLE_DEMAND_STATUSES = frozenset({"published"})
 
@@ -35,9 +35,14 @@ async def create_quote(
     """A vetted supplier or provider quotes on a published demand."""
     demand = await demands.get_visible(session, demand_id, viewer)
     if not organization_vetted:
-        raise Forbidden("Only a vetted supplier or provider may quote; wait for vetting to finish.")
+        raise Forbidden(
+            "Only a vetted supplier or provider may quote; wait for vetting to finish.",
+            zh="只有通过审核的供应商或服务商才能报价，请等待审核完成。",
+        )
     if demand.status not in QUOTABLE_DEMAND_STATUSES:
-        raise Conflict(f"A {demand.status} demand does not take quotes.")
+        raise Conflict(
+            f"A {demand.status} demand does not take quotes.", zh=f"状态为 {demand.status} 的需求不接受报价。"
+        )
     assert viewer.organization_id is not None
     if data.product_id is not None:
         await products.get_own_listed(session, data.product_id, viewer.organization_id)
@@ -94,12 +99,12 @@ async def get_visible(session: AsyncSession, quote_id: uuid.UUID, viewer: Viewer
     """Visible to the quoting organization, the demand's owner and admins; 404 to anyone else."""
     quote = await repository.get(session, quote_id)
     if quote is None:
-        raise NotFound("No such quote.")
+        raise NotFound("No such quote.", zh="没有这个报价。")
     if viewer.is_admin or viewer.organization_id == quote.organization_id:
         return quote
     demand = await demands.get_visible(session, quote.demand_id, viewer)
     if viewer.organization_id != demand.organization_id:
-        raise NotFound("No such quote.")
+        raise NotFound("No such quote.", zh="没有这个报价。")
     return quote
 
 
@@ -111,10 +116,16 @@ async def decide(
     demand = await demands.lock(session, quote.demand_id)  # demand first, then quote: one lock order
     assert demand is not None
     if viewer.organization_id != demand.organization_id:
-        raise Forbidden("Only the enterprise that posted the demand may accept or decline its quotes.")
+        raise Forbidden(
+            "Only the enterprise that posted the demand may accept or decline its quotes.",
+            zh="只有发布该需求的企业才能采纳或婉拒其报价。",
+        )
     quote = await repository.get(session, quote_id, for_update=True) or quote
     if quote.status != "submitted":
-        raise Conflict(f"This quote is {quote.status}; only submitted quotes can be decided.")
+        raise Conflict(
+            f"This quote is {quote.status}; only submitted quotes can be decided.",
+            zh=f"该报价状态为 {quote.status}，只有已提交（submitted）的报价才能采纳或婉拒。",
+        )
     now = utcnow()
     if decision == "accept":
         await demands.record_contract(session, demand, quote.price_cny)
@@ -139,10 +150,16 @@ async def decide(
 async def withdraw(session: AsyncSession, quote_id: uuid.UUID, *, viewer: Viewer) -> Quote:
     quote = await get_visible(session, quote_id, viewer)
     if viewer.organization_id != quote.organization_id:
-        raise Forbidden("Only the organization that made this quote may withdraw it.")
+        raise Forbidden(
+            "Only the organization that made this quote may withdraw it.",
+            zh="只有提交该报价的机构才能撤回它。",
+        )
     quote = await repository.get(session, quote_id, for_update=True) or quote
     if quote.status != "submitted":
-        raise Conflict(f"This quote is {quote.status}; only submitted quotes can be withdrawn.")
+        raise Conflict(
+            f"This quote is {quote.status}; only submitted quotes can be withdrawn.",
+            zh=f"该报价状态为 {quote.status}，只有已提交（submitted）的报价才能撤回。",
+        )
     quote.status = "withdrawn"
     quote.decided_at = utcnow()
     quote.version += 1
@@ -158,7 +175,7 @@ async def to_out_many(session: AsyncSession, quotes: list[Quote]) -> list[QuoteO
         product = None
         if q.product_id is not None and q.product_id in refs:
             name, model = refs[q.product_id]
-            product = ProductRef(id=q.product_id, name=name, model=model)
+            product = QuotedProduct(id=q.product_id, name=name, model=model)
         out.append(
             QuoteOut(
                 id=q.id,

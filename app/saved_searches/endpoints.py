@@ -48,6 +48,9 @@ async def create_saved_search(
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
+    """Suppliers and providers only: saves a search over demands (words and filters; filter codes are
+    checked against the catalog, 422). When a demand is published that fits any of the organization's
+    saved searches, the organization is notified once. Send an `Idempotency-Key` to retry safely."""
     f = body.filters
     for field, model, value in (
         ("task_type", TaskType, f.task_type),
@@ -93,6 +96,8 @@ async def create_saved_search(
 async def list_saved_searches(
     principal: QuoterPrincipal, session: SessionDep, page: PageParamsDep
 ) -> FastJSONResponse:
+    """Suppliers and providers only: the organization's saved searches, newest first, paged with
+    `cursor`."""
     rows, cursor = await service.page(session, principal.organization.id, page)
     return FastJSONResponse({"items": [_view(s) for s in rows], "next_cursor": cursor})
 
@@ -107,5 +112,7 @@ async def list_saved_searches(
 async def delete_saved_search(
     saved_search_id: uuid.UUID, principal: QuoterPrincipal, session: SessionDep
 ) -> Response:
+    """Suppliers and providers only: deletes one of the organization's saved searches (404 for another
+    organization's). Answers 204."""
     await service.delete(session, saved_search_id, principal.organization.id)
     return Response(status_code=204)

@@ -78,6 +78,6 @@ async def page(
 async def delete(session: AsyncSession, saved_search_id: uuid.UUID, organization_id: uuid.UUID) -> None:
     saved = await session.get(SavedSearch, saved_search_id)
     if saved is None or saved.organization_id != organization_id:
-        raise NotFound("No such saved search.")
+        raise NotFound("No such saved search.", zh="没有这个已保存的搜索。")
     await session.delete(saved)
     await session.flush()

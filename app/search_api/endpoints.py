@@ -17,7 +17,12 @@ from app.kit.responses import FastJSONResponse
 from app.models.catalog import EquipmentCategory, FinancingType
 from app.organizations.schemas import IndustryCode, ProviderType, RegionCode
 from app.search_api import service
-from app.search_api.schemas import SearchResponse
+from app.search_api.schemas import (
+    DemandSearchResults,
+    FinancingProductSearchResults,
+    ProductSearchResults,
+    ProviderSearchResults,
+)
 from search.engine import Filter, SearchQuery
 
 router = APIRouter(prefix="/search", tags=["search"])
@@ -66,7 +71,7 @@ async def _category(session: SessionDep, code: str | None) -> list[Filter]:
 
 @router.get(
     "/demands",
-    response_model=SearchResponse,
+    response_model=DemandSearchResults,
     operation_id="search_demands",
     responses=problems(422),
     summary="Search published demands (设备更新需求清单)",
@@ -82,6 +87,10 @@ async def search_demands(
     category_code: CategoryCode | None = None,
     sort: Literal["relevance", "newest", "budget_desc"] | None = None,
 ) -> FastJSONResponse:
+    """Public full-text search over published demands, with filters and facets; `sort` defaults to
+    relevance when `q` is given. Served by Meilisearch when configured and reachable, else by
+    PostgreSQL (`engine` says which). Page with `cursor`: a cursor works only with the engine and sort
+    that made it (422 otherwise)."""
     filters = [
         *_eq("task_type", task_type),
         *_eq("industry_code", industry_code),
@@ -93,7 +102,7 @@ async def search_demands(
 
 @router.get(
     "/products",
-    response_model=SearchResponse,
+    response_model=ProductSearchResults,
     operation_id="search_products",
     responses=problems(422),
     summary="Search the quality supply list (优质产品供给清单)",
@@ -111,6 +120,10 @@ async def search_products(
     price_max_cny: Annotated[int | None, Query(ge=0, le=10**12)] = None,
     sort: Literal["relevance", "newest", "price_asc", "price_desc"] | None = None,
 ) -> FastJSONResponse:
+    """Public full-text search over the supply list (listed products of vetted suppliers), with
+    filters and facets; `category_code` takes the category and everything below it, `price_max_cny`
+    keeps products whose lowest price fits. Served by Meilisearch or PostgreSQL (`engine`); page with
+    `cursor`, valid only for the engine and sort that made it."""
     filters = [
         *_eq("industry_codes", industry_code),
         *_eq("region_codes", region_code),
@@ -128,7 +141,7 @@ async def search_products(
 
 @router.get(
     "/providers",
-    response_model=SearchResponse,
+    response_model=ProviderSearchResults,
     operation_id="search_providers",
     responses=problems(422),
     summary="Search the provider directory (名录)",
@@ -143,6 +156,9 @@ async def search_providers(
     industry_code: IndustryCode | None = None,
     sort: Literal["relevance", "newest"] | None = None,
 ) -> FastJSONResponse:
+    """Public full-text search over the provider directory (vetted providers), with filters and
+    facets. Served by Meilisearch or PostgreSQL (`engine`); page with `cursor`, valid only for the
+    engine and sort that made it."""
     filters = [
         *_eq("provider_types", provider_type),
         *_eq("region_codes", region_code),
@@ -153,7 +169,7 @@ async def search_providers(
 
 @router.get(
     "/financing-products",
-    response_model=SearchResponse,
+    response_model=FinancingProductSearchResults,
     operation_id="search_financing_products",
     responses=problems(422),
     summary="Search banks' financing products",
@@ -171,6 +187,9 @@ async def search_financing_products(
     relending_eligible: bool | None = None,
     sort: Literal["relevance", "newest", "amount_desc"] | None = None,
 ) -> FastJSONResponse:
+    """Public full-text search over active financing products of vetted banks; `amount_cny` keeps
+    products that lend that amount, an unknown `financing_type` is 422. Served by Meilisearch or
+    PostgreSQL (`engine`); page with `cursor`, valid only for the engine and sort that made it."""
     if financing_type is not None:
         await require_code(session, FinancingType, financing_type, loc=["query", "financing_type"])
     filters = [

@@ -29,4 +29,4 @@ async def search(
         engine = await indexing.postgres_engine(session)
         return await engine.search(spec, query)
     except InvalidCursor as exc:
-        raise InvalidInput(["query", "cursor"], str(exc)) from exc
+        raise InvalidInput(["query", "cursor"], str(exc), zh=exc.zh) from exc

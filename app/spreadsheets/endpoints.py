@@ -11,7 +11,7 @@ from starlette.formparsers import MultiPartException
 
 from app.deps import AdminPrincipal, SessionDep
 from app.errors import PROBLEM_MEDIA_TYPE, InvalidInput
-from app.kit.problems import problem_schema, problems
+from app.kit.problems import problems, register_component
 from app.spreadsheets import service
 from app.spreadsheets.schemas import ExportableList, ImportableList, ImportReport
 
@@ -37,16 +37,26 @@ _XLSX_BODY = {
 def _import_problems() -> dict[int | str, dict[str, Any]]:
     """The route's problems; its 422 is either a request error or the import's own report."""
     responses = problems(401, 403, 413, 415, 422)
-    report = ImportReport.model_json_schema()
-    rejected = {
-        "title": "ImportRejected",
-        "type": "object",
-        "required": ["type", "title", "status", "detail", *report["required"]],
-        "properties": {**problem_schema(422)["properties"], **report["properties"]},
-        "$defs": report.get("$defs", {}),
-    }
+    report = ImportReport.model_json_schema(ref_template="#/components/schemas/{model}")
+    report.pop("$defs", None)
+    rejected = register_component(
+        "ImportRejectedProblem",
+        {
+            "title": "ImportRejectedProblem",
+            "description": "The import's 422: a problem carrying the whole report; nothing was imported.",
+            "type": "object",
+            "required": ["type", "title", "status", "detail", *report["required"]],
+            "properties": {
+                "type": {"type": "string", "format": "uri"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                **report["properties"],
+            },
+        },
+    )
     media = responses[422]["content"][PROBLEM_MEDIA_TYPE]
-    media["schema"] = {"anyOf": [media["schema"], rejected]}
+    media["schema"] = {"anyOf": [media["schema"], {"$ref": rejected}]}
     return responses
 
 
@@ -61,6 +71,8 @@ def _import_problems() -> dict[int | str, dict[str, Any]]:
     },
 )
 async def export_list(list_name: ExportableList, principal: AdminPrincipal, session: SessionDep) -> Response:
+    """Admins only: the demand list, the supply list or the provider directory as an .xlsx download
+    with Chinese headers; the demand and product exports have the columns the import reads."""
     content, file_name = await service.export_list(session, list_name)
     disposition = f"attachment; filename=\"{list_name}.xlsx\"; filename*=UTF-8''{quote(file_name)}"
     return Response(content, media_type=service.XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
@@ -91,15 +103,24 @@ async def import_list(
     dry_run: Annotated[bool, Query(description="Check and report; import nothing.")] = False,
 ) -> ImportReport:
     # The body is read here, after the admin check: nobody else gets to upload 10 MB.
+    """Admins only: imports demands (as drafts) or products (as listed) from an uploaded .xlsx, all or
+    nothing; `dry_run=true` only reports. Any problem rejects the whole file with a 422 carrying the
+    report."""
     try:
         form = await request.form(max_files=1, max_fields=10)
     except (MultiPartException, AssertionError) as exc:
         raise InvalidInput(
-            ["body"], f"send the workbook as multipart/form-data in the field 'file' ({exc})"
+            ["body"],
+            f"send the workbook as multipart/form-data in the field 'file' ({exc})",
+            zh=f"请以 multipart/form-data 格式在 'file' 字段中上传工作簿（{exc}）",
         ) from exc
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        raise InvalidInput(["body", "file"], "send the .xlsx workbook in the multipart field 'file'")
+        raise InvalidInput(
+            ["body", "file"],
+            "send the .xlsx workbook in the multipart field 'file'",
+            zh="请在 multipart 的 'file' 字段中上传 .xlsx 工作簿",
+        )
     content = await upload.read()
     report = await service.import_list(
         session,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.demands import service as demands
 from app.demands.schemas import DemandCreate
-from app.errors import InvalidInput
+from app.errors import FieldError, InvalidInput
 from app.products import service as products
 from app.products.schemas import ProductCreate
 from app.spreadsheets.columns import STRONG_SEPARATORS, CodeList, Column
@@ -211,9 +211,10 @@ class RowValidator:
         try:
             built = self.build(data, organization.id)
         except InvalidInput as exc:
-            for err in exc.extra.get("errors", []):
-                where = _column_for(self.columns, tuple(err["loc"]))
-                problems.append(self._problem(row.number, where, err["msg"], letters))
+            for field_error in exc.errors or []:
+                if isinstance(field_error, FieldError):
+                    where = _column_for(self.columns, tuple(field_error.loc))
+                    problems.append(self._problem(row.number, where, field_error.msg, letters))
             return None, problems
         key = (organization.id, str(getattr(data, self.key_field)))
         if key in self.lookups.existing:

@@ -59,23 +59,31 @@ class CellError(ValueError):
 def _check_container(data: bytes) -> None:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UnsupportedMediaType(
-            "This is an old-format .xls workbook; open it in Excel or WPS and save it as .xlsx."
+            "This is an old-format .xls workbook; open it in Excel or WPS and save it as .xlsx.",
+            zh="这是旧格式的 .xls 工作簿，请用 Excel 或 WPS 打开并另存为 .xlsx。",
         )
     if data[:4] != b"PK\x03\x04":
         raise UnsupportedMediaType(
-            "The file is not an .xlsx workbook; save the sheet as .xlsx and upload it."
+            "The file is not an .xlsx workbook; save the sheet as .xlsx and upload it.",
+            zh="该文件不是 .xlsx 工作簿，请把表格另存为 .xlsx 后上传。",
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise UnsupportedMediaType("The file is not a readable .xlsx workbook (a damaged zip).") from exc
+        raise UnsupportedMediaType(
+            "The file is not a readable .xlsx workbook (a damaged zip).",
+            zh="该文件不是可读取的 .xlsx 工作簿（zip 文件已损坏）。",
+        ) from exc
     if "xl/workbook.xml" not in {m.filename for m in members}:
-        raise UnsupportedMediaType("The file is a zip but not an .xlsx workbook.")
+        raise UnsupportedMediaType(
+            "The file is a zip but not an .xlsx workbook.", zh="该文件是 zip 压缩包，但不是 .xlsx 工作簿。"
+        )
     if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
         raise PayloadTooLarge(
             f"The workbook expands to more than {MAX_UNCOMPRESSED_BYTES // 2**20} MB; "
-            "split it into smaller files."
+            "split it into smaller files.",
+            zh=f"该工作簿解压后超过 {MAX_UNCOMPRESSED_BYTES // 2**20} MB，请拆分成较小的文件。",
         )
 
 
@@ -181,7 +189,8 @@ def _visible_worksheet(workbook: Any) -> Any:
     sheets = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
     if not sheets:
         raise UnsupportedMediaType(
-            "The workbook has no visible worksheet to read; put the list on the first sheet."
+            "The workbook has no visible worksheet to read; put the list on the first sheet.",
+            zh="该工作簿没有可读取的可见工作表，请把清单放在第一个工作表上。",
         )
     return sheets[0]
 
@@ -194,13 +203,19 @@ def read_sheet(data: bytes, columns: tuple[Column, ...]) -> Sheet:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a broken package
-        raise UnsupportedMediaType(f"The .xlsx workbook cannot be read ({type(exc).__name__}).") from exc
+        raise UnsupportedMediaType(
+            f"The .xlsx workbook cannot be read ({type(exc).__name__}).",
+            zh=f"无法读取该 .xlsx 工作簿（{type(exc).__name__}）。",
+        ) from exc
     try:
         return _read(workbook, _visible_worksheet(workbook), columns)
     except (PayloadTooLarge, UnsupportedMediaType):
         raise
     except Exception as exc:  # a malformed sheet part, met while streaming
-        raise UnsupportedMediaType(f"The worksheet cannot be read ({type(exc).__name__}).") from exc
+        raise UnsupportedMediaType(
+            f"The worksheet cannot be read ({type(exc).__name__}).",
+            zh=f"无法读取该工作表（{type(exc).__name__}）。",
+        ) from exc
     finally:
         workbook.close()
 
@@ -217,7 +232,8 @@ def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
         letter = get_column_letter(index)
         if index > MAX_COLUMNS:
             raise PayloadTooLarge(
-                f"The sheet has headers beyond column {MAX_COLUMNS}; keep only the list's columns."
+                f"The sheet has headers beyond column {MAX_COLUMNS}; keep only the list's columns.",
+                zh=f"第 {MAX_COLUMNS} 列之后还有表头，请只保留清单的列。",
             )
         header = _header(cell.value)
         column = by_header.get(header)
@@ -254,12 +270,17 @@ def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
         if number > MAX_SHEET_ROWS:
             raise PayloadTooLarge(
                 f"The sheet goes on past row {MAX_SHEET_ROWS:,}; delete the rows below your data "
-                f"(at most {MAX_ROWS:,} rows can be imported at once)."
+                f"(at most {MAX_ROWS:,} rows can be imported at once).",
+                zh=f"工作表超过了第 {MAX_SHEET_ROWS:,} 行，请删除数据下方的多余行"
+                f"（一次最多导入 {MAX_ROWS:,} 行）。",
             )
         if all(_empty(c.value) for c in cells):
             continue
         if len(rows) >= MAX_ROWS:
-            raise PayloadTooLarge(f"At most {MAX_ROWS:,} rows can be imported at once; split the file.")
+            raise PayloadTooLarge(
+                f"At most {MAX_ROWS:,} rows can be imported at once; split the file.",
+                zh=f"一次最多导入 {MAX_ROWS:,} 行，请拆分文件。",
+            )
         row = SheetRow(number=number)
         for index, cell in enumerate(cells, start=1):
             column = positions.get(index)

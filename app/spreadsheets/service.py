@@ -39,6 +39,7 @@ class ImportRejected(AppError):
     status = 422
     slug = "import-rejected"
     title = "The spreadsheet has problems; nothing was imported"
+    title_zh = "表格有问题，未导入任何数据"
 
 
 def _yes(value: bool | None) -> str:
@@ -239,10 +240,15 @@ async def import_list(
         raise ImportRejected(
             f"{len(problems)} problem(s) in {max(rejected, 1)} row(s); fix them and upload the file again. "
             "Nothing was imported.",
+            zh=f"{max(rejected, 1)} 行共有 {len(problems)} 处问题，请修改后重新上传文件。未导入任何数据。",
             **report.model_dump(mode="json"),
         )
     if not sheet.rows:
-        raise ImportRejected("The sheet has no data rows under its header.", **report.model_dump(mode="json"))
+        raise ImportRejected(
+            "The sheet has no data rows under its header.",
+            zh="工作表的表头下面没有数据行。",
+            **report.model_dump(mode="json"),
+        )
     if dry_run:
         return report
     # Parents first: a product's review row refers to it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from app.stats.schemas import Group, Month, Overview, Target
+from app.stats.schemas import Group, Month, Overview, PlanTargetProgress
 
 POSTED = "#2f6fb0"
 CONTRACTED = "#e07b24"
@@ -106,7 +106,7 @@ def _trend(months: Sequence[Month]) -> str:
     return "".join(parts)
 
 
-def _target(target: Target) -> str:
+def _target(target: PlanTargetProgress) -> str:
     if target.unit == "CNY":
         goal = cny(target.target)
         now = None if target.current is None else cny(target.current)

@@ -46,4 +46,6 @@ async def stats_overview(
     to: ToDate = None,
     region_code: RegionCode = None,
 ) -> Overview:
+    """Admins only: demands posted, matched, contracted and financed, by city, industry, task and
+    month, against the plan's targets; `from` after `to` is 422."""
     return await service.overview(session, start=from_, end=to, region_code=region_code)

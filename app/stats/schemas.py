@@ -55,7 +55,7 @@ class Month(_Out):
     contracted_cny: int
 
 
-class Target(_Out):
+class PlanTargetProgress(_Out):
     code: str
     name: str
     target: float
@@ -81,7 +81,7 @@ class Overview(_Out):
     by_sector: list[Group] = Field(description="By Sichuan's 六大优势产业, largest first.")
     by_task_type: list[Group] = Field(description="The plan's five key tasks, in the plan's order.")
     by_month: list[Month]
-    targets: dict[str, Target] = Field(
+    targets: dict[str, PlanTargetProgress] = Field(
         description="The plan's 2027 targets, province-wide over the plan period whatever the filters."
     )
     targets_source: str

@@ -17,7 +17,7 @@ from app.models.catalog import Industry, Region
 from app.models.demand import DEMAND_STATUSES
 from app.stats import repository
 from app.stats.repository import Cell, Measures
-from app.stats.schemas import DemandCounts, Group, Investment, Month, Overview, Period, Target
+from app.stats.schemas import DemandCounts, Group, Investment, Month, Overview, Period, PlanTargetProgress
 from app.stats.targets import PlanTargets, plan_targets
 
 CHINA = ZoneInfo(repository.TIMEZONE)
@@ -93,16 +93,16 @@ def _by_month(cells: list[Cell], start: date | None, end: date | None, today: da
     ]
 
 
-async def _targets(session: AsyncSession, plan: PlanTargets) -> dict[str, Target]:
+async def _targets(session: AsyncSession, plan: PlanTargets) -> dict[str, PlanTargetProgress]:
     figures = await repository.plan_progress(
         session,
         start=_start_of(plan.plan_period.from_),
         end=_start_of(plan.plan_period.to + timedelta(days=1)),
     )
-    targets: dict[str, Target] = {}
+    targets: dict[str, PlanTargetProgress] = {}
     for item in plan.items:
         current = figures.get(item.measure) if item.measure else None
-        targets[item.code] = Target(
+        targets[item.code] = PlanTargetProgress(
             code=item.code,
             name=item.name,
             target=item.target,
@@ -123,7 +123,11 @@ async def overview(
 ) -> Overview:
     """Posted demands in [start, end] (Beijing dates, both inclusive), optionally in one region."""
     if start is not None and end is not None and start > end:
-        raise InvalidInput(["query", "from"], f"'from' ({start}) is after 'to' ({end})")
+        raise InvalidInput(
+            ["query", "from"],
+            f"'from' ({start}) is after 'to' ({end})",
+            zh=f"'from'（{start}）晚于 'to'（{end}）",
+        )
     if region_code is not None:
         await catalog.require_code(session, Region, region_code, loc=["query", "region_code"])
     cells = await repository.grouped_measures(

@@ -60,7 +60,8 @@ class TestRegisterBadInput:
         status: int = 422,
     ) -> dict[str, Any]:
         users, orgs = await _count(db, User), await _count(db, Organization)
-        response = await client.post("/auth/register", json=payload)
+        # The English messages are pinned here; Chinese, the default, in tests/test_client_manners.py.
+        response = await client.post("/auth/register", json=payload, headers={"Accept-Language": "en"})
         assert response.status_code == status, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
         body = response.json()

@@ -73,12 +73,18 @@ class TestSubscriptions:
         self, client: httpx.AsyncClient, bank: Account, url: str, why: str
     ) -> None:
         response = await client.post(
-            "/lead-subscriptions", headers=bank.headers, json={"name": "x", "webhook_url": url}
+            "/lead-subscriptions",
+            headers={**bank.headers, "Accept-Language": "en"},  # the English wording is pinned here
+            json={"name": "x", "webhook_url": url},
         )
         assert response.status_code == 422, response.text
         error = response.json()["errors"][0]
         assert error["loc"] == ["body", "webhook_url"]
         assert why in error["msg"] or (why == "loopback" and "private, loopback" in error["msg"])
+        chinese = await client.post(
+            "/lead-subscriptions", headers=bank.headers, json={"name": "x", "webhook_url": url}
+        )
+        assert chinese.status_code == 422 and chinese.json()["errors"][0]["msg"] != error["msg"]
 
     async def test_allowed_hosts_may_use_http_and_private_addresses(
         self, app: FastAPI, client: httpx.AsyncClient, bank: Account
@@ -310,22 +316,20 @@ class TestSavedSearchesAndNotifications:
         self, client: httpx.AsyncClient, enterprise: Account, supplier: Account
     ) -> None:
         demand = await published_demand(client, enterprise)
-        before = (await client.get("/notifications/unread-count", headers=enterprise.headers)).json()[
-            "unread"
-        ]
+        before = (await client.get("/notifications/unread-count", headers=enterprise.headers)).json()["count"]
         quote = await client.post(
             f"/demands/{demand['id']}/quotes",
             headers=supplier.headers,
             json={"price_cny": 9_000_000, "delivery_days": 60, "message": "含安装调试"},
         )
         assert quote.status_code == 201
-        after = (await client.get("/notifications/unread-count", headers=enterprise.headers)).json()["unread"]
+        after = (await client.get("/notifications/unread-count", headers=enterprise.headers)).json()["count"]
         assert after == before + 1
         received = (await client.get("/notifications", headers=enterprise.headers)).json()["items"][0]
         assert received["kind"] == "quote_received" and received["data"]["quote_id"] == quote.json()["id"]
         await client.post(f"/notifications/{received['id']}/read", headers=enterprise.headers)
         assert (await client.get("/notifications/unread-count", headers=enterprise.headers)).json()[
-            "unread"
+            "count"
         ] == before
         await client.post(f"/quotes/{quote.json()['id']}/accept", headers=enterprise.headers)
         kinds = [

@@ -54,6 +54,13 @@ PRODUCT_HEADERS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _english(client: httpx.AsyncClient) -> None:
+    """These tests pin the importer's English wording; Chinese, the default, is pinned for problems in
+    general in tests/test_client_manners.py."""
+    client.headers["Accept-Language"] = "en"
+
+
 def workbook(headers: list[str], rows: list[list[Any]], *, tweak: Any = None) -> bytes:
     book = Workbook()
     sheet = book.active

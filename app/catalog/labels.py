@@ -1,0 +1,221 @@
+"""Every enum the API uses, by its OpenAPI component name, with a Chinese and an English label per value.
+
+The app shows these labels instead of hard-coding them (`GET /catalog/labels`), and the OpenAPI document
+is built from the same table (`app/openapi.py`): every enum in a schema or parameter becomes a `$ref` to
+the component named here, and an enum missing from this table stops the document from being built, so
+no value can reach a client without a label.
+
+Task and financing types are catalog codes; their Chinese names are the catalog's (the plan's words).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+Label = tuple[str, str]  # (zh, en)
+
+ENUMS: Final[dict[str, dict[str, Label]]] = {
+    "OrganizationKind": {
+        "enterprise": ("企业", "Enterprise"),
+        "supplier": ("设备供应商", "Equipment supplier"),
+        "provider": ("服务商", "Service provider"),
+        "bank": ("金融机构", "Bank"),
+        "admin": ("经信部门", "Administrator"),
+    },
+    "RegisterableKind": {
+        "enterprise": ("企业", "Enterprise"),
+        "supplier": ("设备供应商", "Equipment supplier"),
+        "provider": ("服务商", "Service provider"),
+        "bank": ("金融机构", "Bank"),
+    },
+    "ProviderType": {
+        "solution_supplier": ("解决方案供应商", "Solution supplier"),
+        "design_institute": ("设计院", "Design institute"),
+        "engineering_firm": ("工程服务商", "Engineering firm"),
+    },
+    "VettingStatus": {
+        "pending": ("待审核", "Pending"),
+        "vetted": ("已审核", "Vetted"),
+        "rejected": ("未通过", "Rejected"),
+        "suspended": ("已暂停", "Suspended"),
+    },
+    "VettingDecision": {
+        "approve": ("通过", "Approve"),
+        "reject": ("驳回", "Reject"),
+        "suspend": ("暂停", "Suspend"),
+    },
+    "ReviewDecision": {
+        "approve": ("通过", "Approve"),
+        "reject": ("驳回", "Reject"),
+    },
+    "TaskType": {
+        "line_upgrade": ("生产产线整体升级技改", "Production line upgrade"),
+        "smart_digital": ("智改数转", "Smart and digital transformation"),
+        "environmental": ("环保技改", "Environmental upgrade"),
+        "safety": ("安全生产技改", "Safety upgrade"),
+        "micro": ("微技改", "Micro upgrade"),
+    },
+    "FinancingType": {
+        "tech_upgrade_loan": ("技改贷", "Technology-upgrade loan"),
+        "renewal_loan": ("更新贷", "Equipment-renewal loan"),
+        "specialized_sme_loan": ("专精特新贷", "Specialized SME loan"),
+        "manufacturing_benefit_loan": ("制惠贷", "Manufacturing benefit loan"),
+        "tech_innovation_relending": ("科技创新和技术改造再贷款", "Tech-innovation and upgrade relending"),
+        "manufacturing_mid_long_term_loan": ("制造业中长期贷款", "Manufacturing mid- and long-term loan"),
+    },
+    "DemandStatus": {
+        "draft": ("草稿", "Draft"),
+        "published": ("已发布", "Published"),
+        "contracted": ("已签约", "Contracted"),
+        "completed": ("已完成", "Completed"),
+        "closed": ("已关闭", "Closed"),
+    },
+    "ProductStatus": {
+        "draft": ("草稿", "Draft"),
+        "pending_review": ("待审核", "Pending review"),
+        "listed": ("已入库", "Listed"),
+        "rejected": ("未通过", "Rejected"),
+        "withdrawn": ("已撤回", "Withdrawn"),
+    },
+    "QuoteStatus": {
+        "submitted": ("已报价", "Submitted"),
+        "accepted": ("已接受", "Accepted"),
+        "declined": ("已婉拒", "Declined"),
+        "withdrawn": ("已撤回", "Withdrawn"),
+    },
+    "QuoteSort": {
+        "created": ("最新报价", "Newest"),
+        "price": ("价格从低到高", "Lowest price"),
+    },
+    "LeadStatus": {
+        "new": ("新线索", "New"),
+        "viewed": ("已查看", "Viewed"),
+        "contacted": ("已联系", "Contacted"),
+        "approved": ("已授信", "Approved"),
+        "declined": ("已婉拒", "Declined"),
+    },
+    "LeadStatusChange": {
+        "viewed": ("已查看", "Viewed"),
+        "contacted": ("已联系", "Contacted"),
+        "approved": ("已授信", "Approved"),
+        "declined": ("已婉拒", "Declined"),
+    },
+    "DeliveryStatus": {
+        "pending": ("待投递", "Pending"),
+        "succeeded": ("已送达", "Delivered"),
+        "dead": ("投递失败", "Failed for good"),
+    },
+    "WebhookStatus": {
+        "none": ("未设置", "None"),
+        "active": ("正常", "Active"),
+        "disabled": ("已停用", "Disabled"),
+    },
+    "MatchKind": {
+        "product": ("产品", "Product"),
+        "provider": ("服务商", "Service provider"),
+        "financing": ("金融产品", "Financing product"),
+        "policy": ("政策", "Policy"),
+    },
+    "MatchFeedbackAction": {
+        "shortlist": ("加入备选", "Shortlist"),
+        "dismiss": ("不感兴趣", "Dismiss"),
+        "clear": ("撤销", "Clear"),
+    },
+    "MatchFeedback": {
+        "shortlist": ("已加入备选", "Shortlisted"),
+        "dismiss": ("不感兴趣", "Dismissed"),
+    },
+    "PriorityLevel": {
+        "high": ("优先", "High"),
+        "normal": ("一般", "Normal"),
+    },
+    "PriorityFlagCode": {
+        # The same labels as app/matching/priority.py gives each flag.
+        "old_machine_tool": ("服役超过10年的机床", "Machine tool in service over 10 years"),
+        "below_energy_baseline": ("能效基准水平以下", "Below the energy-efficiency baseline"),
+        "old_safety_critical": ("老旧安全关键装置", "Old safety-critical equipment"),
+    },
+    "DemandSort": {
+        "relevance": ("相关度", "Relevance"),
+        "newest": ("最新", "Newest"),
+        "budget_desc": ("预算从高到低", "Highest budget"),
+    },
+    "ProductSort": {
+        "relevance": ("相关度", "Relevance"),
+        "newest": ("最新", "Newest"),
+        "price_asc": ("价格从低到高", "Lowest price"),
+        "price_desc": ("价格从高到低", "Highest price"),
+    },
+    "ProviderSort": {
+        "relevance": ("相关度", "Relevance"),
+        "newest": ("最新", "Newest"),
+    },
+    "FinancingProductSort": {
+        "relevance": ("相关度", "Relevance"),
+        "newest": ("最新", "Newest"),
+        "amount_desc": ("额度从高到低", "Highest amount"),
+    },
+    "VettingQueueType": {
+        "organization": ("组织", "Organization"),
+        "product": ("产品", "Product"),
+    },
+    "ExportList": {
+        "demands": ("需求清单", "Demands"),
+        "products": ("产品供给清单", "Products"),
+        "providers": ("服务商名录", "Providers"),
+    },
+    "ImportList": {
+        "demands": ("需求清单", "Demands"),
+        "products": ("产品供给清单", "Products"),
+    },
+    "DatabaseStatus": {
+        "ok": ("正常", "OK"),
+        "unavailable": ("不可用", "Unavailable"),
+    },
+    "SearchStatus": {
+        "ok": ("正常", "OK"),
+        "degraded": ("降级（PostgreSQL 检索）", "Degraded (PostgreSQL search)"),
+    },
+    "SearchEngine": {
+        "meilisearch": ("Meilisearch", "Meilisearch"),
+        "postgres": ("PostgreSQL", "PostgreSQL"),
+    },
+    "TargetUnit": {
+        "CNY": ("元", "Yuan"),
+        "ratio": ("比例", "Ratio"),
+    },
+    "TargetComparison": {
+        ">": ("超过", "More than"),
+        "=": ("达到", "Reaching"),
+    },
+    "PolicyBenefitRule": {
+        "share_of_investment": ("按设备投资额比例奖补", "Share of the investment"),
+        "interest_subsidy": ("贷款贴息", "Loan interest subsidy"),
+        "rate_saving": ("再贷款利率优惠", "Lower rate through relending"),
+        "procedure": ("简化手续（备案承诺制）", "Simpler procedure (filing on commitment)"),
+    },
+    "NotificationKind": {
+        "quote_received": ("收到报价", "Quote received"),
+        "quote_accepted": ("报价被接受", "Quote accepted"),
+        "quote_declined": ("报价被婉拒", "Quote declined"),
+        "demand_match": ("新的匹配需求", "New matching demand"),
+        "saved_search_match": ("订阅的搜索有新需求", "Saved search match"),
+        "lead_created": ("新的融资线索", "New lead"),
+        "lead_status_changed": ("线索状态更新", "Lead status changed"),
+        "lead_contact_released": ("企业同意公开联系方式", "Contact released"),
+        "vetting_decision": ("审核结果", "Vetting decision"),
+        "webhook_disabled": ("Webhook 已停用", "Webhook disabled"),
+    },
+}
+
+# Codes the API uses that no schema declares as an enum (catalog codes, which the catalog may extend).
+LABEL_ONLY: Final[frozenset[str]] = frozenset({"FinancingType"})
+
+
+def component_for(values: list[str]) -> str | None:
+    """The enum component with exactly these values, if there is one (order does not matter)."""
+    wanted = frozenset(values)
+    for name, labels in ENUMS.items():
+        if name not in LABEL_ONLY and frozenset(labels) == wanted:
+            return name
+    return None

@@ -1,0 +1,238 @@
+"""The live notification stream: PostgreSQL LISTEN/NOTIFY wakes Server-Sent Event streams.
+
+One `NotificationHub` per API process holds one dedicated connection that LISTENs on
+`app_notifications`; a trigger NOTIFYs the organization's id when a notification row commits (migration
+0008), in whichever process wrote it. The hub only *wakes* the streams of that organization: each stream
+then reads what is new from the database itself, so a NOTIFY lost while the listener reconnects costs
+nothing but a little delay (a woken stream, and a periodic safety poll, always catch up), several API
+processes need nothing between them, and the order and content of events are the database's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sse_starlette.sse import EventSourceResponse
+from starlette.types import Receive, Scope, Send
+
+from app.errors import TooManyRequests
+from app.models.base import utcnow
+from app.notifications import service
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "app_notifications"
+# A notification's created_at is taken before its transaction commits, so a stream reads back this far
+# behind the newest one it sent and skips the ids it already sent: a slow commit still gets through.
+LOOKBACK = timedelta(seconds=30)
+# How often a stream looks for news without being woken (a lost NOTIFY, a listener reconnecting).
+SAFETY_POLL_SECONDS = 10.0
+BATCH = 100
+
+
+@dataclass(eq=False)
+class _Subscription:
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+
+
+class NotificationHub:
+    """This process's listener and its streams, by organization; also caps streams per user."""
+
+    def __init__(self, *, max_streams_per_user: int) -> None:
+        self._conninfo: str | None = None
+        self._max_per_user = max_streams_per_user
+        self._by_organization: dict[uuid.UUID, set[_Subscription]] = defaultdict(set)
+        self._per_user: dict[uuid.UUID, int] = defaultdict(int)
+        self._listener: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()
+
+    def listen_to(self, database_url: str) -> None:
+        """Use this database's LISTEN/NOTIFY; without it streams only poll (tests on one transaction)."""
+        self._conninfo = _conninfo(database_url)
+
+    @property
+    def open_streams(self) -> int:
+        return sum(self._per_user.values())
+
+    def subscribe(self, organization_id: uuid.UUID, user_id: uuid.UUID) -> _Subscription:
+        """Register a stream; 429 when the user already holds the most this process allows."""
+        if self._per_user[user_id] >= self._max_per_user:
+            raise TooManyRequests(
+                f"This account already has {self._max_per_user} open notification streams; "
+                "close one (one stream per device is enough) or wait for one to end.",
+                zh=f"该账号已打开 {self._max_per_user} 个通知推送连接；"
+                "请关闭其中一个（每台设备一个即可）或稍后再试。",
+                retry_after=15,
+            )
+        self._per_user[user_id] += 1
+        subscription = _Subscription(organization_id, user_id)
+        self._by_organization[organization_id].add(subscription)
+        self._ensure_listener()
+        return subscription
+
+    def unsubscribe(self, subscription: _Subscription) -> None:
+        """Release a stream's place (idempotent: the stream and its response both call it)."""
+        if subscription.closed:
+            return
+        subscription.closed = True
+        streams = self._by_organization.get(subscription.organization_id)
+        if streams is not None:
+            streams.discard(subscription)
+            if not streams:
+                del self._by_organization[subscription.organization_id]
+        self._per_user[subscription.user_id] -= 1
+        if self._per_user[subscription.user_id] <= 0:
+            del self._per_user[subscription.user_id]
+
+    def wake(self, organization_id: uuid.UUID) -> None:
+        for subscription in self._by_organization.get(organization_id, ()):
+            subscription.wake.set()
+
+    def _wake_all(self) -> None:
+        for streams in self._by_organization.values():
+            for subscription in streams:
+                subscription.wake.set()
+
+    def _ensure_listener(self) -> None:
+        if self._conninfo is not None and (self._listener is None or self._listener.done()):
+            self._listener = asyncio.create_task(self._listen(self._conninfo), name="notification-hub")
+
+    async def _listen(self, conninfo: str) -> None:
+        delay = 0.5
+        while self._by_organization:
+            try:
+                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
+                    delay = 0.5
+                    # Anything committed while the listener was away: every stream looks again.
+                    self._wake_all()
+                    async for notify in conn.notifies():
+                        with contextlib.suppress(ValueError):
+                            self.wake(uuid.UUID(notify.payload))
+                        if not self._by_organization:
+                            break
+            except (psycopg.Error, OSError) as exc:
+                self.listening.clear()
+                log.warning("notifications.listener_lost", extra={"error": str(exc), "retry_in_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        self.listening.clear()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+
+def _conninfo(database_url: str) -> str:
+    """The SQLAlchemy URL as libpq reads it (postgresql+psycopg://… → postgresql://…)."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@dataclass
+class StreamCursor:
+    """Where a stream stands: the newest notification sent, and the ids sent within the look-back."""
+
+    newest: datetime
+    sent: dict[uuid.UUID, datetime] = field(default_factory=dict)
+
+    def mark(self, notification_id: uuid.UUID, created_at: datetime) -> None:
+        self.sent[notification_id] = created_at
+        self.newest = max(self.newest, created_at)
+        horizon = self.newest - LOOKBACK
+        if len(self.sent) > 256:
+            self.sent = {k: v for k, v in self.sent.items() if v >= horizon}
+
+
+async def start_cursor(
+    session: AsyncSession, organization_id: uuid.UUID, last_event_id: uuid.UUID | None
+) -> StreamCursor:
+    """Resume after `Last-Event-ID` when it is one of the organization's notifications; else start now."""
+    anchor = None
+    if last_event_id is not None:
+        anchor = await service.created_at_of(session, organization_id, last_event_id)
+    if anchor is not None:
+        cursor = StreamCursor(newest=anchor)
+        window = (anchor - LOOKBACK, anchor)
+    else:
+        # Not a resume: what exists now was delivered by the list; only what comes next is streamed.
+        cursor = StreamCursor(newest=utcnow())
+        window = (cursor.newest - LOOKBACK, cursor.newest + LOOKBACK)
+    for seen_id, created_at in await service.ids_between(session, organization_id, *window):
+        cursor.sent[seen_id] = created_at
+    return cursor
+
+
+async def events(
+    hub: NotificationHub,
+    subscription: _Subscription,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    cursor: StreamCursor,
+    *,
+    ends_at: datetime,
+    token_expires_at: datetime | None,
+) -> AsyncIterator[dict[str, str]]:
+    """SSE events, one per new notification of the organization, until `ends_at` (at the latest when
+    the caller's token expires: then a last `reauthenticate` event says why)."""
+    try:
+        while True:
+            subscription.wake.clear()
+            async with sessionmaker() as session:
+                fresh = await service.created_since(
+                    session,
+                    subscription.organization_id,
+                    cursor.newest - LOOKBACK,
+                    exclude=list(cursor.sent),
+                    limit=BATCH,
+                )
+            for notification in fresh:
+                cursor.mark(notification.id, notification.created_at)
+                yield {
+                    "event": "notification",
+                    "id": str(notification.id),
+                    "data": service.view_json(notification),
+                }
+            if len(fresh) == BATCH:
+                continue  # a backlog (a resume after a long time away): keep sending
+            remaining = (ends_at - utcnow()).total_seconds()
+            if remaining <= 0:
+                if token_expires_at is not None and token_expires_at <= utcnow():
+                    # The client reconnects with a fresh token and Last-Event-ID.
+                    yield {"event": "reauthenticate", "data": "{}"}
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(subscription.wake.wait(), timeout=min(SAFETY_POLL_SECONDS, remaining))
+    finally:
+        hub.unsubscribe(subscription)
+
+
+class StreamResponse(EventSourceResponse):
+    """An SSE response that gives its stream's place back however it ends, even if never iterated."""
+
+    def __init__(self, hub: NotificationHub, subscription: _Subscription, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._hub = hub
+        self._subscription = subscription
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._hub.unsubscribe(self._subscription)
