@@ -169,6 +169,7 @@ def _import(args: argparse.Namespace) -> int:
             file_name=path.name,
             dry_run=args.dry_run,
             admin_user_id=admin,
+            language="en",
         )
 
     try:

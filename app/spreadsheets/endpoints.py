@@ -10,7 +10,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from app.deps import AdminPrincipal, SessionDep
-from app.errors import PROBLEM_MEDIA_TYPE, InvalidInput
+from app.errors import PROBLEM_MEDIA_TYPE, InvalidInput, request_language
 from app.kit.problems import problems, register_component
 from app.spreadsheets import service
 from app.spreadsheets.schemas import ExportableList, ImportableList, ImportReport
@@ -129,6 +129,7 @@ async def import_list(
         file_name=upload.filename or "upload.xlsx",
         dry_run=dry_run,
         admin_user_id=principal.user.id,
+        language=request_language(request),
     )
     response.status_code = 200 if dry_run else 201
     return report

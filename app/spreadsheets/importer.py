@@ -13,13 +13,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from app.catalog.labels import ENUMS
 from app.demands import service as demands
 from app.demands.schemas import DemandCreate
 from app.errors import FieldError, InvalidInput
+from app.kit.i18n import validation_message
 from app.products import service as products
 from app.products.schemas import ProductCreate
 from app.spreadsheets.columns import STRONG_SEPARATORS, CodeList, Column
-from app.spreadsheets.reader import WHOLE_ROW, Problem, Sheet, SheetRow, split_list
+from app.spreadsheets.reader import WHOLE_ROW, CellError, Problem, Sheet, SheetRow, split_list
 
 _CATALOG_PATHS = {
     "region": "/api/v1/catalog/regions",
@@ -28,6 +30,22 @@ _CATALOG_PATHS = {
     "task_type": "/api/v1/catalog/task-types",
     "provider_type": "/api/v1/catalog/provider-types",
 }
+# What each catalog list is called in a Chinese message.
+_CATALOG_NAMES_ZH: dict[CodeList, str] = {
+    "region": "市州",
+    "industry": "行业",
+    "category": "设备类别",
+    "task_type": "重点任务",
+    "provider_type": "服务商类型",
+}
+
+
+def _kind_zh(kind: str) -> str:
+    return ENUMS["OrganizationKind"].get(kind, (kind, kind))[0]
+
+
+def _vetting_zh(status: str) -> str:
+    return ENUMS["VettingStatus"].get(status, (status, status))[0]
 
 
 @dataclass(frozen=True)
@@ -69,12 +87,17 @@ class CodeIndex:
             if code in self.names and self.names[code] == name.strip():
                 return code
             label = self.what.replace("_", " ")
-            raise ValueError(
+            raise CellError(
                 f"unknown {label} {token[:60]!r}; write a code, a name, or `code name` "
-                f"(see {_CATALOG_PATHS[self.what]})"
+                f"(see {_CATALOG_PATHS[self.what]})",
+                f"未知的{_CATALOG_NAMES_ZH[self.what]}“{token[:60]}”，请填写代码、名称或“代码 名称”"
+                f"（见 {_CATALOG_PATHS[self.what]}）",
             )
         if len(candidates) > 1:
-            raise ValueError(f"{token!r} names several entries ({', '.join(candidates)}); write the code")
+            raise CellError(
+                f"{token!r} names several entries ({', '.join(candidates)}); write the code",
+                f"“{token}”对应多个条目（{'、'.join(candidates)}），请填写代码",
+            )
         return candidates[0]
 
     def resolve_list(self, text: str) -> list[str]:
@@ -88,7 +111,7 @@ class CodeIndex:
                 for end in range(len(pieces), start, -1):
                     try:
                         codes.append(self.resolve("、".join(pieces[start:end])))
-                    except ValueError:
+                    except CellError:
                         if end == start + 1:
                             raise
                         continue
@@ -129,6 +152,7 @@ class RowValidator:
         model: type[BaseModel],
         organization_kind: str,
         key_field: str,
+        item_zh: str,
         build: Callable[[BaseModel, uuid.UUID], list[Any]],
     ) -> None:
         self.columns = columns
@@ -139,13 +163,16 @@ class RowValidator:
         self.key_field = key_field
         self.key_column = next(c for c in columns if c.path == (key_field,))
         self.build = build
+        self.item_zh = item_zh
         self.first_row_of: dict[tuple[uuid.UUID, str], int] = {}
         self.uscc_column = next(c for c in columns if c.path == ("uscc",))
 
-    def _problem(self, row: int, column: Column | None, msg: str, letters: dict[Column, str]) -> Problem:
+    def _problem(
+        self, row: int, column: Column | None, msg: str, zh: str, letters: dict[Column, str]
+    ) -> Problem:
         if column is None:
-            return Problem(row, WHOLE_ROW, None, msg)
-        return Problem(row, column.header, letters.get(column), msg)
+            return Problem(row, WHOLE_ROW, None, msg, zh)
+        return Problem(row, column.header, letters.get(column), msg, zh)
 
     def _named_in(self, msg: str) -> Column | None:
         """A rule across fields names the field it blames (e.g. "budget_max_cny must be at least …")."""
@@ -167,29 +194,38 @@ class RowValidator:
                 organization = self.lookups.organizations.get(str(value).upper())
                 if organization is None:
                     msg = f"no organization is registered with USCC {value!r}; register it first"
-                    problems.append(self._problem(row.number, column, msg, letters))
+                    zh = f"没有以统一社会信用代码“{value}”注册的机构，请先注册"
+                    problems.append(self._problem(row.number, column, msg, zh, letters))
                 elif organization.kind != self.organization_kind:
                     msg = (
                         f"this organization is of kind {organization.kind!r}, not {self.organization_kind!r}"
                     )
-                    problems.append(self._problem(row.number, column, msg, letters))
+                    zh = (
+                        f"该机构是{_kind_zh(organization.kind)}（{organization.kind}），"
+                        f"不是{_kind_zh(self.organization_kind)}（{self.organization_kind}）"
+                    )
+                    problems.append(self._problem(row.number, column, msg, zh, letters))
                     organization = None
                 elif not self._may_import(organization):
                     msg = f"this {organization.kind}'s vetting status is {organization.vetting_status}"
-                    problems.append(self._problem(row.number, column, msg, letters))
+                    zh = (
+                        f"该{_kind_zh(organization.kind)}的审核状态为“{_vetting_zh(organization.vetting_status)}”"
+                        f"（{organization.vetting_status}），不能导入"
+                    )
+                    problems.append(self._problem(row.number, column, msg, zh, letters))
                     organization = None
                 continue
             try:
                 value = self._resolve_codes(column, value)
-            except ValueError as exc:
-                problems.append(self._problem(row.number, column, str(exc), letters))
+            except CellError as exc:
+                problems.append(self._problem(row.number, column, str(exc), exc.zh, letters))
                 continue
             target = payload
             for part in column.path[:-1]:
                 target = target.setdefault(part, {})
             target[column.path[-1]] = value
         if uscc_column not in row.values:
-            problems.append(self._problem(row.number, uscc_column, "required", letters))
+            problems.append(self._problem(row.number, uscc_column, "required", "必填", letters))
         _drop_empty_groups(payload)
         try:
             data = self.model.model_validate(payload)
@@ -201,8 +237,12 @@ class RowValidator:
                     where.header in unreadable or any(p.field == where.header for p in problems)
                 ):
                     continue  # already reported as unreadable or unknown
-                msg = "required" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
-                problem = self._problem(row.number, where, msg, letters)
+                if err["type"] == "missing":
+                    msg, zh = "required", "必填"
+                else:
+                    msg = err["msg"].removeprefix("Value error, ")
+                    zh = validation_message(dict(err), "zh")
+                problem = self._problem(row.number, where, msg, zh, letters)
                 if (problem.field, problem.msg) not in taken:
                     problems.append(problem)
             return None, problems
@@ -214,15 +254,18 @@ class RowValidator:
             for field_error in exc.errors or []:
                 if isinstance(field_error, FieldError):
                     where = _column_for(self.columns, tuple(field_error.loc))
-                    problems.append(self._problem(row.number, where, field_error.msg, letters))
+                    zh = field_error.zh or field_error.msg
+                    problems.append(self._problem(row.number, where, field_error.msg, zh, letters))
             return None, problems
         key = (organization.id, str(getattr(data, self.key_field)))
         if key in self.lookups.existing:
             msg = f"{self.key_column.header} already exists for this organization"
-            problems.append(self._problem(row.number, self.key_column, msg, letters))
+            zh = f"该机构已有{self.key_column.header}相同的{self.item_zh}"
+            problems.append(self._problem(row.number, self.key_column, msg, zh, letters))
         elif key in self.first_row_of:
             msg = f"duplicates row {self.first_row_of[key]}"
-            problems.append(self._problem(row.number, self.key_column, msg, letters))
+            zh = f"与第 {self.first_row_of[key]} 行重复"
+            problems.append(self._problem(row.number, self.key_column, msg, zh, letters))
         else:
             self.first_row_of[key] = row.number
         if problems:
@@ -275,6 +318,7 @@ def validate(
             model=DemandCreate,
             organization_kind="enterprise",
             key_field="title",
+            item_zh="需求",
             build=build_demand,
         )
     else:
@@ -292,6 +336,7 @@ def validate(
             model=ProductCreate,
             organization_kind="supplier",
             key_field="model",
+            item_zh="产品",
             build=build_product,
         )
     accepted: list[Accepted] = []

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from app.errors import PayloadTooLarge, UnsupportedMediaType
+from app.kit.i18n import Language
 from app.spreadsheets.columns import LIST_SEPARATORS, Column
 
 MAX_ROWS = 20_000
@@ -37,6 +38,11 @@ class Problem:
     field: str
     column: str | None
     msg: str
+    # The same message in Chinese; a report picks one of the two when it is built for a response.
+    msg_zh: str
+
+    def text(self, language: Language) -> str:
+        return self.msg_zh if language == "zh" else self.msg
 
 
 @dataclass
@@ -53,7 +59,11 @@ class Sheet:
 
 
 class CellError(ValueError):
-    pass
+    """A cell that cannot be read: `str(error)` in English, `zh` the same in Chinese."""
+
+    def __init__(self, msg: str, zh: str) -> None:
+        super().__init__(msg)
+        self.zh = zh
 
 
 def _check_container(data: bytes) -> None:
@@ -89,29 +99,29 @@ def _check_container(data: bytes) -> None:
 
 def _text(value: Any) -> str:
     if isinstance(value, bool):
-        raise CellError("expected text, found TRUE/FALSE")
+        raise CellError("expected text, found TRUE/FALSE", "应为文本，实际是逻辑值 TRUE/FALSE")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date | time):
-        raise CellError("expected text, found a date or time")
+        raise CellError("expected text, found a date or time", "应为文本，实际是日期或时间")
     return str(value).strip()
 
 
 def _integer(value: Any, *, grouped: bool) -> int:
     if isinstance(value, bool):
-        raise CellError("expected a whole number, found TRUE/FALSE")
+        raise CellError("expected a whole number, found TRUE/FALSE", "应为整数，实际是逻辑值 TRUE/FALSE")
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if not value.is_integer():
-            raise CellError(f"expected a whole number, found {value}")
+            raise CellError(f"expected a whole number, found {value}", f"应为整数，实际是 {value}")
         return int(value)
     if isinstance(value, datetime | date | time):
-        raise CellError("expected a whole number, found a date or time")
+        raise CellError("expected a whole number, found a date or time", "应为整数，实际是日期或时间")
     text = str(value).strip().replace("，", ",")
     if _GROUPED_DIGITS.match(text) and (grouped or "," not in text):
         return int(text.replace(",", ""))
-    raise CellError(f"expected a whole number, found {text[:40]!r}")
+    raise CellError(f"expected a whole number, found {text[:40]!r}", f"应为整数，实际是“{text[:40]}”")
 
 
 def _boolean(value: Any) -> bool:
@@ -122,7 +132,7 @@ def _boolean(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CellError(f"expected 是 or 否, found {text[:40]!r}")
+    raise CellError(f"expected 是 or 否, found {text[:40]!r}", f"应为“是”或“否”，实际是“{text[:40]}”")
 
 
 def _date(value: Any) -> date:
@@ -132,17 +142,26 @@ def _date(value: Any) -> date:
         return value
     if isinstance(value, str):
         raise CellError(
-            f"the date {value.strip()[:40]!r} is text; format the cell as a date (设置单元格格式 → 日期)"
+            f"the date {value.strip()[:40]!r} is text; format the cell as a date (设置单元格格式 → 日期)",
+            f"日期“{value.strip()[:40]}”是文本，请把单元格设为日期格式（设置单元格格式 → 日期）",
         )
-    raise CellError(f"expected a date cell, found {str(value)[:40]!r}")
+    raise CellError(
+        f"expected a date cell, found {str(value)[:40]!r}", f"应为日期单元格，实际是“{str(value)[:40]}”"
+    )
 
 
 def read_cell(column: Column, value: Any, *, data_type: str = "s") -> Any:
     """The cell's value as the column's kind; CellError says what is wrong."""
     if data_type == "f" or isinstance(value, ArrayFormula | DataTableFormula):
-        raise CellError("a formula; paste the values instead (选择性粘贴 → 数值)")
+        raise CellError(
+            "a formula; paste the values instead (选择性粘贴 → 数值)",
+            "这是公式，请改为粘贴数值（选择性粘贴 → 数值）",
+        )
     if data_type == "e":
-        raise CellError(f"an error value {value}; put the value itself in the cell")
+        raise CellError(
+            f"an error value {value}; put the value itself in the cell",
+            f"这是错误值 {value}，请在单元格中填写值本身",
+        )
     if column.kind == "int":
         return _integer(value, grouped=False)
     if column.kind == "money":
@@ -238,16 +257,23 @@ def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
         header = _header(cell.value)
         column = by_header.get(header)
         if column is None:
+            known = "、".join(by_header)
             problems.append(
-                Problem(1, header[:60], letter, "unknown column; the headers are: " + "、".join(by_header))
+                Problem(
+                    1,
+                    header[:60],
+                    letter,
+                    "unknown column; the headers are: " + known,
+                    "未知的列；可用的表头为：" + known,
+                )
             )
         elif column in positions.values():
-            problems.append(Problem(1, header, letter, "this column appears twice"))
+            problems.append(Problem(1, header, letter, "this column appears twice", "该列出现了两次"))
         else:
             positions[index] = column
     for column in columns:
         if column.required and column not in positions.values():
-            problems.append(Problem(1, column.header, None, "a required column is missing"))
+            problems.append(Problem(1, column.header, None, "a required column is missing", "缺少必填的列"))
     letters = {column: get_column_letter(index) for index, column in positions.items()}
     for merged in _merged_ranges(workbook, sheet):
         first = merged.split(":")[0]
@@ -260,6 +286,7 @@ def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
                 column.header if column else WHOLE_ROW,
                 letter,
                 f"merged cells {merged}; unmerge them and give each cell its own value",
+                f"合并单元格 {merged}，请取消合并，并给每个单元格分别填写值",
             )
         )
     if any(p.row == 1 for p in problems):
@@ -289,6 +316,6 @@ def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
             try:
                 row.values[column] = read_cell(column, cell.value, data_type=cell.data_type)
             except CellError as exc:
-                problems.append(Problem(number, column.header, get_column_letter(index), str(exc)))
+                problems.append(Problem(number, column.header, get_column_letter(index), str(exc), exc.zh))
         rows.append(row)
     return Sheet(rows=rows, problems=problems, letters=letters)

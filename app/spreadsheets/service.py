@@ -13,6 +13,7 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import AppError
+from app.kit.i18n import DEFAULT_LANGUAGE, Language
 from app.spreadsheets import exporter, importer, repository
 from app.spreadsheets.columns import (
     COLUMNS,
@@ -177,8 +178,11 @@ async def import_list(
     file_name: str,
     dry_run: bool,
     admin_user_id: uuid.UUID,
+    language: Language = DEFAULT_LANGUAGE,
 ) -> ImportReport:
-    """Check every row; store them all (demands as drafts, products as listed) or none of them."""
+    """Check every row; store them all (demands as drafts, products as listed) or none of them.
+
+    The report's messages are in `language` (the problem's title and detail follow the request's)."""
     started = time.perf_counter()
     import_id = uuid.uuid4().hex[:12]
     columns = COLUMNS[list_name]
@@ -228,7 +232,7 @@ async def import_list(
         accepted=len(accepted),
         rejected=rejected,
         errors=[
-            ImportProblem(row=p.row, field=p.field, column=p.column, msg=p.msg)
+            ImportProblem(row=p.row, field=p.field, column=p.column, msg=p.text(language))
             for p in problems[:MAX_LISTED_PROBLEMS]
         ],
         errors_truncated=len(problems) > MAX_LISTED_PROBLEMS,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -76,11 +77,21 @@ def workbook(headers: list[str], rows: list[list[Any]], *, tweak: Any = None) ->
 
 
 async def upload(
-    client: httpx.AsyncClient, admin: Account, list_name: str, content: bytes, **params: Any
+    client: httpx.AsyncClient,
+    admin: Account,
+    list_name: str,
+    content: bytes,
+    *,
+    language: str | None = None,
+    **params: Any,
 ) -> httpx.Response:
+    """`language`, when given, is this request's Accept-Language (the module's client sends `en`)."""
+    headers = dict(admin.headers)
+    if language is not None:
+        headers["Accept-Language"] = language
     return await client.post(
         f"/admin/imports/{list_name}",
-        headers=admin.headers,
+        headers=headers,
         params=params,
         files={"file": ("清单.xlsx", content, XLSX)},
     )
@@ -415,6 +426,163 @@ class TestImportProducts:
         assert "unknown category" in messages[(4, "设备类别")]
         assert "price_min_cny" in messages[(5, "价格上限（元）")]
         assert await count(db, Product, supplier) == 1
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Words of the English report that must not leak into a Chinese one.
+ENGLISH = re.compile(r"\b(expected|found|unknown|required|duplicates|formula|Input|should|Value|error)\b")
+
+
+def _cells(body: dict[str, Any]) -> list[tuple[int, str, str | None]]:
+    return [(e["row"], e["field"], e["column"]) for e in body["errors"]]
+
+
+def _messages(body: dict[str, Any]) -> dict[tuple[int, str], str]:
+    return {(e["row"], e["field"]): e["msg"] for e in body["errors"]}
+
+
+def _all_chinese(body: dict[str, Any]) -> None:
+    for error in body["errors"]:
+        assert CJK.search(error["msg"]) and not ENGLISH.search(error["msg"]), error
+
+
+class TestChineseReport:
+    """The report's messages speak the request's language: Chinese by default, English under `en`."""
+
+    async def test_every_message_of_a_bad_sheet_in_chinese_and_in_english(
+        self,
+        client: httpx.AsyncClient,
+        admin: Account,
+        enterprise: Account,
+        supplier: Account,
+        db: AsyncSession,
+    ) -> None:
+        uscc = await uscc_of(db, enterprise)
+
+        def tweak(sheet: Any) -> None:
+            sheet["G7"] = "=1000*1000"  # a formula in 预算下限
+            sheet.merge_cells("B14:C14")
+
+        rows = [
+            demand_row(uscc, "重复的一行"),  # 2
+            demand_row(uscc, "重复的一行"),  # 3
+            demand_row("91510100MA0000000X", "信用代码未注册"),  # 4
+            demand_row(uscc, "未知市州", 所在市州="重庆市"),  # 5
+            demand_row(uscc, "", 需求名称=None, 重点任务="不存在的任务"),  # 6
+            demand_row(uscc, "有公式"),  # 7
+            demand_row(uscc, "期限太长", **{"融资期限（月）": 400}),  # 8
+            demand_row(
+                uscc, "预算倒挂", **{"预算下限（元）": 5_000_000}, **{"预算上限（元）": 1_000_000}
+            ),  # 9
+            demand_row(uscc, "开工日期已过", 计划开工日期=date(2020, 1, 1)),  # 10
+            demand_row(await uscc_of(db, supplier), "不是企业"),  # 11
+            demand_row(uscc, "单元格不对", 需要设备="也许", **{"预算上限（元）": 12.5}),  # 12
+            demand_row(uscc, "日期是文本", 计划开工日期="2027-03-01"),  # 13
+            demand_row(uscc, "合并单元格"),  # 14
+            demand_row("", "没有信用代码", 统一社会信用代码=None),  # 15
+        ]
+        content = workbook(DEMAND_HEADERS, rows, tweak=tweak)
+
+        zh = await upload(client, admin, "demands", content, language="zh-CN")
+        en = await upload(client, admin, "demands", content, language="en")
+        assert zh.status_code == en.status_code == 422
+        zh_body, en_body = zh.json(), en.json()
+        # The same problems, in the same order, in both languages; only the words differ.
+        assert _cells(zh_body) == _cells(en_body)
+        assert (zh_body["rows"], zh_body["accepted"], zh_body["rejected"]) == (14, 1, 13)
+        assert {k: v for k, v in zh_body.items() if k not in ("title", "detail", "errors")} == {
+            k: v for k, v in en_body.items() if k not in ("title", "detail", "errors")
+        }
+        _all_chinese(zh_body)
+        assert zh_body["title"] == "表格有问题，未导入任何数据" and "未导入任何数据" in zh_body["detail"]
+        assert en_body["title"] == "The spreadsheet has problems; nothing was imported"
+        assert "Nothing was imported" in en_body["detail"] and not CJK.search(en_body["detail"])
+
+        english, chinese = _messages(en_body), _messages(zh_body)
+        expected = {
+            (3, "需求名称"): ("duplicates row 2", "与第 2 行重复"),
+            (4, "统一社会信用代码"): (
+                "no organization is registered with USCC '91510100MA0000000X'; register it first",
+                "没有以统一社会信用代码“91510100MA0000000X”注册的机构，请先注册",
+            ),
+            (6, "需求名称"): ("required", "必填"),
+            (7, "预算下限（元）"): (
+                "a formula; paste the values instead (选择性粘贴 → 数值)",
+                "这是公式，请改为粘贴数值（选择性粘贴 → 数值）",
+            ),
+            (8, "融资期限（月）"): ("Input should be less than or equal to 360", "应小于或等于 360"),
+            (9, "预算上限（元）"): (
+                "budget_max_cny must be at least budget_min_cny",
+                "budget_max_cny 不能小于 budget_min_cny",
+            ),
+            (10, "计划开工日期"): ("must not be in the past", "不能早于今天"),
+            (11, "统一社会信用代码"): (
+                "this organization is of kind 'supplier', not 'enterprise'",
+                "该机构是设备供应商（supplier），不是企业（enterprise）",
+            ),
+            (12, "需要设备"): ("expected 是 or 否, found '也许'", "应为“是”或“否”，实际是“也许”"),
+            (12, "预算上限（元）"): ("expected a whole number, found 12.5", "应为整数，实际是 12.5"),
+            (14, "需求名称"): (
+                "merged cells B14:C14; unmerge them and give each cell its own value",
+                "合并单元格 B14:C14，请取消合并，并给每个单元格分别填写值",
+            ),
+            (15, "统一社会信用代码"): ("required", "必填"),
+        }
+        for where, (en_msg, zh_msg) in expected.items():
+            assert (english[where], chinese[where]) == (en_msg, zh_msg), where
+        assert english[(5, "所在市州")].startswith("unknown region '重庆市'; write a code")
+        assert chinese[(5, "所在市州")].startswith("未知的市州“重庆市”，请填写代码、名称或“代码 名称”")
+        assert english[(6, "重点任务")].startswith("unknown task type '不存在的任务'")
+        assert chinese[(6, "重点任务")].startswith("未知的重点任务“不存在的任务”")
+        assert "is text" in english[(13, "计划开工日期")]
+        assert chinese[(13, "计划开工日期")].startswith("日期“2027-03-01”是文本")
+
+        # Chinese is the default: no Accept-Language at all (and a dry run) reads the same.
+        del client.headers["Accept-Language"]
+        dry = await upload(client, admin, "demands", content, dry_run="true")
+        assert dry.status_code == 200 and dry.json()["errors"] == zh_body["errors"]
+        assert await count(db, Demand, enterprise) == 0
+
+    async def test_products_and_header_problems_in_chinese(
+        self, client: httpx.AsyncClient, admin: Account, supplier: Account, db: AsyncSession
+    ) -> None:
+        pending = await register_account(client, "supplier")
+        await listed_product(client, supplier, admin, model="TDR-120")
+        vetted = await uscc_of(db, supplier)
+        furnace = "photovoltaic.monocrystal_furnace"
+        rows = [
+            [await uscc_of(db, pending), "单晶炉", "X-1", furnace, 1, 2, "否", None, None],
+            [vetted, "单晶炉", "TDR-120", furnace, 1, 2, "否", None, None],
+            [vetted, "单晶炉", "Y-2", furnace, 3, 2, "否", None, None],
+            [vetted, "单晶炉", True, furnace, 1, 2, "否", None, None],
+        ]
+        response = await upload(client, admin, "products", workbook(PRODUCT_HEADERS, rows), language="zh")
+        assert response.status_code == 422
+        body = response.json()
+        _all_chinese(body)
+        messages = _messages(body)
+        assert messages[(2, "统一社会信用代码")] == "该设备供应商的审核状态为“待审核”（pending），不能导入"
+        assert messages[(3, "型号")] == "该机构已有型号相同的产品"
+        assert messages[(4, "价格上限（元）")] == "price_max_cny 不能小于 price_min_cny"
+        assert messages[(5, "型号")] == "应为文本，实际是逻辑值 TRUE/FALSE"
+
+        headers = [h for h in DEMAND_HEADERS if h != "所在市州"] + ["备注", "需求名称"]
+        sheet = workbook(headers, [["x"] * len(headers)])
+        zh = (await upload(client, admin, "demands", sheet, language="zh-CN,zh;q=0.9,en;q=0.5")).json()
+        en = (await upload(client, admin, "demands", sheet)).json()
+        assert _cells(zh) == _cells(en)
+        _all_chinese(zh)
+        assert {(e["field"], e["msg"]) for e in en["errors"]} >= {
+            ("需求名称", "this column appears twice"),
+            ("所在市州", "a required column is missing"),
+        }
+        assert {(e["field"], e["msg"]) for e in zh["errors"]} >= {
+            ("需求名称", "该列出现了两次"),
+            ("所在市州", "缺少必填的列"),
+        }
+        assert next(e for e in zh["errors"] if e["field"] == "备注")["msg"].startswith(
+            "未知的列；可用的表头为："
+        )
 
 
 class TestBadFiles:
