@@ -10,7 +10,9 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.kit.i18n import DEFAULT_LANGUAGE, Language, negotiate, validation_message
 
@@ -189,6 +191,49 @@ class TooManyRequests(AppError):
         super().__init__(detail, zh=zh, headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
 
 
+def _internal_error(language: Language) -> ProblemResponse:
+    if language == "zh":
+        return problem(
+            500, "服务器内部错误", "服务器处理此请求失败，已记录日志。请稍后重试。", slug="internal-error"
+        )
+    return problem(
+        500,
+        "Internal server error",
+        "The server failed to handle this request; it has been logged. Try again later.",
+        slug="internal-error",
+    )
+
+
+class UnhandledErrorMiddleware:
+    """Turn an unexpected exception into the 500 problem *inside* the other middleware, so the 500 gets
+    what every response gets (nosniff, Cache-Control, Content-Language, CORS, X-Request-ID); FastAPI's
+    own catch-all answers from outside all of them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_watched)
+        except Exception:
+            if started:
+                raise  # a streamed response broke midway: nothing sensible can be sent any more
+            log.exception("request.unhandled_error", extra={"path": scope.get("path")})
+            language = negotiate(Headers(scope=scope).get("accept-language"))
+            await _internal_error(language)(scope, receive, send)
+
+
 def request_language(request: Request) -> Language:
     """The language this request's answer speaks (Accept-Language; Chinese by default)."""
     return negotiate(request.headers.get("accept-language"))
@@ -263,14 +308,6 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
+        # Only what escapes UnhandledErrorMiddleware (an error in the outer middleware) gets here.
         log.exception("request.unhandled_error", extra={"path": request.url.path})
-        if request_language(request) == "zh":
-            return problem(
-                500, "服务器内部错误", "服务器处理此请求失败，已记录日志。请稍后重试。", slug="internal-error"
-            )
-        return problem(
-            500,
-            "Internal server error",
-            "The server failed to handle this request; it has been logged. Try again later.",
-            slug="internal-error",
-        )
+        return _internal_error(request_language(request))

@@ -22,7 +22,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker, resolve_database_url
 from app.demands.endpoints import router as demands_router
 from app.deps import ACCEPTS_TOKEN, REQUIRES_TOKEN
-from app.errors import install_handlers
+from app.errors import UnhandledErrorMiddleware, install_handlers
 from app.financing.endpoints import router as financing_router
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
@@ -166,7 +166,8 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     install_handlers(app)
     openapi.install(app, required=REQUIRES_TOKEN, optional=ACCEPTS_TOKEN)
-    # Innermost first: the body cap, conditional GETs (the ETag of the uncompressed body), gzip, CORS,
+    # Innermost first: the body cap, conditional GETs (the ETag of the uncompressed body), unexpected
+    # errors as 500 problems, gzip, CORS,
     # then the headers every response carries (nosniff, language, Cache-Control) around all of them, so
     # a 304 and a refused preflight get them too; the access log outermost.
     app.add_middleware(
@@ -175,6 +176,7 @@ def create_app(
         overrides={f"{API_PREFIX}/admin/imports/": settings.max_import_bytes},
     )
     app.add_middleware(ConditionalGetMiddleware)
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(
         GZipMiddleware,
         minimum_size=GZIP_MINIMUM_BYTES,

@@ -199,6 +199,11 @@ async def logout(session: AsyncSession, principal: Principal) -> None:
     await repository.revoke_auth_session(session, principal.session_id, at=utcnow(), reason="logout")
 
 
+async def login_session_live(session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID) -> bool:
+    """Whether this user's login session still stands (not logged out, the user still active)."""
+    return await repository.get_principal_rows(session, user_id=user_id, session_id=session_id) is not None
+
+
 async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
     try:
         claims = decode_access_token(settings, token)

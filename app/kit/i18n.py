@@ -24,9 +24,9 @@ def negotiate(accept_language: str | None) -> Language:
     """
     if not accept_language:
         return DEFAULT_LANGUAGE
-    best: Language | None = None
-    best_q = 0.0
-    for part in accept_language[:500].split(",")[:30]:
+    weights: dict[Language, tuple[float, int]] = {}  # language -> (q, position first named)
+    wildcard: tuple[float, int] | None = None
+    for position, part in enumerate(accept_language[:500].split(",")[:30]):
         tag, _, params = part.strip().partition(";")
         tag = tag.strip().lower()
         q = 1.0
@@ -37,22 +37,28 @@ def negotiate(accept_language: str | None) -> Language:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-                if not 0.0 <= q <= 1.0:
+                if not 0.0 <= q <= 1.0:  # also NaN
                     q = 0.0
-        if q <= 0.0:
-            continue
         primary = tag.split("-", 1)[0]
-        language: Language | None
         if tag == "*":
-            language = DEFAULT_LANGUAGE
+            wildcard = wildcard or (q, position)
         elif primary in SUPPORTED:
-            language = "zh" if primary == "zh" else "en"
-        else:
-            language = None
-        # Equal weights keep the client's order: the first listed wins.
-        if language is not None and (q > best_q or best is None):
-            best, best_q = language, q
-    return best or DEFAULT_LANGUAGE
+            language: Language = "zh" if primary == "zh" else "en"
+            seen = weights.get(language)
+            weights[language] = (max(q, seen[0]), seen[1]) if seen else (q, position)
+    # `*` stands for the languages the client did not name (a named q=0 stays refused).
+    for language in SUPPORTED:
+        if language not in weights and wildcard is not None:
+            weights[language] = wildcard
+    acceptable = [
+        (-q, position, SUPPORTED.index(language), language)
+        for language, (q, position) in weights.items()
+        if q > 0
+    ]
+    if acceptable:
+        return min(acceptable)[3]  # the highest weight; between equals the one named first, then Chinese
+    refused = {language for language, (q, _) in weights.items() if q <= 0}
+    return next((language for language in SUPPORTED if language not in refused), DEFAULT_LANGUAGE)
 
 
 def invalid(en: str, zh: str) -> PydanticCustomError:

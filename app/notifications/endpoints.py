@@ -221,6 +221,7 @@ async def stream_notifications(
             subscription,
             request.app.state.read_sessionmaker,
             cursor,
+            session_id=principal.session_id,
             ends_at=ends_at,
             token_expires_at=principal.token_expires_at,
         ),

@@ -22,10 +22,12 @@ from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sse_starlette.sse import EventSourceResponse
+from sse_starlette.sse import EventSourceResponse, SendTimeoutError
 from starlette.types import Receive, Scope, Send
 
+from app.accounts import service as accounts
 from app.errors import TooManyRequests
 from app.models.base import utcnow
 from app.notifications import service
@@ -38,6 +40,12 @@ CHANNEL = "app_notifications"
 LOOKBACK = timedelta(seconds=30)
 # How often a stream looks for news without being woken (a lost NOTIFY, a listener reconnecting).
 SAFETY_POLL_SECONDS = 10.0
+# How long the listener waits for a NOTIFY before it checks its connection is alive.
+LISTENER_CHECK_SECONDS = 30.0
+# A resumed stream sends again what came this shortly before the event it resumes from: a notification
+# created just before it but committed just after would otherwise be skipped. Ids are stable, so a
+# client drops what it already has (at-least-once delivery).
+RESEND = timedelta(seconds=5)
 BATCH = 100
 
 
@@ -58,6 +66,7 @@ class NotificationHub:
         self._by_organization: dict[uuid.UUID, set[_Subscription]] = defaultdict(set)
         self._per_user: dict[uuid.UUID, int] = defaultdict(int)
         self._listener: asyncio.Task[None] | None = None
+        self._closed = False
         self.listening = asyncio.Event()
 
     def listen_to(self, database_url: str) -> None:
@@ -108,12 +117,14 @@ class NotificationHub:
                 subscription.wake.set()
 
     def _ensure_listener(self) -> None:
-        if self._conninfo is not None and (self._listener is None or self._listener.done()):
+        if self._closed or self._conninfo is None:
+            return
+        if self._listener is None or self._listener.done():
             self._listener = asyncio.create_task(self._listen(self._conninfo), name="notification-hub")
 
     async def _listen(self, conninfo: str) -> None:
         delay = 0.5
-        while self._by_organization:
+        while self._by_organization and not self._closed:
             try:
                 async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
@@ -121,12 +132,16 @@ class NotificationHub:
                     delay = 0.5
                     # Anything committed while the listener was away: every stream looks again.
                     self._wake_all()
-                    async for notify in conn.notifies():
-                        with contextlib.suppress(ValueError):
-                            self.wake(uuid.UUID(notify.payload))
-                        if not self._by_organization:
-                            break
-            except (psycopg.Error, OSError) as exc:
+                    while self._by_organization and not self._closed:
+                        async for notify in conn.notifies(timeout=LISTENER_CHECK_SECONDS):
+                            with contextlib.suppress(ValueError):
+                                self.wake(uuid.UUID(notify.payload))
+                        # A quiet spell: prove the connection is alive (a dropped one raises here;
+                        # TCP keepalives in the conninfo catch one that vanished without a reset).
+                        await conn.execute("SELECT 1")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the listener must outlive any failure
                 self.listening.clear()
                 log.warning("notifications.listener_lost", extra={"error": str(exc), "retry_in_s": delay})
                 await asyncio.sleep(delay)
@@ -134,6 +149,7 @@ class NotificationHub:
         self.listening.clear()
 
     async def close(self) -> None:
+        self._closed = True
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -142,8 +158,17 @@ class NotificationHub:
 
 
 def _conninfo(database_url: str) -> str:
-    """The SQLAlchemy URL as libpq reads it (postgresql+psycopg://… → postgresql://…)."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """The SQLAlchemy URL as libpq reads it (postgresql+psycopg://… → postgresql://…), with TCP
+    keepalives, so a listener whose connection vanished without a reset finds out in about a minute."""
+    url = make_url(database_url).set(drivername="postgresql")
+    keepalives = {
+        "keepalives": "1",
+        "keepalives_idle": "30",
+        "keepalives_interval": "10",
+        "keepalives_count": "3",
+    }
+    url = url.update_query_dict({k: v for k, v in keepalives.items() if k not in url.query})
+    return url.render_as_string(hide_password=False)
 
 
 @dataclass
@@ -164,13 +189,17 @@ class StreamCursor:
 async def start_cursor(
     session: AsyncSession, organization_id: uuid.UUID, last_event_id: uuid.UUID | None
 ) -> StreamCursor:
-    """Resume after `Last-Event-ID` when it is one of the organization's notifications; else start now."""
+    """Resume after `Last-Event-ID` when it is one of the organization's notifications (the few seconds
+    before it are sent again, see RESEND); else start now: what exists was in the list the client read,
+    and a client that read it should resume from its newest id to miss nothing committed in between."""
     anchor = None
     if last_event_id is not None:
         anchor = await service.created_at_of(session, organization_id, last_event_id)
     if anchor is not None:
+        assert last_event_id is not None
         cursor = StreamCursor(newest=anchor)
-        window = (anchor - LOOKBACK, anchor)
+        cursor.sent[last_event_id] = anchor
+        window = (anchor - LOOKBACK, anchor - RESEND)
     else:
         # Not a resume: what exists now was delivered by the list; only what comes next is streamed.
         cursor = StreamCursor(newest=utcnow())
@@ -186,22 +215,47 @@ async def events(
     sessionmaker: async_sessionmaker[AsyncSession],
     cursor: StreamCursor,
     *,
+    session_id: uuid.UUID,
     ends_at: datetime,
     token_expires_at: datetime | None,
 ) -> AsyncIterator[dict[str, str]]:
     """SSE events, one per new notification of the organization, until `ends_at` (at the latest when
-    the caller's token expires: then a last `reauthenticate` event says why)."""
+    the caller's token expires) or until its login session ends (logout, a removed member): then a last
+    `reauthenticate` event says why."""
+    failures = 0
     try:
         while True:
             subscription.wake.clear()
-            async with sessionmaker() as session:
-                fresh = await service.created_since(
-                    session,
-                    subscription.organization_id,
-                    cursor.newest - LOOKBACK,
-                    exclude=list(cursor.sent),
-                    limit=BATCH,
+            try:
+                async with sessionmaker() as session:
+                    live = await accounts.login_session_live(
+                        session, user_id=subscription.user_id, session_id=session_id
+                    )
+                    fresh = (
+                        []
+                        if not live
+                        else await service.created_since(
+                            session,
+                            subscription.organization_id,
+                            cursor.newest - LOOKBACK,
+                            exclude=list(cursor.sent),
+                            limit=BATCH,
+                        )
+                    )
+                failures = 0
+            except (DBAPIError, OSError) as exc:
+                # A database blip must not end every stream at once: wait and look again.
+                failures += 1
+                log.warning(
+                    "notifications.stream_read_failed", extra={"error": str(exc), "failures": failures}
                 )
+                if utcnow() >= ends_at:
+                    return
+                await asyncio.sleep(min(2.0**failures, SAFETY_POLL_SECONDS))
+                continue
+            if not live:
+                yield {"event": "reauthenticate", "data": "{}"}
+                return
             for notification in fresh:
                 cursor.mark(notification.id, notification.created_at)
                 yield {
@@ -234,5 +288,8 @@ class StreamResponse(EventSourceResponse):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
+        except SendTimeoutError:
+            # A client that stopped reading (a phone gone to sleep): drop it, it is no server error.
+            log.info("notifications.stream_dropped", extra={"reason": "send_timeout"})
         finally:
             self._hub.unsubscribe(self._subscription)
