@@ -67,15 +67,10 @@ class NotificationHub:
         self._per_user: dict[uuid.UUID, int] = defaultdict(int)
         self._listener: asyncio.Task[None] | None = None
         self._closed = False
-        self.listening = asyncio.Event()
 
     def listen_to(self, database_url: str) -> None:
         """Use this database's LISTEN/NOTIFY; without it streams only poll (tests on one transaction)."""
         self._conninfo = _conninfo(database_url)
-
-    @property
-    def open_streams(self) -> int:
-        return sum(self._per_user.values())
 
     def subscribe(self, organization_id: uuid.UUID, user_id: uuid.UUID) -> _Subscription:
         """Register a stream; 429 when the user already holds the most this process allows."""
@@ -128,7 +123,6 @@ class NotificationHub:
             try:
                 async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
-                    self.listening.set()
                     delay = 0.5
                     # Anything committed while the listener was away: every stream looks again.
                     self._wake_all()
@@ -142,11 +136,9 @@ class NotificationHub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the listener must outlive any failure
-                self.listening.clear()
                 log.warning("notifications.listener_lost", extra={"error": str(exc), "retry_in_s": delay})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
-        self.listening.clear()
 
     async def close(self) -> None:
         self._closed = True
