@@ -27,7 +27,6 @@ from app.errors import AppError
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
 from app.logging import configure_logging
-from search.engine import SearchUnavailable
 from search.meili import MeilisearchEngine
 from search.specs import SPECS
 
@@ -97,7 +96,18 @@ def _seed(args: argparse.Namespace) -> int:
     from app.catalog.service import load_reference_data
     from seed.catalog import catalog_rows
 
-    url = resolve_database_url(get_settings())
+    settings = get_settings()
+    if args.demo and settings.app_env == "production":
+        # Checked before anything is migrated or written: demo accounts share one published password.
+        print(
+            "error: --demo is refused when APP_ENV=production: the demo marketplace is made-up "
+            "organizations, demands and accounts whose password is printed. Run `python -m app seed` "
+            "without --demo to load the catalog here, and load the demo into a development or staging "
+            "database (APP_ENV=development) instead.",
+            file=sys.stderr,
+        )
+        return 2
+    url = resolve_database_url(settings)
     run_migrations(url)
     rows = catalog_rows()
     counts = asyncio.run(_in_transaction(url, lambda s: load_reference_data(s, rows)))
@@ -190,14 +200,12 @@ def _import(args: argparse.Namespace) -> int:
 
 def _meili(settings: Settings) -> MeilisearchEngine | None:
     key = settings.meili_master_key.get_secret_value() if settings.meili_master_key else None
-    return indexing.meili_engine(settings.meili_url, key)
+    search_key = settings.meili_search_key.get_secret_value() if settings.meili_search_key else None
+    return indexing.meili_engine(settings.meili_url, key, search_key=search_key)
 
 
 def _worker(args: argparse.Namespace) -> int:
-    import httpx
-
-    from app.indexing.relay import relay_once, worker_name
-    from app.leads.relay import deliver_once
+    from app import worker
 
     settings = get_settings()
     meili = _meili(settings)
@@ -206,46 +214,8 @@ def _worker(args: argparse.Namespace) -> int:
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
-
-    async def loop() -> None:
-        engine = make_engine(url, pool_size=5)
-        sessionmaker = make_sessionmaker(engine)
-        name = worker_name()
-        log.info("worker.started", extra={"worker": name, "search_relay": meili is not None})
-        ready = False
-        # No redirects, no proxies from the environment: the relay connects only to addresses it checked.
-        client = httpx.AsyncClient(
-            follow_redirects=False, trust_env=False, limits=httpx.Limits(max_connections=10)
-        )
-        try:
-            while not stop["now"]:
-                try:
-                    moved = await deliver_once(sessionmaker, client, settings, worker=name, batch=args.batch)
-                except Exception:
-                    # A database hiccup must not stop delivery (or the search relay): log, wait, go on.
-                    log.exception("worker.webhook_batch_failed")
-                    moved = 0
-                    await asyncio.sleep(5)
-                if meili is not None:
-                    try:
-                        if not ready:
-                            async with sessionmaker() as session:
-                                await indexing.ensure_meili_indexes(session, meili)
-                            ready = True
-                        moved += await relay_once(sessionmaker, meili, worker=name, batch=args.batch)
-                    except SearchUnavailable as exc:
-                        log.warning("worker.meilisearch_unreachable", extra={"error": str(exc)[:200]})
-                        await asyncio.sleep(5)
-                if args.once and moved == 0:
-                    break
-                if moved == 0:
-                    await asyncio.sleep(args.idle_seconds)
-        finally:
-            await client.aclose()
-            await engine.dispose()
-            log.info("worker.stopped", extra={"worker": name})
-
-    asyncio.run(loop())
+    options = worker.WorkerOptions(batch=args.batch, idle_seconds=args.idle_seconds, once=args.once)
+    asyncio.run(worker.run(settings, url, meili, options, stopping=lambda: stop["now"]))
     return 0
 
 

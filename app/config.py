@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -25,8 +28,14 @@ class Settings(BaseSettings):
     embedded_pg_dir: str | None = Field(
         default=None, description="Where the embedded dev cluster keeps its data (default .devdb/)."
     )
+    data_dir: str = Field(
+        default=".data",
+        description="Files the service keeps outside the database in development (the dev signing key).",
+    )
     meili_url: str | None = None
     meili_master_key: SecretStr | None = None
+    # Queries use this search-only key; unset → Meilisearch's Default Search API Key, looked up at start.
+    meili_search_key: SecretStr | None = None
     secret_key: SecretStr | None = None
 
     jwt_issuer: str = "sichuan-renewal-api"
@@ -34,9 +43,23 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
 
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_client: int = 20
-    login_failure_window_seconds: int = 15 * 60
+    # Failed logins are counted per account *and* client address (one guesser cannot lock the real user
+    # out from elsewhere), per client address (one guesser trying many accounts) and per account over all
+    # clients (many addresses guessing one account). At a limit the key waits, doubling from the base
+    # wait with each further failure up to the window; a successful login clears its account+client key.
+    login_max_failures_per_account_and_client: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=20, ge=1)
+    login_max_failures_per_account: int = Field(default=50, ge=1)
+    login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_backoff_base_seconds: int = Field(default=30, ge=1)
+    # Registrations per client address per hour (each creates a pending organization and a user).
+    registrations_per_client_per_hour: int = Field(default=10, ge=1)
+    # A pending organization holds its 统一社会信用代码 this long; after that, a new registration with the
+    # same code takes it over (the stale one is rejected, its members told why).
+    pending_uscc_hold_days: int = Field(default=14, ge=1)
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR
+    # networks, e.g. "10.0.0.0/8,127.0.0.1"); unset → the connection's peer address is the client.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     max_body_bytes: int = 1024 * 1024
     # Spreadsheet uploads: 10,000 rows of a list is about 1 MB of .xlsx.
@@ -45,6 +68,8 @@ class Settings(BaseSettings):
     # Webhooks: hosts named here may be reached over plain http and at private or loopback addresses
     # (comma-separated, e.g. "receiver.internal,127.0.0.1"); everyone else needs https to a public address.
     webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Ports other than 443 and 80 a webhook URL may use (comma-separated); hosts named above may use any.
+    webhook_allow_ports: Annotated[list[int], NoDecode] = Field(default_factory=list)
     webhook_timeout_seconds: float = 10.0
     webhook_disable_after_days: int = 5
     # The lead feed shows leads this many seconds old and older, so one committed late (its created_at
@@ -61,6 +86,37 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [h.strip().lower() for h in value.split(",") if h.strip()]
         return value
+
+    @field_validator("webhook_allow_ports", mode="before")
+    @classmethod
+    def _split_ports(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return [int(p) for p in value.split(",") if p.strip()]
+            except ValueError as exc:
+                raise ConfigurationError(
+                    f"WEBHOOK_ALLOW_PORTS: {value!r} is not a list of port numbers; write e.g. 8443,9443."
+                ) from exc
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list):
+            for item in value:
+                try:
+                    ipaddress.ip_network(str(item), strict=False)
+                except ValueError as exc:
+                    raise ConfigurationError(
+                        f"TRUSTED_PROXIES: {item!r} is not an address or network; write e.g. 10.0.0.0/8."
+                    ) from exc
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(item, strict=False) for item in self.trusted_proxies]
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -102,13 +158,28 @@ class Settings(BaseSettings):
     def signing_key(self) -> str:
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        return _ephemeral_dev_key()
+        return _development_key(Path(self.data_dir))
 
 
-@lru_cache(maxsize=1)
-def _ephemeral_dev_key() -> str:
-    # Development only: tokens die with the process, which is the honest behaviour without a key.
-    return secrets.token_urlsafe(48)
+@lru_cache(maxsize=4)
+def _development_key(data_dir: Path) -> str:
+    """Development only (production requires SECRET_KEY): a random key kept in the data folder, so the
+    API's processes and the worker share it (tokens and encrypted webhook secrets survive restarts)."""
+    path = data_dir / "dev-secret-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        # O_EXCL: when two processes start at once, one writes and the other reads what it wrote.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
 
 
 @lru_cache(maxsize=1)

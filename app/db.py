@@ -52,7 +52,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
         except AppError as exc:
-            if exc.keeps_changes:
+            # A request that counted an attempt (registration throttling) keeps the count when it fails;
+            # its own work ran in a savepoint that the failure already rolled back.
+            if exc.keeps_changes or getattr(request.state, "keep_changes_on_error", False):
                 await _commit(request, session)
             else:
                 await session.rollback()

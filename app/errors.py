@@ -7,6 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import psycopg
+import psycopg.errors
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -204,6 +207,52 @@ def _internal_error(language: Language) -> ProblemResponse:
     )
 
 
+# How long a client should wait before retrying while the database is unreachable (a restart or a
+# failover usually takes seconds; the pool checks connections before use, so the service recovers alone).
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether this failure is the database being unreachable (restarting, failing over, pool exhausted)
+    rather than a bug: those are answered 503 with Retry-After, not 500."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, sqlalchemy.exc.TimeoutError):  # no pooled connection came free in time
+            return True
+        if isinstance(current, psycopg.OperationalError) and not isinstance(
+            current, psycopg.errors.QueryCanceled
+        ):
+            return True
+        if isinstance(current, ConnectionError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _database_unavailable_response(language: Language) -> ProblemResponse:
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    if language == "zh":
+        return problem(
+            503,
+            "服务暂时不可用",
+            f"数据库暂时无法连接（可能正在重启），请 {DATABASE_RETRY_AFTER_SECONDS} 秒后重试。",
+            slug="service-unavailable",
+            headers=headers,
+        )
+    return problem(
+        503,
+        "Service unavailable",
+        f"The database cannot be reached right now (it may be restarting); "
+        f"retry in {DATABASE_RETRY_AFTER_SECONDS} seconds.",
+        slug="service-unavailable",
+        headers=headers,
+    )
+
+
 class UnhandledErrorMiddleware:
     """Turn an unexpected exception into the 500 problem *inside* the other middleware, so the 500 gets
     what every response gets (nosniff, Cache-Control, Content-Language, CORS, X-Request-ID); FastAPI's
@@ -226,11 +275,15 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, send_watched)
-        except Exception:
+        except Exception as exc:
             if started:
                 raise  # a streamed response broke midway: nothing sensible can be sent any more
-            log.exception("request.unhandled_error", extra={"path": scope.get("path")})
             language = negotiate(Headers(scope=scope).get("accept-language"))
+            if database_unavailable(exc):
+                log.warning("request.database_unavailable", extra={"path": scope.get("path")}, exc_info=True)
+                await _database_unavailable_response(language)(scope, receive, send)
+                return
+            log.exception("request.unhandled_error", extra={"path": scope.get("path")})
             await _internal_error(language)(scope, receive, send)
 
 

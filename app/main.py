@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -26,6 +27,7 @@ from app.errors import UnhandledErrorMiddleware, install_handlers
 from app.financing.endpoints import router as financing_router
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
+from app.indexing.relay import worker_name
 from app.kit.body_limit import BodyLimitMiddleware
 from app.kit.manners import ClientHeadersMiddleware, ConditionalGetMiddleware, ProblemCORSMiddleware
 from app.leads.endpoints import router as leads_router
@@ -41,6 +43,7 @@ from app.saved_searches.endpoints import router as saved_searches_router
 from app.search_api.endpoints import router as search_router
 from app.spreadsheets.endpoints import router as spreadsheets_router
 from app.stats.endpoints import router as stats_router
+from search.engine import SearchUnavailable
 
 API_PREFIX = "/api/v1"
 # Gzip pays off above about 1 KB; below it the header and the CPU cost more than they save.
@@ -118,6 +121,10 @@ def create_app(
             app.state.notification_hub.listen_to(url)
             app.state.sessionmaker = make_sessionmaker(engine)
             app.state.read_sessionmaker = make_read_sessionmaker(engine)
+        if app.state.meili is not None:
+            # Find the search key now rather than on the first query; unreachable, it is found later.
+            with contextlib.suppress(SearchUnavailable):
+                await app.state.meili.search_client()
         yield
         await app.state.notification_hub.close()
         if engine is not None:
@@ -136,9 +143,13 @@ def create_app(
     )
     app.state.settings = settings
     app.state.before_commit = [indexing.apply_changes]
+    # Who runs a request's after-commit jobs (the worker's claims carry their own names).
+    app.state.worker_name = f"api:{worker_name()}"
     app.state.notification_hub = NotificationHub(max_streams_per_user=settings.notification_streams_per_user)
     key = settings.meili_master_key.get_secret_value() if settings.meili_master_key else None
-    app.state.meili = indexing.meili_engine(settings.meili_url, key)
+    search_key = settings.meili_search_key.get_secret_value() if settings.meili_search_key else None
+    # The master key indexes; queries go out with a search-only key (search/meili.py).
+    app.state.meili = indexing.meili_engine(settings.meili_url, key, search_key=search_key)
     indexing.configure(outbox=settings.meili_url is not None)
     if sessionmaker is not None:
         app.state.sessionmaker = app.state.read_sessionmaker = sessionmaker

@@ -129,8 +129,10 @@ async def _measure(scale: Scale, base: str, relays: int = 2) -> Measured:
             assert template is not None and banks and enterprises
             for i in range(subscriptions):
                 # Realistic criteria: a few cities, some tasks, an amount band.
+                sub_id = uuid.uuid4()
                 session.add(
                     LeadSubscription(
+                        id=sub_id,
                         organization_id=banks[i % len(banks)],
                         name=f"{marker}-{i}",
                         region_codes=rng.sample(REGIONS, 3),
@@ -138,7 +140,9 @@ async def _measure(scale: Scale, base: str, relays: int = 2) -> Measured:
                         amount_min_cny=rng.choice([None, 1_000_000]),
                         amount_max_cny=rng.choice([None, 50_000_000]),
                         webhook_url=f"{base}/bank/{i}",
-                        webhook_secret=webhooks.new_secret(),
+                        webhook_secret=webhooks.seal_secret(
+                            settings.signing_key, str(sub_id), webhooks.new_secret()
+                        ),
                     )
                 )
             now = utcnow()

@@ -35,6 +35,19 @@ class SearchQuery:
     facets: bool = True
 
 
+MatchingStrategy = Literal["all", "last"]
+
+
+@dataclass(frozen=True)
+class TermMatching:
+    """How the hits matched the query's words. `all`: every word. `last`: words may have been left out from
+    the end of the query until documents matched (Meilisearch's matchingStrategy "last"); `dropped_terms`
+    are those words in query order, or None when the engine does not say which."""
+
+    strategy: MatchingStrategy = "all"
+    dropped_terms: tuple[str, ...] | None = ()
+
+
 @dataclass
 class SearchResult:
     hits: list[Document]
@@ -42,6 +55,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]]
     total_estimate: int
     engine: Literal["meilisearch", "postgres"]
+    term_matching: TermMatching = field(default_factory=TermMatching)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -58,6 +72,7 @@ class InvalidCursor(ValueError):
 
 
 class SearchEngine(Protocol):
-    name: Literal["meilisearch", "postgres"]
+    @property
+    def name(self) -> Literal["meilisearch", "postgres"]: ...
 
     async def search(self, spec: IndexSpec, query: SearchQuery) -> SearchResult: ...

@@ -3,26 +3,45 @@
 Settings come from the same IndexSpec as the PostgreSQL engine. A task that fails is raised as
 IndexingFailed with Meilisearch's own code; an unreachable server is SearchUnavailable, so search can
 fall back to PostgreSQL and writes stay in the outbox until it returns.
+
+Two keys: the master key writes settings and documents; queries go out with a search-only key, the one
+configured (MEILI_SEARCH_KEY) or else the instance's own default search key, looked up once with the
+master key. Only when there is none do queries use the master key (with a warning).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlencode
 
 import anyio.to_thread
 import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
 from search import cursor as cursors
-from search.engine import Document, Filter, InvalidCursor, SearchQuery, SearchResult, SearchUnavailable
+from search.engine import (
+    Document,
+    Filter,
+    InvalidCursor,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+    TermMatching,
+)
 from search.specs import OPEN, IndexSpec
+from search.synonyms import with_equipment_synonyms
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 BATCH_SIZE = 1000
 MAX_TOTAL_HITS = 5000
+KEYS_PAGE = 100
 
 
 class IndexingFailed(RuntimeError):
@@ -52,7 +71,10 @@ def settings_for(
         "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
         "localizedAttributes": [{"attributePatterns": ["*"], "locales": ["cmn"]}],
         "dictionary": sorted(set(dictionary)),
-        "synonyms": {word: sorted(set(alts)) for word, alts in sorted(synonyms.items())},
+        # The catalog's synonyms and the Chinese–English equipment table (search/synonyms.py).
+        "synonyms": {
+            word: sorted(set(alts)) for word, alts in sorted(with_equipment_synonyms(synonyms).items())
+        },
         # Model numbers such as JW-800 stay one token; model_terms carries jw800 / jw / 800 for the rest.
         "nonSeparatorTokens": ["-"],
         "typoTolerance": {
@@ -89,18 +111,45 @@ def filter_expression(spec: IndexSpec, filters: Sequence[Filter]) -> list[str]:
     return clauses
 
 
+def _expires_at(value: object) -> datetime | None:
+    """A key's expiresAt (RFC 3339, up to nanoseconds); None for a key that never expires."""
+    if value is None:
+        return None
+    text = re.sub(r"(\.\d{6})\d+", r"\1", str(value)).replace("Z", "+00:00")
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)  # unreadable: treated as expired
+
+
+def search_key_of(keys: Sequence[dict[str, Any]], *, now: datetime) -> str | None:
+    """The key that may only search, on every index, and has not expired: Meilisearch's "Default Search
+    API Key" first when there are several."""
+    usable = [
+        key
+        for key in keys
+        if key.get("actions") == ["search"]
+        and key.get("indexes") == ["*"]
+        and isinstance(key.get("key"), str)
+        and ((expires := _expires_at(key.get("expiresAt"))) is None or expires > now)
+    ]
+    usable.sort(key=lambda key: key.get("name") != "Default Search API Key")
+    return str(usable[0]["key"]) if usable else None
+
+
 def search_params(spec: IndexSpec, query: SearchQuery, offset: int) -> dict[str, Any]:
     sort = query.sort or ("relevance" if query.q.strip() else spec.default_sort)
     params: dict[str, Any] = {
         "limit": query.limit,
         "offset": offset,
         "locales": ["cmn"],
+        # Said, not assumed (it is Meilisearch's default): hits matching every word come first, then words
+        # are dropped from the end of the query until enough match — a search never dead-ends, and for
+        # matching the demand's key words go first.
+        "matchingStrategy": "last",
     }
     if query.facets:
         params["facets"] = list(spec.facets)
-    if query.any_word:
-        # Meilisearch drops words from the end until documents match: the demand's key words go first.
-        params["matchingStrategy"] = "last"
     expression = filter_expression(spec, query.filters)
     if expression:
         params["filter"] = expression
@@ -118,14 +167,26 @@ class MeilisearchEngine:
         url: str,
         api_key: str | None,
         *,
+        search_key: str | None = None,
         timeout: int = 5,
         task_timeout_ms: int = 120_000,
         prefix: str = "",
     ) -> None:
-        self.client = meilisearch.Client(url.rstrip("/"), api_key, timeout=timeout)
+        self.url, self.timeout = url.rstrip("/"), timeout
+        # The master key: index settings, documents, tasks, and reading /keys.
+        self.client = meilisearch.Client(self.url, api_key, timeout=timeout)
         self.task_timeout_ms = task_timeout_ms
         self.prefix = prefix
         self._health: tuple[float, bool] = (0.0, False)
+        # Queries: the configured search key, else one looked up on first use (an instance without a
+        # master key has no keys at all, so its one client serves everything).
+        self._search_client: meilisearch.Client | None = (
+            meilisearch.Client(self.url, search_key, timeout=timeout)
+            if search_key
+            else self.client
+            if api_key is None
+            else None
+        )
 
     def uid(self, index: str) -> str:
         return f"{self.prefix}{index}"
@@ -151,6 +212,44 @@ class MeilisearchEngine:
         ok = await anyio.to_thread.run_sync(self.client.is_healthy)
         self._health = (time.monotonic(), ok)
         return ok
+
+    async def search_client(self) -> meilisearch.Client:
+        """The client queries go through: a search-only key whenever there is one. Looked up once; an
+        unreachable server is SearchUnavailable (and the next query looks again)."""
+        if self._search_client is None:
+            key = await self._find_search_key()
+            if key is None:
+                log.warning(
+                    "search.meilisearch_search_key_missing",
+                    extra={
+                        "detail": "no search-only API key found; queries use the master key. Set "
+                        "MEILI_SEARCH_KEY, or keep Meilisearch's Default Search API Key."
+                    },
+                )
+                self._search_client = self.client
+            else:
+                self._search_client = meilisearch.Client(self.url, key, timeout=self.timeout)
+        return self._search_client
+
+    async def _find_search_key(self) -> str | None:
+        keys: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            try:
+                # The raw listing: the client's typed get_keys() cannot parse an expiresAt without
+                # fractional seconds ("2026-12-31T00:00:00Z"), which Meilisearch returns as it was set.
+                page = await self._call(
+                    self.client.http.get,
+                    f"{self.client.config.paths.keys}?{urlencode({'offset': offset, 'limit': KEYS_PAGE})}",
+                )
+            except MeilisearchApiError as exc:  # e.g. an admin key that may not list keys
+                log.warning("search.meilisearch_keys_unreadable", extra={"code": exc.code})
+                return None
+            results = page.get("results") or []
+            keys += [key for key in results if isinstance(key, dict)]
+            offset += len(results)
+            if not results or offset >= int(page.get("total", 0)):
+                return search_key_of(keys, now=datetime.now(UTC))
 
     # -- index management -----------------------------------------------------------------------
     async def ensure_index(
@@ -238,9 +337,10 @@ class MeilisearchEngine:
             offset = payload.get("o", 0)
             if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < MAX_TOTAL_HITS:
                 raise InvalidCursor("malformed cursor", zh="游标格式有误")
+        client = await self.search_client()
         try:
             response = await self._call(
-                self.client.index(self.uid(spec.name)).search, query.q, search_params(spec, query, offset)
+                client.index(self.uid(spec.name)).search, query.q, search_params(spec, query, offset)
             )
         except MeilisearchApiError as exc:
             if exc.code == "index_not_found":
@@ -260,4 +360,8 @@ class MeilisearchEngine:
             facets=response.get("facetDistribution", {}),
             total_estimate=total,
             engine=self.name,
+            # Meilisearch narrows as it needs to but does not say which words it left out.
+            term_matching=TermMatching(strategy="last", dropped_terms=None)
+            if query.q.strip()
+            else TermMatching(),
         )

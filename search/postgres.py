@@ -2,7 +2,9 @@
 
 Documents live in `search_documents` (JSONB) with a weighted tsvector built from rjieba tokens
 (search/text.py) — no contrib extension. Filters are JSONB containment (GIN), ranking is ts_rank_cd with
-the spec's weights, facets and the total are counted over the best FACET_WINDOW matches.
+the spec's weights, facets and the total are counted over the best FACET_WINDOW matches. A typed query whose
+words never all match one document is narrowed as Meilisearch's matchingStrategy "last" does: words are
+left out from the end (at least one stays) until something matches, and the result says which.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     delete,
+    exists,
     func,
     literal,
     null,
@@ -43,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from search import cursor as cursors
-from search.engine import Document, Filter, InvalidCursor, SearchQuery, SearchResult
+from search.engine import Document, Filter, InvalidCursor, SearchQuery, SearchResult, TermMatching
 from search.specs import OPEN, IndexSpec
 from search.text import QueryTerm, Segmenter
 
@@ -121,13 +125,22 @@ def tsvector_of_params(spec: IndexSpec) -> ColumnElement[Any]:
     return expression
 
 
+def _lexeme(lexeme: str, *, typed: bool) -> str:
+    # A one-character ASCII word would match half the index as a prefix; a CJK one is a real word. A short
+    # abbreviation that is a synonym (pv, ess) is a whole word: as a prefix, 光伏 would find PVC.
+    whole = lexeme.isascii() and (len(lexeme) == 1 or (not typed and len(lexeme) <= 3))
+    return f"'{lexeme}'" if whole else f"'{lexeme}':*"
+
+
 def _tsquery_text(terms: Sequence[QueryTerm], *, any_word: bool = False) -> str:
-    """(alt1:* | alt2:* | (bigram1 & bigram2)) & (…) — lexemes are validated alnum/CJK, so quoting is safe."""
+    """(alt1:* | alt2:* | (phrase1:* & phrase2:*) | (bigram1 & bigram2)) & (…) — lexemes are validated
+    alnum/CJK, so quoting is safe."""
     clauses = []
     for term in terms:
-        # A one-character ASCII word would match half the index as a prefix; a CJK one is a real word.
-        options = [
-            f"'{alt}'" if len(alt) == 1 and alt.isascii() else f"'{alt}':*" for alt in term.alternatives
+        options = [_lexeme(alt, typed=alt == term.word) for alt in term.alternatives]
+        options += [
+            "(" + " & ".join(_lexeme(w, typed=w in term.word.split(" ")) for w in words) + ")"
+            for words in term.phrases
         ]
         if term.bigrams:
             options.append("(" + " & ".join(f"'{b}'" for b in term.bigrams) + ")")
@@ -161,6 +174,14 @@ def _keyset(payload: dict[str, Any]) -> tuple[int | float, int | float, str]:
     except ValueError as exc:
         raise InvalidCursor("malformed cursor", zh="游标格式有误") from exc
     return keys[0], keys[1], keys[2]  # ints stay ints: a bigint key keeps its index
+
+
+def _dropped_in(payload: dict[str, Any], terms: int) -> int:
+    """How many words the first page left out, from its cursor (checked like the keyset)."""
+    dropped = payload.get("d", 0)
+    if not isinstance(dropped, int) or isinstance(dropped, bool) or not 0 <= dropped < max(terms, 1):
+        raise InvalidCursor("malformed cursor", zh="游标格式有误")
+    return dropped
 
 
 def _ordering(source: Any, direction: str) -> list[Any]:
@@ -268,6 +289,38 @@ class PostgresEngine:
         if query.q.strip() and not terms:
             # Only punctuation or emoji: nothing to look for, and that is not an error.
             return SearchResult(hits=[], next_cursor=None, facets={}, total_estimate=0, engine=self.name)
+        if query.cursor:
+            # Later pages keep the words the first page kept.
+            kept = len(terms) - _dropped_in(cursors.decode(query.cursor), len(terms))
+            return await self._search(spec, query, terms, kept)
+        result = await self._search(spec, query, terms, len(terms))
+        if result.hits or query.any_word or len(terms) < 2:
+            return result
+        kept = await self._longest_matching_start(spec, query, terms)
+        return await self._search(spec, query, terms, kept) if kept else result
+
+    async def _longest_matching_start(
+        self, spec: IndexSpec, query: SearchQuery, terms: list[QueryTerm]
+    ) -> int:
+        """How many of the query's first words one document still matches (longest first; 0 when not even
+        the first does), in one statement: CASE tries each EXISTS in turn and stops at the first hit."""
+        filters = [self._filter_clause(spec, f) for f in query.filters]
+        probes = []
+        for kept in range(len(terms) - 1, 0, -1):
+            tsquery = cast(literal(_tsquery_text(terms[:kept])), TSQUERY)
+            probe = exists().where(
+                (documents.c.index_name + "") == spec.name, documents.c.tsv.op("@@")(tsquery), *filters
+            )
+            probes.append((probe, kept))
+        return int(await self.session.scalar(select(case(*probes, else_=0))) or 0)
+
+    async def _search(
+        self, spec: IndexSpec, query: SearchQuery, all_terms: list[QueryTerm], kept: int
+    ) -> SearchResult:
+        """The search with the query's first `kept` words (all of them, unless narrowed)."""
+        terms = all_terms[:kept]
+        dropped = tuple(t.word for t in all_terms[kept:])
+        matching = TermMatching(strategy="last", dropped_terms=dropped) if dropped else TermMatching()
         where: list[ColumnElement[bool]] = [documents.c.index_name == spec.name]
         # Any-word queries (matching) rank a whole category: planned for the actual filter values they are
         # 3x faster. Typed queries keep bind parameters: there the generic plan psycopg's prepared
@@ -362,15 +415,17 @@ class PostgresEngine:
         if len(rows) > query.limit:
             rows = rows[: query.limit]
             last = rows[-1]
-            next_cursor = cursors.encode(
-                {"e": "pg", "s": sort, "k": [last.key, last.tie, str(last.doc_id)], "t": total}
-            )
+            payload = {"e": "pg", "s": sort, "k": [last.key, last.tie, str(last.doc_id)], "t": total}
+            if dropped:
+                payload["d"] = len(dropped)
+            next_cursor = cursors.encode(payload)
         return SearchResult(
             hits=[dict(r.document) for r in rows],
             next_cursor=next_cursor,
             facets=facets,
             total_estimate=total,
             engine=self.name,
+            term_matching=matching,
         )
 
     async def _first_page(

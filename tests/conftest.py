@@ -75,6 +75,8 @@ def settings(database_url: str) -> Settings:
         secret_key="test-secret-key-" + "x" * 32,
         log_json=False,
         leads_feed_settle_seconds=0,
+        # Tests register many accounts from one address; the throttle's own tests set a low limit.
+        registrations_per_client_per_hour=100_000,
     )
 
 
@@ -114,7 +116,8 @@ async def db(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[As
 
 @pytest.fixture
 def app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> FastAPI:
-    return create_app(settings, sessionmaker=sessionmaker)
+    # Its own copy: a test that changes app.state.settings changes nothing for the tests after it.
+    return create_app(settings.model_copy(), sessionmaker=sessionmaker)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from app.accounts import service
 from app.accounts.schemas import MeOut, RefreshIn, RegisterIn, RegisterOut, TokenOut, UserOut
 from app.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.errors import InvalidInput
+from app.kit.client_ip import client_address
 from app.kit.inputs import WITHOUT_NUL
 from app.kit.problems import problems
 from app.organizations import service as organizations
@@ -19,16 +20,25 @@ router = APIRouter(tags=["accounts"])
     "/auth/register",
     status_code=status.HTTP_201_CREATED,
     operation_id="register",
-    responses=problems(409, 413, 422),
+    responses=problems(409, 413, 422, 429),
     summary="Register a user and a new organization (pending vetting)",
 )
-async def register(body: RegisterIn, session: SessionDep, response: Response) -> RegisterOut:
+async def register(
+    body: RegisterIn, request: Request, session: SessionDep, settings: SettingsDep, response: Response
+) -> RegisterOut:
     """Open to anyone: creates a user and a new organization of the chosen kind, which starts as
     `pending` until an admin vets it (some actions, such as publishing demands, quoting or publishing
     financing products, wait for vetting). Returns the user and the organization as its member sees
-    it, with a `Location` header pointing at the organization. 409 when the email or the 统一社会信用代码 is
-    already registered; 422 for an invalid USCC or unknown catalog codes."""
-    user, organization = await service.register(session, body)
+    it, with a `Location` header pointing at the organization. 409 when the 统一社会信用代码 is held by
+    another organization (a pending one holds it for `PENDING_USCC_HOLD_DAYS`, then a new registration
+    takes it over); 422 for an invalid USCC or unknown catalog codes; 429 after
+    `REGISTRATIONS_PER_CLIENT_PER_HOUR` from one address. An email that already has an account gets
+    the same answer as a new one, but nothing is created and that account's organization is told: log
+    in (or reset the password) instead."""
+    request.state.keep_changes_on_error = True  # the attempt counts even when it fails
+    client = client_address(request, settings.trusted_proxy_networks)
+    registration = await service.register_from_client(session, settings, body, client=client)
+    user, organization = registration.user, registration.organization
     response.headers["Location"] = f"/api/v1/organizations/{organization.id}"
     viewer = organizations.Viewer(organization_id=organization.id, is_admin=False)
     return RegisterOut(
@@ -52,11 +62,13 @@ async def login(
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
     """OAuth2 password grant as a form: `username` is the account's email. Returns a bearer access
-    token and a refresh token, starting a new login session. A wrong email or password is 401;
-    repeated failures are throttled per account and per client address with 429 and `Retry-After`."""
+    token and a refresh token, starting a new login session. A wrong email or password is 401.
+    Repeated failures answer 429 with `Retry-After`, the wait doubling with each further failure: five
+    for one account from one client address (others can still log in to it), twenty from one address
+    over all accounts, fifty for one account over all addresses (IPv6 addresses count by /64)."""
     if not username.strip():
         raise InvalidInput(["body", "username"], "is required", zh="必填")
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request, settings.trusted_proxy_networks)
     return await service.login(session, settings, email=username, password=password, client=client)
 
 

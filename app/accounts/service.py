@@ -27,6 +27,7 @@ from app.kit.integrity import flush_or_conflict
 from app.models.account import AuthSession, RefreshToken, User
 from app.models.base import utcnow
 from app.models.organization import Organization
+from app.notifications import service as notifications
 from app.organizations import service as organizations
 
 EMAIL_TAKEN = "An account with this email already exists; log in or reset the password."
@@ -75,7 +76,7 @@ def normalize_email(email: str) -> str:
 async def register(
     session: AsyncSession, data: RegisterIn, *, password_hash: str | None = None
 ) -> tuple[User, Organization]:
-    """Create a user with a new, pending organization.
+    """Create a user with a new, pending organization (409 when the email is taken).
 
     `password_hash` lets bulk loaders (demo data) hash a shared password once instead of per user.
     """
@@ -98,6 +99,64 @@ async def register(
     session.add(user)
     await flush_or_conflict(session, {"uq_users_email": (["body", "email"], EMAIL_TAKEN, EMAIL_TAKEN_ZH)})
     return user, organization
+
+
+@dataclass(frozen=True)
+class Registration:
+    user: User
+    organization: Organization
+
+
+async def register_from_client(
+    session: AsyncSession, settings: Settings, data: RegisterIn, *, client: str
+) -> Registration:
+    """Registration as the public API offers it: throttled per client address, and an email that
+    already has an account gets the same answer as a new one (nothing is created; the account's
+    organization is told someone tried), so the form cannot be used to find out who has an account.
+
+    The caller must keep the transaction's changes even when this raises (the attempt is counted
+    first); the registration itself runs in a savepoint.
+    """
+    count, ends_at = await rate_limit.hit(session, key=f"register:client:{client}", window_seconds=3600)
+    if count > settings.registrations_per_client_per_hour:
+        wait = rate_limit.retry_after(ends_at)
+        raise TooManyRequests(
+            f"Too many registrations from this address; try again in {wait} seconds.",
+            zh=f"该地址注册过于频繁，请 {wait} 秒后再试。",
+            retry_after=wait,
+        )
+    async with session.begin_nested():
+        await organizations.release_stale_uscc(
+            session, data.organization.uscc, hold_days=settings.pending_uscc_hold_days
+        )
+        existing = await repository.get_user_by_email(session, normalize_email(data.email))
+        if existing is not None:
+            return await _decoy(session, data, existing)
+        user, organization = await register(session, data)
+    return Registration(user, organization)
+
+
+async def _decoy(session: AsyncSession, data: RegisterIn, existing: User) -> Registration:
+    """What a registration with a taken email answers: shaped like a new pending account, stored
+    nowhere (its ids lead to 404s, as a pending organization's do for outsiders). The USCC and codes are
+    still checked, so the answer to a wrong one is the same as for a new email."""
+    organization = await organizations.check_new_organization(
+        session, data.organization, loc=["body", "organization"]
+    )
+    await hash_password(data.password)  # the same work, so the answer takes as long
+    now = utcnow()
+    organization.id, organization.created_at, organization.updated_at = uuid.uuid4(), now, now
+    await notifications.notify(
+        session,
+        existing.organization_id,
+        "registration_attempt",
+        "有人尝试用您的邮箱注册新机构",
+        f"有人用 {existing.email} 尝试注册机构「{data.organization.name}」。若是您本人，请直接登录；"
+        "若忘记密码，请联系管理员。若不是您，无需处理，账号未受影响。",
+        {},
+    )
+    user = User(id=uuid.uuid4(), email=existing.email, name=data.name, organization_id=organization.id)
+    return Registration(user, organization)
 
 
 async def create_admin(session: AsyncSession, *, email: str, password: str, name: str) -> User:
@@ -136,30 +195,35 @@ async def admin_user_id(session: AsyncSession, email: str) -> uuid.UUID:
 async def login(
     session: AsyncSession, settings: Settings, *, email: str, password: str, client: str
 ) -> TokenOut:
-    """Check the password, throttling failures per account and per client address."""
+    """Check the password. Failures are counted per account and client together (a guesser elsewhere
+    cannot lock the real user out), per client (one address trying many accounts) and per account over
+    every client (many addresses on one account, a far higher limit); each waits with backoff."""
     email = normalize_email(email)
-    account_key, client_key = f"login:account:{email}", f"login:client:{client}"
-    limits = (
-        (account_key, settings.login_max_failures_per_account),
-        (client_key, settings.login_max_failures_per_client),
+    pair_key = f"login:account-client:{email}|{client}"
+    throttle = rate_limit.Backoff(
+        window_seconds=settings.login_failure_window_seconds, base_seconds=settings.login_backoff_base_seconds
     )
-    for key, limit in limits:
-        count, ends_at = await rate_limit.hit(
-            session, key=key, window_seconds=settings.login_failure_window_seconds
+    await throttle.lock(
+        session,
+        [
+            rate_limit.Limit(pair_key, settings.login_max_failures_per_account_and_client),
+            rate_limit.Limit(f"login:client:{client}", settings.login_max_failures_per_client),
+            rate_limit.Limit(f"login:account:{email}", settings.login_max_failures_per_account),
+        ],
+    )
+    wait = throttle.wait_seconds()
+    if wait is not None:
+        raise TooManyRequests(
+            f"Too many failed logins; try again in {wait} seconds.",
+            zh=f"登录失败次数过多，请 {wait} 秒后再试。",
+            retry_after=wait,
         )
-        if count > limit:
-            wait = rate_limit.retry_after(ends_at)
-            raise TooManyRequests(
-                f"Too many failed logins; try again in {wait} seconds.",
-                zh=f"登录失败次数过多，请 {wait} 秒后再试。",
-                retry_after=wait,
-            )
     user = await repository.get_user_by_email(session, email)
     ok = await verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
-        raise LoginFailed(BAD_CREDENTIALS, zh=BAD_CREDENTIALS_ZH)  # keeps the counted attempts
-    await rate_limit.clear(session, key=account_key)
-    await rate_limit.release(session, key=client_key)
+        throttle.failed()
+        raise LoginFailed(BAD_CREDENTIALS, zh=BAD_CREDENTIALS_ZH)  # keeps the counted failures
+    throttle.succeeded(pair_key)
     user.last_login_at = utcnow()
     auth_session = AuthSession(user_id=user.id)
     session.add(auth_session)

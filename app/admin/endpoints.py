@@ -13,8 +13,15 @@ from app.deps import AdminPrincipal, SessionDep
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
+from app.leads import relay as lead_relay
 from app.organizations import service as organizations
-from app.organizations.schemas import OrganizationOut, VettingDecisionIn, VettingQueue, VettingQueueItem
+from app.organizations.schemas import (
+    OrganizationOut,
+    PendingChange,
+    VettingDecisionIn,
+    VettingQueue,
+    VettingQueueItem,
+)
 from app.products import service as products
 from app.products.schemas import ProductOut, ProductReviewIn
 from app.stats import dashboard
@@ -49,6 +56,9 @@ async def vetting_queue(
             region_code=r.region_code,
             organization_id=r.organization_id,
             submitted_at=r.submitted_at,
+            pending_change=PendingChange(**r.pending_change, requested_at=r.submitted_at)
+            if r.pending_change
+            else None,
         )
         for r in rows
     ]
@@ -71,6 +81,9 @@ async def decide_vetting(
     organization = await organizations.decide_vetting(
         session, organization_id, body, admin_user_id=principal.user.id
     )
+    if organization.vetting_status != "vetted" and organization.kind == "bank":
+        # A suspended bank gets no more leads (offer() asks for vetted banks) and no queued events.
+        await lead_relay.cancel_not_owed(session, bank_id=organization.id)
     return await organizations.to_out(session, organization, principal.viewer)
 
 

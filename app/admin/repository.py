@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import func, literal, null, or_, select, union_all
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, keyset_page
@@ -23,8 +24,15 @@ async def page_vetting_queue(
         Organization.uscc.label("uscc"),
         Organization.region_code.label("region_code"),
         Organization.id.label("organization_id"),
-        Organization.created_at.label("submitted_at"),
-    ).where(Organization.vetting_status == "pending")
+        func.coalesce(Organization.pending_change_at, Organization.created_at).label("submitted_at"),
+        Organization.pending_change.label("pending_change"),
+    ).where(
+        or_(
+            Organization.vetting_status == "pending",
+            # A vetted organization's change of name or USCC is reviewed too.
+            (Organization.vetting_status == "vetted") & Organization.pending_change.isnot(None),
+        )
+    )
     products = select(
         literal("product").label("type"),
         Product.id,
@@ -34,6 +42,7 @@ async def page_vetting_queue(
         literal(None).label("region_code"),
         Product.organization_id,
         Product.submitted_at,
+        null().cast(JSONB).label("pending_change"),
     ).where(Product.status == "pending_review")
     if item_type == "organization":
         queue = organizations.subquery("queue")

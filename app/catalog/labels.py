@@ -104,6 +104,7 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "pending": ("待投递", "Pending"),
         "succeeded": ("已送达", "Delivered"),
         "dead": ("投递失败", "Failed for good"),
+        "cancelled": ("已取消（银行暂停或企业撤回授权）", "Cancelled: bank suspended or consent withdrawn"),
     },
     "WebhookStatus": {
         "none": ("未设置", "None"),
@@ -180,6 +181,10 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "meilisearch": ("Meilisearch", "Meilisearch"),
         "postgres": ("PostgreSQL", "PostgreSQL"),
     },
+    "TermMatchingStrategy": {
+        "all": ("匹配全部检索词", "Every word matched"),
+        "last": ("从末尾省略检索词", "Words dropped from the end"),
+    },
     "TargetUnit": {
         "CNY": ("元", "Yuan"),
         "ratio": ("比例", "Ratio"),
@@ -205,6 +210,7 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "lead_contact_released": ("企业同意公开联系方式", "Contact released"),
         "vetting_decision": ("审核结果", "Vetting decision"),
         "webhook_disabled": ("Webhook 已停用", "Webhook disabled"),
+        "registration_attempt": ("有人用本机构成员的邮箱注册", "Someone registered with a member's email"),
     },
 }
 

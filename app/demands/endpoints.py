@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from app.demands import service
 from app.demands.schemas import (
@@ -29,15 +28,15 @@ from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
+from app.leads import relay as lead_relay
 from app.leads import service as leads
-from app.matching import service as matching
 from app.models.demand import Demand
 from app.organizations.schemas import IndustryCode, RegionCode
 from app.organizations.service import ANONYMOUS, Viewer
-from app.saved_searches import service as saved_searches
+from app.workflows import publishing
+from app.workflows.after_commit import run_after_commit
 
 router = APIRouter(tags=["demands"])
-log = logging.getLogger(__name__)
 
 
 async def _one(session: SessionDep, demand: Demand, viewer: Viewer) -> FastJSONResponse:
@@ -175,6 +174,9 @@ async def update_demand(
     demand = await service.update_demand(session, demand_id, body, viewer=principal.viewer, if_match=if_match)
     # A published demand edited into a subscription's criteria becomes that bank's lead (once).
     await leads.offer(session, demand)
+    if not demand.share_with_banks:
+        # Consent withdrawn: events about this demand that have not gone out yet never will.
+        await lead_relay.cancel_not_owed(session, demand_id=demand.id)
     return await _one(session, demand, principal.viewer)
 
 
@@ -199,30 +201,26 @@ async def _transition(
     summary="Publish a draft (vetted enterprises only)",
 )
 async def publish_demand(
-    demand_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal
+    demand_id: uuid.UUID,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    principal: CurrentPrincipal,
 ) -> FastJSONResponse:
     """The owner publishes a `draft` (409 from any other status); the owner's organization must be
     vetted (403) and `expected_start` must not be in the past (422). Publishing offers the demand to
     banks whose lead subscriptions it fits (when it shares a financing need with banks) in the same
-    transaction. Suppliers and providers whose matches score above the threshold are notified (same
-    transaction), as are organizations with a saved search it fits; a failure to notify never fails
-    the publication."""
-    demand = await service.transition(
+    transaction. Suppliers and providers whose matches score above the threshold are notified, as are
+    organizations with a saved search it fits: after the publication commits, so a failure to notify
+    never fails it (and is retried)."""
+    demand, job = await publishing.publish_demand(
         session,
         demand_id,
-        "publish",
         viewer=principal.viewer,
         organization_vetted=principal.organization.vetting_status == "vetted",
     )
-    # Leads are owed to banks exactly once, in the publication's own transaction.
-    await leads.offer(session, demand)
-    try:
-        # A savepoint: a failure to notify is logged and never undoes (or fails) the publication.
-        async with session.begin_nested():
-            await matching.notify_on_publish(session, request.app.state.meili, demand)
-            await saved_searches.notify_on_publish(session, demand)
-    except Exception:
-        log.exception("matching.notify_failed", extra={"demand_id": str(demand.id)})
+    if job is not None:
+        background.add_task(run_after_commit, request, [job.id])
     return await _one(session, demand, principal.viewer)
 
 

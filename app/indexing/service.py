@@ -152,8 +152,10 @@ async def rebuild_postgres(
     return written
 
 
-def meili_engine(url: str | None, api_key: str | None) -> MeilisearchEngine | None:
-    return MeilisearchEngine(url, api_key) if url else None
+def meili_engine(
+    url: str | None, api_key: str | None, *, search_key: str | None = None
+) -> MeilisearchEngine | None:
+    return MeilisearchEngine(url, api_key, search_key=search_key) if url else None
 
 
 async def ensure_meili_indexes(session: AsyncSession, meili: MeilisearchEngine) -> None:

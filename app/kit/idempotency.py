@@ -59,10 +59,14 @@ async def idempotent_create(
     create: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
     status_code: int = 201,
     location: str | None = None,
+    stored_without: frozenset[str] = frozenset(),
+    on_replay: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
 ) -> FastJSONResponse:
     """Run `create` once per (user, key); replay its response for retries with the same body.
 
     `location` is the created resource's path with `{id}` for its id, sent as the `Location` header.
+    Fields in `stored_without` (secrets) are left out of the stored response; `on_replay` puts them back
+    from where they are kept safely.
     """
 
     def headers(payload: Any, **more: str) -> dict[str, str]:
@@ -91,15 +95,21 @@ async def idempotent_create(
                 "this key was already used with a different request; use a new key",
                 zh="此键已用于另一个不同的请求；请换一个新键",
             )
+        replayed = stored.response_body
+        if on_replay is not None and isinstance(replayed, dict):
+            replayed = await on_replay(replayed)
         return FastJSONResponse(
-            stored.response_body,
+            replayed,
             status_code=stored.status_code,
-            headers=headers(stored.response_body, **{"Idempotent-Replayed": "true"}),
+            headers=headers(replayed, **{"Idempotent-Replayed": "true"}),
         )
     payload = _payload(await create())
+    kept = payload
+    if stored_without and isinstance(payload, dict):
+        kept = {name: value for name, value in payload.items() if name not in stored_without}
     session.add(
         IdempotencyKey(
-            user_id=user_id, key=key, request_hash=fingerprint, status_code=status_code, response_body=payload
+            user_id=user_id, key=key, request_hash=fingerprint, status_code=status_code, response_body=kept
         )
     )
     try:
@@ -110,3 +120,11 @@ async def idempotent_create(
             zh="使用此 Idempotency-Key 的请求正在处理中，请稍后重试。",
         ) from exc
     return FastJSONResponse(payload, status_code=status_code, headers=headers(payload))
+
+
+async def purge(session: AsyncSession) -> int:
+    """Delete keys past their retention (the worker runs this on a schedule)."""
+    result = await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - RETENTION)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

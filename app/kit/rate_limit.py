@@ -1,15 +1,18 @@
-"""Fixed-window attempt counters in PostgreSQL, shared by every API process.
+"""Attempt counters in PostgreSQL, shared by every API process and host.
 
-An attempt is counted *before* the work it guards, atomically (INSERT … ON CONFLICT … RETURNING), so
-parallel requests cannot all slip under the limit; the row lock also serialises them per key.
+Two kinds: `hit` counts an attempt *before* the work it guards, atomically (INSERT … ON CONFLICT …
+RETURNING), so parallel requests cannot all slip under a fixed-window limit. `Backoff` counts failures
+under row locks taken in key order and, at the limit, makes the key wait, doubling with each further
+failure: login throttling, where only failures count and the wait must grow.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, case, delete, update
+from sqlalchemy import Table, case, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,14 +47,80 @@ def retry_after(ends_at: datetime) -> int:
     return max(1, math.ceil((ends_at - utcnow()).total_seconds()))
 
 
-async def release(session: AsyncSession, *, key: str) -> None:
-    """Take back one attempt (it turned out to be a success that should not count against the key)."""
-    await session.execute(
-        update(RateLimitBucket)
-        .where(RateLimitBucket.key == key, RateLimitBucket.count > 0)
-        .values(count=RateLimitBucket.count - 1)
+@dataclass(frozen=True)
+class Limit:
+    key: str
+    max_failures: int
+
+
+class Backoff:
+    """Failure counters for several keys at once, locked (in key order, so no two requests deadlock)
+    until the transaction ends: parallel attempts on one key queue up and each sees the last count."""
+
+    def __init__(self, *, window_seconds: int, base_seconds: int) -> None:
+        self.window = timedelta(seconds=window_seconds)
+        self.base = base_seconds
+        self.buckets: dict[str, RateLimitBucket] = {}
+        self.limits: list[Limit] = []
+
+    async def lock(self, session: AsyncSession, limits: list[Limit]) -> None:
+        self.limits = limits
+        table = RateLimitBucket.__table__
+        assert isinstance(table, Table)
+        keys = sorted({limit.key for limit in limits})
+        now = utcnow()
+        await session.execute(
+            insert(table)
+            .values([{"key": key, "count": 0, "window_ends_at": now + self.window} for key in keys])
+            .on_conflict_do_nothing(index_elements=[table.c.key])
+        )
+        rows = await session.scalars(
+            select(RateLimitBucket)
+            .where(RateLimitBucket.key.in_(keys))
+            .order_by(RateLimitBucket.key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        self.buckets = {row.key: row for row in rows}
+
+    def wait_seconds(self) -> int | None:
+        """How long the caller must wait, if any of its keys is backing off."""
+        now = utcnow()
+        waits = [
+            (bucket.blocked_until - now).total_seconds()
+            for bucket in self.buckets.values()
+            if bucket.blocked_until is not None and bucket.blocked_until > now
+        ]
+        return max(1, math.ceil(max(waits))) if waits else None
+
+    def failed(self) -> None:
+        """Count a failure on every key; a key at its limit waits base × 2^(failures beyond), at most
+        the window."""
+        now = utcnow()
+        for limit in self.limits:
+            bucket = self.buckets[limit.key]
+            if bucket.window_ends_at <= now:
+                bucket.count, bucket.window_ends_at = 0, now + self.window
+            bucket.count += 1
+            if bucket.count >= limit.max_failures:
+                beyond = min(bucket.count - limit.max_failures, 20)
+                wait = min(self.base * 2**beyond, int(self.window.total_seconds()))
+                bucket.blocked_until = now + timedelta(seconds=wait)
+                # The failures count as long as the wait lasts.
+                bucket.window_ends_at = max(bucket.window_ends_at, bucket.blocked_until)
+
+    def succeeded(self, key: str) -> None:
+        bucket = self.buckets[key]
+        bucket.count, bucket.blocked_until = 0, None
+
+
+async def purge(session: AsyncSession) -> int:
+    """Drop counters whose window and wait are over (the worker runs this on a schedule)."""
+    now = utcnow()
+    result = await session.execute(
+        delete(RateLimitBucket).where(
+            RateLimitBucket.window_ends_at < now,
+            or_(RateLimitBucket.blocked_until.is_(None), RateLimitBucket.blocked_until < now),
+        )
     )
-
-
-async def clear(session: AsyncSession, *, key: str) -> None:
-    await session.execute(delete(RateLimitBucket).where(RateLimitBucket.key == key))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -15,7 +15,7 @@ from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
-from app.leads import service, webhooks
+from app.leads import service
 from app.leads.schemas import (
     DeliveryList,
     DeliveryOut,
@@ -71,10 +71,11 @@ async def create_lead_subscription(
     await require_codes(session, Region, body.region_codes, loc=["body", "region_codes"])
     await require_codes(session, Industry, body.industry_codes, loc=["body", "industry_codes"])
     await require_codes(session, TaskType, body.task_types, loc=["body", "task_types"])
-    await service.check_webhook_url(body.webhook_url, settings.webhook_allow_hosts)
+    await service.check_webhook_url(body.webhook_url, settings)
 
     async def create() -> dict[str, Any]:
         sub = LeadSubscription(
+            id=uuid.uuid4(),
             organization_id=principal.organization.id,
             name=body.name,
             region_codes=body.region_codes,
@@ -83,11 +84,18 @@ async def create_lead_subscription(
             amount_min_cny=body.amount_min_cny,
             amount_max_cny=body.amount_max_cny,
             webhook_url=body.webhook_url,
-            webhook_secret=webhooks.new_secret(),
         )
+        secret = service.set_secret(settings, sub)
         session.add(sub)
         await session.flush()
-        return service.subscription_view(sub, secret=True)
+        return service.subscription_view(sub, secret=secret)
+
+    async def with_secret(stored: dict[str, Any]) -> dict[str, Any]:
+        # The idempotency store keeps the answer without the secret; a retry reads it from the subscription.
+        sub = await session.get(LeadSubscription, uuid.UUID(str(stored["id"])))
+        if sub is None or sub.deleted_at is not None:
+            return stored
+        return {**stored, "webhook_secret": service.secret_of(settings, sub)}
 
     return await idempotent_create(
         session,
@@ -98,6 +106,8 @@ async def create_lead_subscription(
         body=body,
         create=create,
         location="/api/v1/lead-subscriptions/{id}",
+        stored_without=frozenset({"webhook_secret"}),
+        on_replay=with_secret,
     )
 
 
@@ -154,7 +164,7 @@ async def update_lead_subscription(
     sub = await service.own_subscription(session, subscription_id, principal.organization.id, for_update=True)
     fields = body.model_dump(exclude_unset=True)
     if "webhook_url" in fields:
-        await service.check_webhook_url(body.webhook_url, settings.webhook_allow_hosts)
+        await service.check_webhook_url(body.webhook_url, settings)
         sub.webhook_url = body.webhook_url
         sub.webhook_disabled_at = None
         sub.webhook_disabled_reason = None
@@ -192,15 +202,15 @@ async def delete_lead_subscription(
     summary="A new webhook signing secret (shown once); the old one stops at once",
 )
 async def rotate_lead_subscription_secret(
-    subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep
+    subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep, settings: SettingsDep
 ) -> FastJSONResponse:
     """Bank accounts only: issues a new webhook signing secret, shown in this response only; the old
     secret stops signing at once, so update the receiver first. 404 for another bank's subscription."""
     sub = await service.own_subscription(session, subscription_id, principal.organization.id, for_update=True)
-    sub.webhook_secret = webhooks.new_secret()
+    secret = service.set_secret(settings, sub)
     sub.updated_at = utcnow()
     await session.flush()
-    return FastJSONResponse({"webhook_secret": sub.webhook_secret})
+    return FastJSONResponse({"webhook_secret": secret})
 
 
 @router.get(

@@ -22,13 +22,30 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import DateTime, Integer, String, Text, case, cast, column, or_, select, update, values
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    case,
+    cast,
+    column,
+    literal,
+    or_,
+    select,
+    update,
+    values,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.kit import secret_box
 from app.leads import webhooks
 from app.models.base import utcnow
-from app.models.lead import LeadSubscription, WebhookAttempt, WebhookDelivery
+from app.models.demand import Demand
+from app.models.lead import Lead, LeadSubscription, WebhookAttempt, WebhookDelivery
+from app.models.organization import Organization
 from app.notifications import service as notifications
 
 log = logging.getLogger(__name__)
@@ -83,9 +100,15 @@ async def send(
     if sub.webhook_url is None or sub.webhook_disabled_at is not None or sub.deleted_at is not None:
         return None, "the endpoint is disabled or removed"
     try:
-        target = await webhooks.resolve(sub.webhook_url, settings.webhook_allow_hosts)
+        target = await webhooks.resolve(
+            sub.webhook_url, settings.webhook_allow_hosts, settings.webhook_allow_ports
+        )
     except webhooks.UnsafeUrl as exc:
         return None, f"refused: {exc}"
+    try:
+        secret = webhooks.open_secret(settings.signing_key, str(sub.id), sub.webhook_secret)
+    except secret_box.SecretUnreadable as exc:
+        return None, f"cannot sign: {exc}"
     timestamp = int(time.time())
     name = f"[{target.host}]" if ":" in target.host else target.host
     headers = {
@@ -94,7 +117,7 @@ async def send(
         "host": name if target.port in (80, 443) else f"{name}:{target.port}",
         "webhook-id": delivery.id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": webhooks.sign(sub.webhook_secret, delivery.id, timestamp, delivery.body),
+        "webhook-signature": webhooks.sign(secret, delivery.id, timestamp, delivery.body),
     }
     if target.scheme == "https":
         # We connect to the checked address and name the host for TLS (SNI): a pooled connection is keyed by
@@ -168,7 +191,12 @@ async def _record(
             (
                 await session.scalars(
                     update(WebhookDelivery)
-                    .where(WebhookDelivery.id == batch.c.id, WebhookDelivery.locked_by == worker)
+                    .where(
+                        WebhookDelivery.id == batch.c.id,
+                        WebhookDelivery.locked_by == worker,
+                        # A cancellation while the request was in flight stands.
+                        WebhookDelivery.status == "pending",
+                    )
                     .values(
                         status=batch.c.status,
                         last_status_code=cast(batch.c.code, Integer),
@@ -254,6 +282,9 @@ async def deliver_once(
     lease: BATCH_MAX / CONCURRENCY x timeout (5 x 10 s) < LEASE (120 s)."""
     async with sessionmaker() as session, session.begin():
         deliveries = await claim(session, worker=worker, limit=min(batch, BATCH_MAX), lease=lease)
+        # Checked again at send time: a suspension or a withdrawal that raced the claim still stops it.
+        cancelled = set(await cancel_not_owed(session, delivery_ids=[d.id for d in deliveries]))
+        deliveries = [d for d in deliveries if d.id not in cancelled]
         subs = {
             s.id: s
             for s in (
@@ -265,7 +296,7 @@ async def deliver_once(
             ).all()
         }
     if not deliveries:
-        return 0
+        return len(cancelled)
 
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -287,6 +318,58 @@ async def deliver_once(
     outcomes = await asyncio.gather(*(one(d) for d in deliveries))
     await _record(sessionmaker, list(outcomes), worker=worker, settings=settings)
     return len(deliveries)
+
+
+def _not_owed() -> ColumnElement[bool]:
+    """Deliveries that must not go out: the bank is not vetted (suspended), or the lead's demand no longer
+    shares its financing need with banks (consent withdrawn)."""
+    bank_not_vetted = (
+        select(literal(1))
+        .select_from(LeadSubscription)
+        .join(Organization, Organization.id == LeadSubscription.organization_id)
+        .where(
+            LeadSubscription.id == WebhookDelivery.subscription_id, Organization.vetting_status != "vetted"
+        )
+        .exists()
+    )
+    consent_withdrawn = (
+        select(literal(1))
+        .select_from(Lead)
+        .join(Demand, Demand.id == Lead.demand_id)
+        .where(Lead.id == WebhookDelivery.lead_id, Demand.share_with_banks.is_(False))
+        .exists()
+    )
+    return or_(bank_not_vetted, consent_withdrawn)
+
+
+async def cancel_not_owed(
+    session: AsyncSession,
+    *,
+    bank_id: uuid.UUID | None = None,
+    demand_id: uuid.UUID | None = None,
+    delivery_ids: Sequence[str] | None = None,
+) -> list[str]:
+    """Cancel the pending deliveries (of one bank, one demand, or these) that are no longer owed."""
+    stmt = update(WebhookDelivery).where(WebhookDelivery.status == "pending", _not_owed())
+    if bank_id is not None:
+        stmt = stmt.where(
+            WebhookDelivery.subscription_id.in_(
+                select(LeadSubscription.id).where(LeadSubscription.organization_id == bank_id)
+            )
+        )
+    if demand_id is not None:
+        stmt = stmt.where(WebhookDelivery.lead_id.in_(select(Lead.id).where(Lead.demand_id == demand_id)))
+    if delivery_ids is not None:
+        stmt = stmt.where(WebhookDelivery.id.in_(list(delivery_ids)))
+    result = await session.scalars(
+        stmt.values(
+            status="cancelled",
+            locked_until=None,
+            last_error="cancelled: the bank is suspended or the enterprise withdrew its consent",
+        ).returning(WebhookDelivery.id),
+        execution_options={"synchronize_session": False},
+    )
+    return list(result.all())
 
 
 async def replay(session: AsyncSession, delivery_ids: Sequence[str]) -> None:

@@ -97,7 +97,7 @@ class DeliveryOut(BaseModel):
     id: str = Field(description="The webhook-id, the same on every attempt.")
     event_type: str
     lead_id: uuid.UUID | None
-    status: Literal["pending", "succeeded", "dead"]
+    status: Literal["pending", "succeeded", "dead", "cancelled"]
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None

@@ -12,6 +12,7 @@ from sqlalchemy import func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.errors import Conflict, InvalidInput, NotFound
 from app.indexing import service as indexing
 from app.kit.pagination import PageParams, keyset_page
@@ -43,16 +44,27 @@ STATUS_NAMES = {
 
 
 # -- subscriptions -------------------------------------------------------------------------------
-async def check_webhook_url(url: str | None, allow_hosts: list[str]) -> None:
+async def check_webhook_url(url: str | None, settings: Settings) -> None:
     if url is None:
         return
     try:
-        await webhooks.resolve(url, allow_hosts)
+        await webhooks.resolve(url, settings.webhook_allow_hosts, settings.webhook_allow_ports)
     except webhooks.UnsafeUrl as exc:
         raise InvalidInput(["body", "webhook_url"], str(exc), zh=exc.zh) from exc
 
 
-def subscription_view(sub: LeadSubscription, *, secret: bool = False) -> dict[str, Any]:
+def set_secret(settings: Settings, sub: LeadSubscription) -> str:
+    """A new signing secret for the subscription, stored sealed (app/kit/secret_box.py); returns it."""
+    secret = webhooks.new_secret()
+    sub.webhook_secret = webhooks.seal_secret(settings.signing_key, str(sub.id), secret)
+    return secret
+
+
+def secret_of(settings: Settings, sub: LeadSubscription) -> str:
+    return webhooks.open_secret(settings.signing_key, str(sub.id), sub.webhook_secret)
+
+
+def subscription_view(sub: LeadSubscription, *, secret: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": sub.id,
         "name": sub.name,
@@ -69,8 +81,8 @@ def subscription_view(sub: LeadSubscription, *, secret: bool = False) -> dict[st
         "webhook_disabled_reason": sub.webhook_disabled_reason,
         "created_at": sub.created_at,
     }
-    if secret:
-        body["webhook_secret"] = sub.webhook_secret  # shown at creation and rotation only
+    if secret is not None:
+        body["webhook_secret"] = secret  # shown at creation and rotation only
     return body
 
 

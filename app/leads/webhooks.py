@@ -19,11 +19,14 @@ import hmac
 import ipaddress
 import secrets
 import socket
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from app.kit import secret_box
+
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
+SECRET_PURPOSE = "webhook-secret"  # noqa: S105 - the key-derivation label, not a secret
 # Amazon's IPv6 metadata address sits in a unique-local range (covered by is_private); named for clarity.
 METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
@@ -40,6 +43,15 @@ class UnsafeUrl(ValueError):
 
 def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def seal_secret(signing_key: str, subscription_id: str, secret: str) -> str:
+    """How a signing secret is stored: sealed with SECRET_KEY, bound to its subscription."""
+    return secret_box.seal(signing_key, SECRET_PURPOSE, subscription_id, secret)
+
+
+def open_secret(signing_key: str, subscription_id: str, stored: str) -> str:
+    return secret_box.open_sealed(signing_key, SECRET_PURPOSE, subscription_id, stored)
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
@@ -90,6 +102,9 @@ class Target:
         return f"{self.scheme}://{literal}:{self.port}{self.path}"
 
 
+DEFAULT_PORTS = frozenset({80, 443})
+
+
 def check_shape(url: str, allow_hosts: Sequence[str]) -> tuple[str, str, int, str]:
     """Scheme, host, port and path of an acceptable URL (no resolution yet)."""
     try:
@@ -110,17 +125,52 @@ def check_shape(url: str, allow_hosts: Sequence[str]) -> tuple[str, str, int, st
             "must be https (plain http only to hosts named in WEBHOOK_ALLOW_HOSTS)",
             zh="必须使用 https（只有 WEBHOOK_ALLOW_HOSTS 中列出的主机才可用普通 http）",
         )
+    port = port or (443 if parts.scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path
+    return parts.scheme, host, port, path
 
 
-async def resolve(url: str, allow_hosts: Sequence[str]) -> Target:
-    """The URL checked and resolved; raises UnsafeUrl for anything we must not call."""
+def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> UnsafeUrl:
+    """Why an address the caller wrote is refused (a name's resolved addresses are never described)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address in METADATA_ADDRESSES:
+        kind, zh = "a cloud metadata address", "云元数据地址"
+    elif address.is_loopback:
+        kind, zh = "a loopback address", "回环地址"
+    elif address.is_link_local:
+        kind, zh = "a link-local address", "链路本地地址"
+    elif address.is_private:
+        kind, zh = "a private address", "私有地址"
+    else:
+        kind, zh = "not a public address", "非公网地址"
+    return UnsafeUrl(
+        f"is {kind}; only public endpoints are called "
+        "(operators can name internal hosts in WEBHOOK_ALLOW_HOSTS)",
+        zh=f"是{zh}；只会调用公网地址（运维人员可在 WEBHOOK_ALLOW_HOSTS 中指定内部主机）",
+    )
+
+
+async def resolve(url: str, allow_hosts: Sequence[str], allow_ports: Collection[int] = ()) -> Target:
+    """The URL checked and resolved; raises UnsafeUrl for anything we must not call. The message never
+    shows what a name resolved to, so the guard cannot be used to map internal addresses. Ports other
+    than 443 and 80 only as WEBHOOK_ALLOW_PORTS names them (hosts in WEBHOOK_ALLOW_HOSTS may use any)."""
     scheme, host, port, path = check_shape(url, allow_hosts)
+    allowed = host in allow_hosts
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
-        addresses = [literal]
     except ValueError:
+        literal = None
+    if literal is not None and not allowed and not _public(literal):
+        raise _refusal(literal)
+    if not allowed and port not in DEFAULT_PORTS and port not in allow_ports:
+        raise UnsafeUrl(
+            f"must use port 443 or 80, not {port} (other ports only as named in WEBHOOK_ALLOW_PORTS)",
+            zh=f"只能使用 443 或 80 端口，不能用 {port}（其他端口须列入 WEBHOOK_ALLOW_PORTS）",
+        )
+    if literal is not None:
+        addresses = [literal]
+    else:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError, ValueError) as exc:
@@ -130,13 +180,11 @@ async def resolve(url: str, allow_hosts: Sequence[str]) -> Target:
         addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not addresses:
         raise UnsafeUrl(f"host {host!r} has no address", zh=f"主机 {host!r} 没有地址")
-    if host not in allow_hosts:
-        blocked = [str(a) for a in addresses if not _public(a)]
-        if blocked:
-            raise UnsafeUrl(
-                f"resolves to a private, loopback, link-local or metadata address ({blocked[0]}); "
-                "only public endpoints are called (operators can name internal hosts in WEBHOOK_ALLOW_HOSTS)",
-                zh=f"解析到私有、回环、链路本地或元数据地址（{blocked[0]}）；只会调用公网地址"
-                "（运维人员可在 WEBHOOK_ALLOW_HOSTS 中指定内部主机）",
-            )
+    if not allowed and not all(_public(a) for a in addresses):
+        raise UnsafeUrl(
+            "resolves to an address that is not public; only public endpoints are called "
+            "(operators can name internal hosts in WEBHOOK_ALLOW_HOSTS)",
+            zh="解析到的地址不是公网地址；只会调用公网地址"
+            "（运维人员可在 WEBHOOK_ALLOW_HOSTS 中指定内部主机）",
+        )
     return Target(scheme=scheme, host=host.strip("[]"), port=port, address=str(addresses[0]), path=path)

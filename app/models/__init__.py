@@ -6,6 +6,7 @@ from app.models.catalog import EquipmentCategory, FinancingType, Industry, Regio
 from app.models.demand import Demand
 from app.models.financing import FinancingProduct
 from app.models.idempotency import IdempotencyKey
+from app.models.job import Job
 from app.models.lead import Lead, LeadSubscription, SavedSearch, WebhookAttempt, WebhookDelivery
 from app.models.matching import MatchFeedback, Notification
 from app.models.organization import Organization, VettingDecision
@@ -22,6 +23,7 @@ __all__ = [
     "FinancingType",
     "IdempotencyKey",
     "Industry",
+    "Job",
     "Lead",
     "LeadSubscription",
     "MatchFeedback",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -50,10 +50,13 @@ class RefreshToken(UUIDPrimaryKey, Base):
 
 
 class RateLimitBucket(Base):
-    """A fixed-window failure counter, e.g. failed logins for one account or one client address."""
+    """A fixed-window counter, e.g. failed logins for one account and client address; `blocked_until`
+    is the backoff a key waits out once it reached its limit. Purged by the worker when stale."""
 
     __tablename__ = "rate_limit_buckets"
+    __table_args__ = (Index("ix_rate_limit_buckets_window_ends_at", "window_ends_at"),)
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
     window_ends_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]

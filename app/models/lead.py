@@ -14,7 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, Timestamps, UUIDPrimaryKey, check_in, utcnow
 
 LEAD_STATUSES = ("new", "viewed", "contacted", "approved", "declined")
-DELIVERY_STATUSES = ("pending", "succeeded", "dead")
+# cancelled: the bank was suspended or the enterprise withdrew its consent before the event went out.
+DELIVERY_STATUSES = ("pending", "succeeded", "dead", "cancelled")
 
 
 class LeadSubscription(UUIDPrimaryKey, Timestamps, Base):
@@ -36,8 +37,9 @@ class LeadSubscription(UUIDPrimaryKey, Timestamps, Base):
     amount_min_cny: Mapped[int | None] = mapped_column(BigInteger)
     amount_max_cny: Mapped[int | None] = mapped_column(BigInteger)
     webhook_url: Mapped[str | None] = mapped_column(String(500))
-    # The signing secret (whsec_ + base64): needed to sign, so kept; shown to the bank once.
-    webhook_secret: Mapped[str] = mapped_column(String(100))
+    # The signing secret (whsec_ + base64), sealed with SECRET_KEY (app/kit/secret_box.py): needed to
+    # sign, so kept, but never in the clear; shown to the bank once.
+    webhook_secret: Mapped[str] = mapped_column(String(200))
     webhook_disabled_at: Mapped[datetime | None]
     webhook_disabled_reason: Mapped[str | None] = mapped_column(Text)
     # Set at the first failed delivery after a success; cleared by a success. Failing for days disables.

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,11 +28,19 @@ class Organization(UUIDPrimaryKey, Timestamps, Base):
             name="provider_types",
         ),
         CheckConstraint("kind = 'admin' OR uscc IS NOT NULL", name="uscc_required"),
+        # One organization per 统一社会信用代码, except those rejected (a stale pending one is rejected when
+        # its hold runs out, which frees the code for the real company).
+        Index(
+            "uq_organizations_uscc",
+            "uscc",
+            unique=True,
+            postgresql_where=text("vetting_status <> 'rejected'"),
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), index=True)
-    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    uscc: Mapped[str | None] = mapped_column(String(18))
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
     industry_code: Mapped[str | None] = mapped_column(ForeignKey("industries.code"))
     provider_types: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
@@ -55,6 +63,10 @@ class Organization(UUIDPrimaryKey, Timestamps, Base):
     vetted_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )
+    # A vetted organization's change of name or USCC waits here for an admin ({"name"?, "uscc"?}); until
+    # then the organization keeps trading under the vetted ones.
+    pending_change: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    pending_change_at: Mapped[datetime | None]
     # Bumped on every change; the ETag is derived from it.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -72,5 +84,6 @@ class VettingDecision(UUIDPrimaryKey, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     from_status: Mapped[str] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
-    decided_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # None: decided by the system (a pending organization's hold on its USCC ran out).
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -37,6 +37,7 @@ NotificationKind = Literal[
     "lead_contact_released",
     "vetting_decision",
     "webhook_disabled",
+    "registration_attempt",
 ]
 
 

@@ -54,3 +54,11 @@ async def get_names(session: AsyncSession, organization_ids: set[uuid.UUID]) -> 
         select(Organization.id, Organization.name).where(Organization.id.in_(organization_ids))
     )
     return {row.id: row.name for row in rows}
+
+
+async def uscc_holder(session: AsyncSession, uscc: str, *, for_update: bool = False) -> Organization | None:
+    """The organization that holds this 统一社会信用代码 (any not rejected)."""
+    stmt = select(Organization).where(Organization.uscc == uscc, Organization.vetting_status != "rejected")
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(stmt)

@@ -69,6 +69,17 @@ def _provider_types_fit_kind(value: list[str], info: ValidationInfo) -> list[str
 PROFILE_FIELDS = ("services", "service_region_codes", "industry_codes", "qualifications", "cases")
 
 
+def _valid_uscc(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return validate_uscc(value)
+    except InvalidUSCC as exc:
+        raise invalid(
+            f"not a valid 统一社会信用代码: {exc}", f"不是有效的统一社会信用代码：{exc.zh or exc}"
+        ) from exc
+
+
 class OrganizationCreate(StrictInput):
     name: Name
     kind: RegisterableKind
@@ -86,13 +97,8 @@ class OrganizationCreate(StrictInput):
 
     @field_validator("uscc")
     @classmethod
-    def _uscc(cls, value: str) -> str:
-        try:
-            return validate_uscc(value)
-        except InvalidUSCC as exc:
-            raise invalid(
-                f"not a valid 统一社会信用代码: {exc}", f"不是有效的统一社会信用代码：{exc.zh or exc}"
-            ) from exc
+    def _uscc(cls, value: str | None) -> str | None:
+        return _valid_uscc(value)
 
     _provider_types = field_validator("provider_types")(_provider_types_fit_kind)
 
@@ -111,9 +117,22 @@ class OrganizationCreate(StrictInput):
 
 
 class OrganizationUpdate(StrictInput):
-    """What members may change. Vetting fields, kind and USCC are not here, so sending them is a 422."""
+    """What members may change. Vetting fields and kind are not here, so sending them is a 422."""
 
-    name: Name | None = None
+    name: Name | None = Field(
+        default=None, description="A vetted organization's new name waits for an admin's review."
+    )
+    uscc: str | None = Field(
+        default=None,
+        max_length=40,
+        description="统一社会信用代码; a vetted organization's new code waits for an admin's review.",
+    )
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc(cls, value: str | None) -> str | None:
+        return _valid_uscc(value)
+
     region_code: RegionCode | None = None
     industry_code: IndustryCode | None = None
     provider_types: list[ProviderType] | None = Field(default=None, max_length=3)
@@ -132,6 +151,15 @@ class OrganizationUpdate(StrictInput):
 class UserRef(BaseModel):
     id: uuid.UUID
     name: str
+
+
+class PendingChange(BaseModel):
+    """A vetted organization's change of identity, waiting for an admin: until approved, the
+    organization keeps its vetted name and USCC (and everything it does goes on under them)."""
+
+    name: str | None = None
+    uscc: str | None = None
+    requested_at: datetime
 
 
 class VettingOut(BaseModel):
@@ -158,6 +186,9 @@ class OrganizationOut(BaseModel):
     contact_phone: str | None = None
     contact_email: str | None = None
     vetting: VettingOut | None = None
+    pending_change: PendingChange | None = Field(
+        default=None, description="Members and admins: a change of name or USCC waiting for review."
+    )
     profile: ProviderProfile | None = Field(default=None, description="Provider organizations only.")
     created_at: datetime
     updated_at: datetime
@@ -184,7 +215,9 @@ class VettingDecisionOut(BaseModel):
     note: str
     from_status: VettingStatus
     to_status: VettingStatus
-    decided_by: UserRef
+    decided_by: UserRef | None = Field(
+        description="Null when the system decided (a pending organization's hold on its USCC ran out)."
+    )
     decided_at: datetime
 
 
@@ -202,6 +235,11 @@ class VettingQueueItem(BaseModel):
     region_code: str | None = None
     organization_id: uuid.UUID = Field(description="The organization itself, or the product's supplier.")
     submitted_at: datetime
+    pending_change: PendingChange | None = Field(
+        default=None,
+        description="A vetted organization asking to change its name or USCC: approve applies it, "
+        "reject keeps the vetted ones.",
+    )
 
 
 class VettingQueue(BaseModel):

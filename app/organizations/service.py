@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.service import require_code, require_codes
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from app.kit.etag import check_if_match
 from app.kit.integrity import flush_or_conflict
 from app.kit.pagination import PageParams
@@ -22,6 +24,7 @@ from app.organizations.schemas import (
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
+    PendingChange,
     ProviderProfile,
     UserRef,
     VettingDecisionIn,
@@ -56,21 +59,70 @@ class Viewer:
 ANONYMOUS = Viewer(organization_id=None, is_admin=False)
 
 
-async def create_organization(
+async def check_new_organization(
     session: AsyncSession, data: OrganizationCreate, *, loc: list[str | int]
 ) -> Organization:
-    """Create a pending organization after checking its catalog codes and USCC uniqueness."""
+    """A new pending organization, checked (catalog codes, USCC not held) but not yet added."""
     await require_code(session, Region, data.region_code, loc=[*loc, "region_code"])
     if data.industry_code is not None:
         await require_code(session, Industry, data.industry_code, loc=[*loc, "industry_code"])
     fields = data.model_dump(exclude={"profile"})
+    fields.update((name, []) for name in PROFILE_FIELDS)
     if data.profile is not None:
         await _check_profile_codes(session, data.profile, loc=[*loc, "profile"])
         fields.update(data.profile.model_dump(mode="json"))
-    organization = Organization(**fields, vetting_status="pending")
+    if await repository.uscc_holder(session, data.uscc) is not None:
+        raise Conflict(
+            USCC_TAKEN,
+            zh=USCC_TAKEN_ZH,
+            errors=[FieldError([*loc, "uscc"], USCC_TAKEN, USCC_TAKEN_ZH, type="conflict")],
+        )
+    return Organization(**fields, vetting_status="pending", version=1)
+
+
+async def create_organization(
+    session: AsyncSession, data: OrganizationCreate, *, loc: list[str | int]
+) -> Organization:
+    """Create a pending organization after checking its catalog codes and USCC uniqueness."""
+    organization = await check_new_organization(session, data, loc=loc)
     session.add(organization)
     await flush_or_conflict(session, {"uq_organizations_uscc": ([*loc, "uscc"], USCC_TAKEN, USCC_TAKEN_ZH)})
     return organization
+
+
+async def release_stale_uscc(session: AsyncSession, uscc: str, *, hold_days: int) -> None:
+    """A pending organization never vetted holds its USCC for `hold_days`; after that a new
+    registration with the code rejects it (recorded as a decision by the system, members told)."""
+    holder = await repository.uscc_holder(session, uscc, for_update=True)
+    if (
+        holder is None
+        or holder.vetting_status != "pending"
+        or holder.vetted_at is not None
+        or holder.created_at > utcnow() - timedelta(days=hold_days)
+    ):
+        return
+    note = f"待审核超过{hold_days}天，统一社会信用代码已被新的注册使用。如为本机构的真实代码，请联系管理员。"
+    session.add(
+        VettingDecision(
+            organization_id=holder.id,
+            decision="reject",
+            note=note,
+            from_status="pending",
+            to_status="rejected",
+            decided_by_id=None,
+            decided_at=utcnow(),
+        )
+    )
+    holder.vetting_status, holder.vetting_note, holder.version = "rejected", note, holder.version + 1
+    await session.flush()
+    await notifications.notify(
+        session,
+        holder.id,
+        "vetting_decision",
+        "机构审核结果：未通过审核",
+        note,
+        {"decision": "reject", "vetting_status": "rejected"},
+    )
 
 
 async def get_visible(session: AsyncSession, organization_id: uuid.UUID, viewer: Viewer) -> Organization:
@@ -100,7 +152,7 @@ async def update_organization(
     organization = await repository.get(session, organization_id, for_update=True) or organization
     check_if_match(if_match, ETAG_KIND, organization.version)
     changes = data.model_dump(exclude_unset=True)
-    for field in ("name", "region_code", "description", "provider_types"):
+    for field in ("name", "uscc", "region_code", "description", "provider_types"):
         if field in changes and changes[field] is None:
             raise InvalidInput(["body", field], "may not be null", zh="不能为 null")
     if changes.get("region_code") is not None:
@@ -125,15 +177,39 @@ async def update_organization(
         await _check_profile_codes(session, data.profile, loc=["body", "profile"])
         changes.update(data.profile.model_dump(mode="json"))
         del changes["profile"]
+    identity: dict[str, Any] = {
+        field: changes.pop(field)
+        for field in ("name", "uscc")
+        if field in changes and changes[field] != getattr(organization, field)
+    }
+    changes = {field: value for field, value in changes.items() if field not in ("name", "uscc")}
+    if "uscc" in identity:
+        await _check_uscc_free(session, identity["uscc"], organization.id)
+    if identity and organization.vetting_status in ("vetted", "suspended"):
+        # Who the organization is was vetted: a new name or code waits for an admin.
+        organization.pending_change = {**(organization.pending_change or {}), **identity}
+        organization.pending_change_at = utcnow()
+    else:
+        changes.update(identity)
     for field, value in changes.items():
         setattr(organization, field, value)
-    if changes:
+    if changes or identity:
         organization.version += 1
         organization.updated_at = utcnow()
         if organization.vetting_status == "rejected":
             organization.vetting_status = "pending"
-    await session.flush()
+    await flush_or_conflict(session, {"uq_organizations_uscc": (["body", "uscc"], USCC_TAKEN, USCC_TAKEN_ZH)})
     return organization
+
+
+async def _check_uscc_free(session: AsyncSession, uscc: str, organization_id: uuid.UUID) -> None:
+    holder = await repository.uscc_holder(session, uscc)
+    if holder is not None and holder.id != organization_id:
+        raise Conflict(
+            USCC_TAKEN,
+            zh=USCC_TAKEN_ZH,
+            errors=[FieldError(["body", "uscc"], USCC_TAKEN, USCC_TAKEN_ZH, type="conflict")],
+        )
 
 
 async def _check_profile_codes(
@@ -174,10 +250,13 @@ def _check_provider_types(kind: str, provider_types: list[str] | None) -> None:
 async def decide_vetting(
     session: AsyncSession, organization_id: uuid.UUID, data: VettingDecisionIn, *, admin_user_id: uuid.UUID
 ) -> Organization:
-    """Record an admin's decision and move the organization's vetting status."""
+    """Record an admin's decision and move the organization's vetting status. For a vetted organization
+    with a pending change of name or USCC, approve applies the change and reject discards it."""
     organization = await repository.get(session, organization_id, for_update=True)
     if organization is None or organization.kind == "admin":
         raise NotFound("No such organization to vet.", zh="没有这个待审核的机构。")
+    if organization.pending_change and organization.vetting_status == "vetted" and data.decision != "suspend":
+        return await _decide_change(session, organization, data, admin_user_id=admin_user_id)
     allowed_from, to_status = VETTING_TRANSITIONS[data.decision]
     if organization.vetting_status not in allowed_from:
         raise Conflict(
@@ -188,6 +267,34 @@ async def decide_vetting(
             f"作出「{DECISION_NAMES_ZH[data.decision]}」决定；"
             f"只能从以下状态作出：{', '.join(sorted(allowed_from))}。",
         )
+    if to_status == "vetted" and organization.pending_change:
+        _apply_change(organization)  # vetted now as it asked to be known
+    _record_decision(session, organization, data, to_status=to_status, admin_user_id=admin_user_id)
+    organization.vetting_status = to_status
+    await flush_or_conflict(
+        session, {"uq_organizations_uscc": (["path", "organization_id"], USCC_TAKEN, USCC_TAKEN_ZH)}
+    )
+    outcomes = {"vetted": "已通过审核", "rejected": "未通过审核", "suspended": "已被暂停"}
+    outcome = outcomes.get(to_status, to_status)
+    await notifications.notify(
+        session,
+        organization.id,
+        "vetting_decision",
+        f"机构审核结果：{outcome}",
+        data.note or "",
+        {"decision": data.decision, "vetting_status": to_status},
+    )
+    return organization
+
+
+def _record_decision(
+    session: AsyncSession,
+    organization: Organization,
+    data: VettingDecisionIn,
+    *,
+    to_status: str,
+    admin_user_id: uuid.UUID,
+) -> None:
     now = utcnow()
     session.add(
         VettingDecision(
@@ -200,21 +307,47 @@ async def decide_vetting(
             decided_at=now,
         )
     )
-    organization.vetting_status = to_status
     organization.vetting_note = data.note or None
     organization.vetted_at = now
     organization.vetted_by_id = admin_user_id
     organization.version += 1
-    await session.flush()
-    outcomes = {"vetted": "已通过审核", "rejected": "未通过审核", "suspended": "已被暂停"}
-    outcome = outcomes.get(to_status, to_status)
+    organization.updated_at = now
+
+
+def _apply_change(organization: Organization) -> None:
+    change = organization.pending_change or {}
+    organization.name = change.get("name", organization.name)
+    organization.uscc = change.get("uscc", organization.uscc)
+    organization.pending_change = organization.pending_change_at = None
+
+
+async def _decide_change(
+    session: AsyncSession, organization: Organization, data: VettingDecisionIn, *, admin_user_id: uuid.UUID
+) -> Organization:
+    change = dict(organization.pending_change or {})
+    if data.decision == "approve":
+        if "uscc" in change:
+            await _check_uscc_free(session, change["uscc"], organization.id)
+        _apply_change(organization)
+    else:
+        organization.pending_change = organization.pending_change_at = None
+    _record_decision(session, organization, data, to_status="vetted", admin_user_id=admin_user_id)
+    await flush_or_conflict(
+        session, {"uq_organizations_uscc": (["path", "organization_id"], USCC_TAKEN, USCC_TAKEN_ZH)}
+    )
+    what = "、".join(
+        {"name": f"名称「{change.get('name')}」", "uscc": f"统一社会信用代码 {change.get('uscc')}"}[k]
+        for k in change
+        if k in ("name", "uscc")
+    )
+    verdict = "已通过审核并生效" if data.decision == "approve" else "未通过审核，仍使用原信息"
     await notifications.notify(
         session,
         organization.id,
         "vetting_decision",
-        f"机构审核结果：{outcome}",
-        data.note or "",
-        {"decision": data.decision, "vetting_status": to_status},
+        f"机构信息变更{verdict}",
+        f"变更内容：{what}。{data.note}".strip(),
+        {"decision": data.decision, "vetting_status": organization.vetting_status},
     )
     return organization
 
@@ -234,7 +367,7 @@ async def page_decisions(
             zh="只有本机构的成员和管理员才能查看其审核记录。",
         )
     rows, cursor = await repository.page_decisions(session, organization_id, params)
-    names = await repository.get_user_names(session, {r.decided_by_id for r in rows})
+    names = await repository.get_user_names(session, {r.decided_by_id for r in rows if r.decided_by_id})
     items = [
         VettingDecisionOut(
             id=r.id,
@@ -243,7 +376,9 @@ async def page_decisions(
             from_status=r.from_status,
             to_status=r.to_status,
             decided_at=r.decided_at,
-            decided_by=UserRef(id=r.decided_by_id, name=names.get(r.decided_by_id, "")),
+            decided_by=None
+            if r.decided_by_id is None
+            else UserRef(id=r.decided_by_id, name=names.get(r.decided_by_id, "")),
         )
         for r in rows
     ]
@@ -276,6 +411,10 @@ async def to_out(session: AsyncSession, organization: Organization, viewer: View
         out.contact_name = organization.contact_name
         out.contact_phone = organization.contact_phone
         out.contact_email = organization.contact_email
+        if organization.pending_change and organization.pending_change_at is not None:
+            out.pending_change = PendingChange(
+                **organization.pending_change, requested_at=organization.pending_change_at
+            )
         out.vetting = VettingOut(
             status=organization.vetting_status,
             note=organization.vetting_note,

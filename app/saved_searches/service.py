@@ -24,6 +24,7 @@ def _words_found(segmenter: Segmenter, q: str, tokens: set[str]) -> bool:
     all its bigrams), as the search endpoint would match it."""
     for term in segmenter.query_terms(q):
         hit = any(alt in tokens or any(t.startswith(alt) for t in tokens) for alt in term.alternatives)
+        hit = hit or any(all(any(t.startswith(w) for t in tokens) for w in p) for p in term.phrases)
         if not hit and not (term.bigrams and all(b in tokens for b in term.bigrams)):
             return False
     return True

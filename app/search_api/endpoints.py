@@ -58,6 +58,14 @@ async def _respond(
             "facets": result.facets,
             "total_estimate": result.total_estimate,
             "engine": result.engine,
+            "term_matching": {
+                "strategy": result.term_matching.strategy,
+                "dropped_terms": (
+                    None
+                    if result.term_matching.dropped_terms is None
+                    else list(result.term_matching.dropped_terms)
+                ),
+            },
         }
     )
 
@@ -89,8 +97,9 @@ async def search_demands(
 ) -> FastJSONResponse:
     """Public full-text search over published demands, with filters and facets; `sort` defaults to
     relevance when `q` is given. Served by Meilisearch when configured and reachable, else by
-    PostgreSQL (`engine` says which). Page with `cursor`: a cursor works only with the engine and sort
-    that made it (422 otherwise)."""
+    PostgreSQL (`engine` says which). Words match in Chinese or English (激光 ↔ laser); when no demand has
+    every word, words are dropped from the end of `q` and `term_matching` says so. Page with `cursor`: a
+    cursor works only with the engine and sort that made it (422 otherwise)."""
     filters = [
         *_eq("task_type", task_type),
         *_eq("industry_code", industry_code),
@@ -122,8 +131,10 @@ async def search_products(
 ) -> FastJSONResponse:
     """Public full-text search over the supply list (listed products of vetted suppliers), with
     filters and facets; `category_code` takes the category and everything below it, `price_max_cny`
-    keeps products whose lowest price fits. Served by Meilisearch or PostgreSQL (`engine`); page with
-    `cursor`, valid only for the engine and sort that made it."""
+    keeps products whose lowest price fits. Words match in Chinese or English (空压机 ↔ air compressor);
+    when no product has every word, words are dropped from the end of `q` (`term_matching`). Served by
+    Meilisearch or PostgreSQL (`engine`); page with `cursor`, valid only for the engine and sort that
+    made it."""
     filters = [
         *_eq("industry_codes", industry_code),
         *_eq("region_codes", region_code),

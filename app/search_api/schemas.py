@@ -103,6 +103,31 @@ class FinancingProductSearchHit(_Hit):
     created_ts: int
 
 
+TermMatchingStrategy = Literal["all", "last"]
+
+
+class TermMatching(BaseModel):
+    """How the hits matched the words of `q`, so a client can say "showing results for 激光切割" when some
+    words were left out."""
+
+    strategy: TermMatchingStrategy = Field(
+        default="all",
+        description=(
+            "`all`: every word of `q` matched. `last`: words may have been left out from the end of `q` "
+            "until documents matched (Meilisearch's `matchingStrategy: last`; the PostgreSQL engine does "
+            "the same when no document has every word, keeping at least the first)."
+        ),
+    )
+    dropped_terms: list[str] | None = Field(
+        default_factory=list,
+        description=(
+            "The words of `q` (as the engine split them) left out to find these hits, in query order; "
+            "empty when none were. `null` when the engine does not say which (Meilisearch, which lists "
+            "hits matching every word first and those matching fewer after them)."
+        ),
+    )
+
+
 class _SearchPage(BaseModel):
     next_cursor: str | None = Field(
         description=(
@@ -116,6 +141,9 @@ class _SearchPage(BaseModel):
         description="Exact up to 1,000 matches (PostgreSQL: 10,000), estimated above."
     )
     engine: Literal["meilisearch", "postgres"]
+    term_matching: TermMatching = Field(
+        default_factory=TermMatching, description="Whether every word of `q` matched, or which were dropped."
+    )
 
 
 class DemandSearchResults(_SearchPage):

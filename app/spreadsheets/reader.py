@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
+from xml.parsers import expat
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -25,10 +26,13 @@ MAX_SHEET_ROWS = 50_000
 MAX_COLUMNS = 100
 # A zip's members may expand far beyond its size; refuse before openpyxl inflates them.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# Each merged range is one problem in the report; a sheet with more is refused whole.
+MAX_MERGED_RANGES = 1_000
 WHOLE_ROW = "（整行）"
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "n", "no", "false", "0", "×", "✗"}
-_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7})\"")
+_MERGED_RANGE = re.compile(r"[A-Z]{1,3}[0-9]{1,7}:[A-Z]{1,3}[0-9]{1,7}")
+_XML_CHUNK_BYTES = 1 << 16
 _GROUPED_DIGITS = re.compile(r"^-?\d{1,3}(,\d{3})+$|^-?\d+$")
 
 
@@ -191,17 +195,67 @@ def _header(value: Any) -> str:
     return re.sub(r"\s+", "", str(value)).replace("(", "（").replace(")", "）")
 
 
+class _MergedRanges:
+    """Collects `<mergeCell ref="…">` from a sheet part fed to expat piece by piece: one pass, no tree kept
+    and no pattern that can backtrack, so the work follows the part's size whatever its bytes are."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, None] = {}  # insertion-ordered and without repeats
+        self.parser = expat.ParserCreate(namespace_separator=" ")
+        self.parser.StartElementHandler = self._start
+        # No sheet part has a DTD; refusing one keeps entity expansion out of the importer altogether.
+        self.parser.StartDoctypeDeclHandler = self._doctype
+
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        if name.rpartition(" ")[2] != "mergeCell":
+            return
+        ref = attributes.get("ref", "")
+        if len(ref) > 21 or not _MERGED_RANGE.fullmatch(ref):
+            return
+        self.found[ref] = None
+        if len(self.found) > MAX_MERGED_RANGES:
+            raise PayloadTooLarge(
+                f"The sheet has more than {MAX_MERGED_RANGES:,} merged ranges; select the whole sheet, "
+                "unmerge the cells (取消合并单元格) and give each cell its own value.",
+                zh=f"工作表中的合并单元格超过 {MAX_MERGED_RANGES:,} 处，请全选工作表，取消合并单元格，"
+                "并给每个单元格分别填写值。",
+            )
+
+    def _doctype(self, *_: Any) -> None:
+        raise UnsupportedMediaType(
+            "The worksheet declares a DTD, which .xlsx workbooks never do; save it again from Excel or WPS.",
+            zh="该工作表包含 DTD 声明（正常的 .xlsx 工作簿不会有），请用 Excel 或 WPS 重新保存。",
+        )
+
+    def feed(self, data: bytes, *, last: bool = False) -> None:
+        try:
+            self.parser.Parse(data, last)
+        except expat.ExpatError as exc:
+            raise UnsupportedMediaType(
+                f"The worksheet's XML is malformed (line {exc.lineno}, column {exc.offset}); "
+                "save the workbook again from Excel or WPS.",
+                zh=f"该工作表的 XML 格式有误（第 {exc.lineno} 行第 {exc.offset} 列），"
+                "请用 Excel 或 WPS 重新保存该工作簿。",
+            ) from exc
+
+
 def _merged_ranges(workbook: Any, sheet: Any) -> list[str]:
-    """Merged ranges, read from the sheet's XML (openpyxl's streaming reader does not report them)."""
-    found: list[str] = []
-    tail = b""
+    """Merged ranges, read from the sheet's XML (openpyxl's streaming reader does not report them) by a
+    streaming XML parser, at most MAX_UNCOMPRESSED_BYTES of it."""
+    merged = _MergedRanges()
+    read = 0
     with workbook._archive.open(sheet._worksheet_path) as source:
-        while chunk := source.read(1 << 20):
-            data = tail + chunk
-            found += [m.decode() for m in _MERGE_CELL.findall(data)]
-            tail = data[-200:]
-            found = list(dict.fromkeys(found))
-    return found
+        while chunk := source.read(_XML_CHUNK_BYTES):
+            read += len(chunk)
+            if read > MAX_UNCOMPRESSED_BYTES:
+                raise PayloadTooLarge(
+                    f"The worksheet expands to more than {MAX_UNCOMPRESSED_BYTES // 2**20} MB; "
+                    "split it into smaller files.",
+                    zh=f"该工作表解压后超过 {MAX_UNCOMPRESSED_BYTES // 2**20} MB，请拆分成较小的文件。",
+                )
+            merged.feed(chunk)
+    merged.feed(b"", last=True)
+    return list(merged.found)
 
 
 def _visible_worksheet(workbook: Any) -> Any:

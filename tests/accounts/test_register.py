@@ -29,14 +29,60 @@ class TestRegister:
         stored = await db.scalar(select(User).where(User.email == payload["email"]))
         assert stored is not None and stored.password_hash.startswith("$argon2id$")
 
-    async def test_email_is_normalised_and_unique(self, client: httpx.AsyncClient) -> None:
+    async def test_email_is_normalised_and_unique_without_revealing_the_account(
+        self, client: httpx.AsyncClient, db: AsyncSession
+    ) -> None:
         payload = registration()
-        assert (await client.post("/auth/register", json=payload)).status_code == 201
+        first = await client.post("/auth/register", json=payload)
+        assert first.status_code == 201
+        users, orgs = await _count(db, User), await _count(db, Organization)
         again = registration()
         again["email"] = payload["email"].upper()
-        response = await client.post("/auth/register", json=again)
-        assert response.status_code == 409
-        assert response.json()["errors"][0]["loc"] == ["body", "email"]
+        fresh = registration()
+        taken, new = (
+            await client.post("/auth/register", json=again),
+            await client.post("/auth/register", json=fresh),
+        )
+        # The same answer as a new email: status, headers that matter, and the shape of the body.
+        assert taken.status_code == new.status_code == 201, taken.text
+        assert taken.headers["location"].startswith("/api/v1/organizations/")
+        assert set(taken.json()) == set(new.json())
+        assert set(taken.json()["organization"]) == set(new.json()["organization"])
+        assert taken.json()["user"]["email"] == payload["email"].lower()
+        assert taken.json()["organization"]["vetting_status"] == "pending"
+        # Nothing was created for the taken email (only the fresh registration added a user and an org).
+        assert (await _count(db, User), await _count(db, Organization)) == (users + 1, orgs + 1)
+        assert (
+            await db.scalar(select(User.name).where(User.email == payload["email"].lower()))
+            == (payload["name"])
+        )
+        # Its ids lead nowhere, and the password it was sent does not log in.
+        assert (await client.get(taken.headers["location"][len("/api/v1") :])).status_code == 404
+        login = await client.post(
+            "/auth/token", data={"username": again["email"], "password": again["password"] + "x"}
+        )
+        assert login.status_code == 401
+        # The real account's organization is told someone tried.
+        token = (
+            await client.post(
+                "/auth/token", data={"username": payload["email"], "password": payload["password"]}
+            )
+        ).json()["access_token"]
+        notes = (await client.get("/notifications", headers={"Authorization": f"Bearer {token}"})).json()
+        assert [n["kind"] for n in notes["items"]] == ["registration_attempt"]
+
+    async def test_a_taken_email_with_a_taken_uscc_still_gets_the_uscc_conflict(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        payload = registration()
+        assert (await client.post("/auth/register", json=payload)).status_code == 201
+        other = registration()
+        both = {**registration(), "email": payload["email"]}
+        both["organization"]["uscc"] = payload["organization"]["uscc"]
+        other["organization"]["uscc"] = payload["organization"]["uscc"]
+        answers = [await client.post("/auth/register", json=p) for p in (both, other)]
+        assert [a.status_code for a in answers] == [409, 409]
+        assert answers[0].json() == answers[1].json()
 
     async def test_provider_gives_provider_types(self, client: httpx.AsyncClient) -> None:
         payload = registration("provider", provider_types=["design_institute", "engineering_firm"])

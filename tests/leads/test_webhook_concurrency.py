@@ -38,8 +38,10 @@ async def _subscriptions(
         await session.flush()
         ids = []
         for url in urls:
+            sub_id = uuid.uuid4()
+            sealed = webhooks.seal_secret(_settings().signing_key, str(sub_id), webhooks.new_secret())
             sub = LeadSubscription(
-                organization_id=bank.id, name=url, webhook_url=url, webhook_secret=webhooks.new_secret()
+                id=sub_id, organization_id=bank.id, name=url, webhook_url=url, webhook_secret=sealed
             )
             session.add(sub)
             await session.flush()

@@ -72,3 +72,34 @@ async def test_index_search_filter_facet_and_swap() -> None:
         for name in (uid, f"{uid}__fresh"):
             with contextlib.suppress(Exception):  # best-effort cleanup
                 await meili.wait((await meili._call(meili.client.delete_index, name)).task_uid)
+
+
+async def test_queries_use_a_search_key_the_equipment_synonyms_and_last() -> None:
+    prefix = f"test_{uuid.uuid4().hex[:6]}_"
+    master = os.environ.get("MEILI_MASTER_KEY")
+    meili = MeilisearchEngine(
+        os.environ["MEILI_URL"], master, search_key=os.environ.get("MEILI_SEARCH_KEY"), prefix=prefix
+    )
+    uid = await meili.ensure_index(PRODUCTS, dictionary=[], synonyms={})
+    doc = {
+        "id": str(uuid.uuid4()),
+        "version": 1,
+        "name": "光纤激光打标机",
+        "model": "FL-30",
+        "model_terms": ["fl30", "fl", "30"],
+        "region_codes": ["all"],
+        "listed_ts": 1,
+        "category_path": ["precision"],
+    }
+    try:
+        await meili.upsert(uid, [doc])
+        for q in ("laser", "激光 不存在的词"):
+            result = await meili.search(PRODUCTS, SearchQuery(q=q))
+            assert [h["id"] for h in result.hits] == [doc["id"]], q
+            assert result.term_matching.strategy == "last"
+        if master:
+            # Meilisearch's Default Search API Key (or MEILI_SEARCH_KEY), never the master key.
+            assert (await meili.search_client()).config.api_key != master
+    finally:
+        with contextlib.suppress(Exception):  # best-effort cleanup
+            await meili.wait((await meili._call(meili.client.delete_index, uid)).task_uid)

@@ -260,3 +260,154 @@ class TestOtherIndexes:
         )
         assert product["id"] not in await _ids(client, "financing-products", region_code="510300")
         assert product["id"] not in await _ids(client, "financing-products", amount_cny=50_000_000)
+
+
+def _neutral(name: str, **over: Any) -> dict[str, Any]:
+    """A product whose category, industry and certifications carry none of the words searched for here,
+    so only its own name (or description) can match."""
+    return {
+        "name": name,
+        "model": "N-1",
+        "category_code": "micro.single_point",
+        "industry_codes": ["C39"],
+        "description": "",
+        "certifications": [],
+        **over,
+    }
+
+
+async def _search(client: httpx.AsyncClient, index: str, **params: Any) -> dict[str, Any]:
+    response = await client.get(f"/search/{index}", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert body["engine"] == "postgres"
+    return body
+
+
+class TestSearchNeverDeadEnds:
+    """When no document has every word, words are dropped from the end of the query (Meilisearch's
+    matchingStrategy "last") until something matches, at least one word kept, and the response says so."""
+
+    async def test_a_word_no_product_has_is_dropped_from_the_end(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        laser = await listed_product(client, supplier, admin, **_neutral("大功率光纤激光器"))
+        body = await _search(client, "products", q="激光切割")
+        assert [item["id"] for item in body["items"]] == [laser["id"]]
+        assert body["term_matching"] == {"strategy": "last", "dropped_terms": ["切割"]}
+        assert body["total_estimate"] == 1
+
+    async def test_words_that_match_nothing_are_dropped_and_reported(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        cutter = await listed_product(client, supplier, admin, **_neutral("光纤激光切割机"))
+        laser_only = await listed_product(client, supplier, admin, **_neutral("大功率光纤激光器"))
+        body = await _search(client, "products", q="激光切割 不存在的词")
+        # The longest start of the query that still matches wins: 激光 and 切割 stay, so the product
+        # with both is found and the one with only 激光 is not.
+        assert [item["id"] for item in body["items"]] == [cutter["id"]]
+        assert laser_only["id"] not in [item["id"] for item in body["items"]]
+        assert body["term_matching"]["strategy"] == "last"
+        assert "".join(body["term_matching"]["dropped_terms"]) == "不存在的词"
+
+    async def test_when_every_word_matches_nothing_is_dropped(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        cutter = await listed_product(client, supplier, admin, **_neutral("光纤激光切割机"))
+        await listed_product(client, supplier, admin, **_neutral("大功率光纤激光器"))
+        body = await _search(client, "products", q="激光切割")
+        assert [item["id"] for item in body["items"]] == [cutter["id"]]
+        assert body["term_matching"] == {"strategy": "all", "dropped_terms": []}
+        browsing = await _search(client, "products")
+        assert browsing["term_matching"] == {"strategy": "all", "dropped_terms": []}
+
+    async def test_filters_still_hold_and_the_first_word_is_never_dropped(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        await listed_product(
+            client, supplier, admin, **_neutral("大功率光纤激光器", service_region_codes=["510600"])
+        )
+        elsewhere = await _search(client, "products", q="激光切割", region_code="510700")
+        assert elsewhere["items"] == []
+        assert elsewhere["term_matching"] == {"strategy": "all", "dropped_terms": []}
+        nothing = await _search(client, "products", q="量子 激光")
+        assert nothing["items"] == [] and nothing["term_matching"]["dropped_terms"] == []
+
+    async def test_later_pages_keep_the_words_the_first_page_kept(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        made = {
+            (await listed_product(client, supplier, admin, **_neutral(f"光纤激光器{i}号")))["id"]
+            for i in range(3)
+        }
+        first = await _search(client, "products", q="激光切割", limit=2)
+        assert first["next_cursor"] is not None
+        second = await _search(client, "products", q="激光切割", limit=2, cursor=first["next_cursor"])
+        assert {item["id"] for item in first["items"] + second["items"]} == made
+        assert (
+            second["term_matching"]
+            == first["term_matching"]
+            == {"strategy": "last", "dropped_terms": ["切割"]}
+        )
+        assert second["next_cursor"] is None
+
+    async def test_demands_too(self, client: httpx.AsyncClient, enterprise: Account) -> None:
+        demand = await published_demand(client, enterprise, title="隧道窑节能改造")
+        body = await _search(client, "demands", q="隧道窑 量子计算")
+        assert demand["id"] in [item["id"] for item in body["items"]]
+        assert body["term_matching"]["strategy"] == "last"
+        assert "".join(body["term_matching"]["dropped_terms"]) == "量子计算"
+
+
+class TestChineseEnglishSynonyms:
+    """The catalog's main equipment words find their products in either language."""
+
+    @pytest.mark.parametrize(
+        ("name", "query"),
+        [
+            ("Fiber laser cutting machine", "激光切割"),
+            ("大功率光纤激光器", "laser"),
+            ("Horizontal machine tool", "机床"),
+            ("重型卧式机床", "machine tool"),
+            ("CNC lathe", "数控车床"),
+            ("Six-axis welding robot", "机器人"),
+            ("六轴焊接机器人", "robot"),
+            ("Variable frequency drive", "变频器"),
+            ("矢量变频器", "VFD"),
+            ("Pressure sensor", "传感器"),
+            ("温度传感器", "sensor"),
+            ("Photovoltaic module laminator", "光伏"),
+            ("光伏组件层压机", "PV"),
+            ("Steam boiler", "锅炉"),
+            ("燃气锅炉", "boiler"),
+            ("Screw air compressor", "空压机"),
+            ("螺杆空压机", "Air Compressor"),
+            ("Energy storage cabinet", "储能"),
+            ("储能变流柜", "energy storage"),
+        ],
+    )
+    async def test_a_word_finds_its_product_in_the_other_language(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account, name: str, query: str
+    ) -> None:
+        product = await listed_product(client, supplier, admin, **_neutral(name))
+        body = await _search(client, "products", q=query)
+        assert product["id"] in [item["id"] for item in body["items"]]
+        assert body["term_matching"] == {"strategy": "all", "dropped_terms": []}
+
+    async def test_a_multi_word_synonym_needs_all_its_words(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        compressor = await listed_product(client, supplier, admin, **_neutral("Screw air compressor"))
+        air_knife = await listed_product(client, supplier, admin, **_neutral("Air knife dryer"))
+        found = await _ids(client, "products", q="空压机")
+        assert compressor["id"] in found and air_knife["id"] not in found
+
+    async def test_a_short_abbreviation_is_a_whole_word_not_a_prefix(
+        self, client: httpx.AsyncClient, supplier: Account, admin: Account
+    ) -> None:
+        # 光伏 ↔ PV, but PVC pipe is no solar equipment.
+        pvc = await listed_product(client, supplier, admin, **_neutral("PVC管材挤出机"))
+        panel = await listed_product(client, supplier, admin, **_neutral("PV module laminator"))
+        for query in ("光伏", "光伏设备"):
+            found = await _ids(client, "products", q=query)
+            assert panel["id"] in found and pvc["id"] not in found, query

@@ -769,6 +769,113 @@ class TestHostileSheets:
         assert "TRUE/FALSE" in messages[(3, "需求名称")]
 
 
+def _with_sheet_xml(content: bytes, edit: Any) -> bytes:
+    """The workbook again, its first sheet's XML passed through `edit` (bytes → bytes)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data)
+            out.writestr(item, data)
+    return buffer.getvalue()
+
+
+class TestMergedCellsAreReadByAnXmlParser:
+    """Merged ranges come from the sheet's XML through a streaming parser, in one linear pass: no pattern
+    that crafted bytes can make backtrack, and markup that only looks like a merged cell is not one."""
+
+    async def test_merge_cell_look_alikes_in_comments_are_read_in_one_pass_and_ignored(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account, db: AsyncSession
+    ) -> None:
+        # Hundreds of KB of "<mergeCell " with attribute-like junk and no ref= nor ">" until the comment
+        # ends: a pattern like <mergeCell[^>]*ref= rescans the rest from every start (quadratic work).
+        junk = b'<mergeCell x="1" y="2" ' * 20_000
+        decoy = b'<!-- <mergeCell ref="A2:B2"/> -->'
+
+        def edit(xml: bytes) -> bytes:
+            return xml.replace(b"</worksheet>", decoy + b"<!-- " + junk + b" --></worksheet>")
+
+        plain = workbook(DEMAND_HEADERS, [demand_row(await uscc_of(db, enterprise), "注释里的合并单元格")])
+        content = _with_sheet_xml(plain, edit)
+        assert len(junk) > 400_000
+        response = await upload(client, admin, "demands", content, dry_run="true")
+        assert response.status_code == 200, response.text
+        assert (response.json()["accepted"], response.json()["errors"]) == (1, [])
+
+    async def test_any_well_formed_spelling_of_a_merged_cell_is_found(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account, db: AsyncSession
+    ) -> None:
+        uscc = await uscc_of(db, enterprise)
+
+        def merge(sheet: Any) -> None:
+            sheet.merge_cells("B3:C3")
+
+        def edit(xml: bytes) -> bytes:
+            # Single quotes and a namespace prefix: the same element to any XML reader.
+            assert b'<mergeCell ref="B3:C3" />' in xml
+            return xml.replace(
+                b'<mergeCell ref="B3:C3" />',
+                b"<s:mergeCell xmlns:s='http://schemas.openxmlformats.org/spreadsheetml/2006/main' "
+                b"ref='B3:C3'/>",
+            )
+
+        rows = [demand_row(uscc, "第一行"), demand_row(uscc, "合并的一行")]
+        content = _with_sheet_xml(workbook(DEMAND_HEADERS, rows, tweak=merge), edit)
+        response = await upload(client, admin, "demands", content, dry_run="true")
+        messages = {(e["row"], e["field"]): e["msg"] for e in response.json()["errors"]}
+        assert "merged cells B3:C3" in messages[(3, "需求名称")], response.text
+
+    async def test_too_many_merged_ranges_refuse_the_file(
+        self, client: httpx.AsyncClient, admin: Account, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from app.spreadsheets import reader
+
+        monkeypatch.setattr(reader, "MAX_MERGED_RANGES", 3)
+
+        def merge(sheet: Any) -> None:
+            for row in range(2, 6):
+                sheet.merge_cells(f"B{row}:C{row}")
+
+        rows = [demand_row("x", f"需求{i}") for i in range(4)]
+        response = await upload(client, admin, "demands", workbook(DEMAND_HEADERS, rows, tweak=merge))
+        assert response.status_code == 413
+        assert "more than 3 merged ranges" in response.json()["detail"]
+        zh = await upload(
+            client, admin, "demands", workbook(DEMAND_HEADERS, rows, tweak=merge), language="zh"
+        )
+        assert "合并单元格超过 3 处" in zh.json()["detail"]
+
+    @pytest.mark.parametrize(
+        ("edit", "hint"),
+        [
+            # An unclosed merge cell after the data: not XML at all.
+            (
+                lambda xml: xml.replace(b"</worksheet>", b'<mergeCells><mergeCell ref="A1:B1" <x/>'),
+                "malformed",
+            ),
+            (
+                lambda xml: xml.replace(
+                    b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]><worksheet', 1
+                ),
+                "DTD",
+            ),
+        ],
+        ids=["malformed", "doctype"],
+    )
+    async def test_a_broken_or_dtd_bearing_sheet_is_a_415(
+        self, client: httpx.AsyncClient, admin: Account, edit: Any, hint: str
+    ) -> None:
+        # Padding rows push the bad part past what openpyxl reads for the header row, so the
+        # merged-cell reader meets it first and says what is wrong.
+        rows = [demand_row("x", "填充" * 40) for _ in range(300)] if hint == "malformed" else []
+        content = _with_sheet_xml(workbook(DEMAND_HEADERS, rows), edit)
+        response = await upload(client, admin, "demands", content)
+        assert response.status_code == 415, response.text
+        assert hint in response.json()["detail"]
+
+
 async def test_hidden_sheets_only_is_a_415(client: httpx.AsyncClient, admin: Account) -> None:
     book = Workbook()
     sheet = book.active

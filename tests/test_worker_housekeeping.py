@@ -1,0 +1,62 @@
+"""The worker purges spent idempotency keys and throttle counters on its schedule (at start, then every
+ten minutes), and keeps what is still live."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+
+from app.cli import run_migrations
+from app.models.account import RateLimitBucket, User
+from app.models.base import utcnow
+from app.models.idempotency import IdempotencyKey
+from app.models.organization import Organization
+from tests.fixtures.cli import run_cli
+from tests.fixtures.factories import make_uscc
+
+
+def test_worker_purges_spent_keys_and_counters(scratch_database: str) -> None:
+    run_migrations(scratch_database)
+    now = utcnow()
+    engine = create_engine(scratch_database)
+    with Session(engine) as session, session.begin():
+        org = Organization(name="测试企业", kind="enterprise", uscc=make_uscc(), vetting_status="vetted")
+        session.add(org)
+        session.flush()
+        user = User(email="keeper@example.com", name="k", password_hash="x", organization_id=org.id)
+        session.add(user)
+        session.flush()
+        for key, age in (("spent", timedelta(hours=25)), ("live", timedelta(hours=1))):
+            session.add(
+                IdempotencyKey(
+                    user_id=user.id,
+                    key=key,
+                    request_hash=b"0" * 32,
+                    status_code=201,
+                    response_body={},
+                    created_at=now - age,
+                )
+            )
+        session.add_all(
+            [
+                RateLimitBucket(key="over", count=3, window_ends_at=now - timedelta(minutes=1)),
+                RateLimitBucket(key="counting", count=3, window_ends_at=now + timedelta(minutes=5)),
+                # The window is over but the wait is not: kept until the wait ends.
+                RateLimitBucket(
+                    key="waiting",
+                    count=9,
+                    window_ends_at=now - timedelta(minutes=1),
+                    blocked_until=now + timedelta(minutes=5),
+                ),
+            ]
+        )
+    result = run_cli(scratch_database, "worker", "--once", log_json=True)
+    assert result.returncode == 0, result.stderr
+    assert '"worker.housekeeping"' in result.stderr + result.stdout
+    with Session(engine) as session:
+        assert sorted(session.scalars(select(IdempotencyKey.key))) == ["live"]
+        assert sorted(session.scalars(select(RateLimitBucket.key))) == ["counting", "waiting"]
+        assert session.scalar(text("SELECT count(*) FROM users")) == 1
+    engine.dispose()
