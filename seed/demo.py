@@ -2,7 +2,10 @@
 
 Counts at scale 1: 300 enterprises, 120 suppliers, 40 providers, 10 banks, 2,000 products, 1,000 demands,
 spread over the 21 市州, the plan's industries and every leaf of the equipment tree. Deterministic (one
-seeded RNG). Names are invented from seed/data/demo_vocabulary.json; banks are real brand names.
+seeded RNG). Names are invented from seed/data/demo_vocabulary.json, and everything a person could take
+for real says it is not: every organization's name ends in 「（虚构）」 and its description starts with
+「演示数据，虚构」; banks are invented (no real bank's name or brand), and their loan products, whose
+amounts and rates are made up, say so in name and description. Phone numbers cannot be dialled.
 """
 
 from __future__ import annotations
@@ -49,6 +52,15 @@ BASE_COUNTS = {
 }
 BATCH = 200
 T = TypeVar("T")
+FICTIONAL = "（虚构）"  # ends every demo organization's name
+FICTIONAL_NOTE = "演示数据，虚构"  # starts every demo organization's and loan product's description
+DEMO_PRODUCT_MARK = "（演示）"  # ends every demo loan product's name
+ORGANIZATION_NOTES = {
+    "enterprise": "演示用虚构企业，不对应任何真实企业，与真实企业重名纯属巧合；需求内容为演示编写。",
+    "supplier": "演示用虚构设备供应商，不对应任何真实企业；产品价格、交期与认证为演示用估计，不是报价。",
+    "provider": "演示用虚构服务商，不对应任何真实单位；资质与案例为演示编写，未经任何部门认定。",
+    "bank": "演示用虚构银行，不对应任何真实金融机构；其金融产品的额度、期限与利率为演示用估计，不是报价。",
+}
 
 SHORT_REGION = {
     "510100": "成都",
@@ -252,7 +264,9 @@ class DemoLoader:
         else:
             name = self.vocab["bank_names"][index % len(self.vocab["bank_names"])]
             if index >= len(self.vocab["bank_names"]):
-                name = f"{name}（{SHORT_REGION[region]}）"
+                name = f"{name.removesuffix(FICTIONAL)}{SHORT_REGION[region]}分行"
+        if not name.endswith(FICTIONAL):
+            name += FICTIONAL
         email = f"{kind}-{index:05d}@demo.sichuan-renewal.example"
         organization: dict[str, Any] = {
             "name": name,
@@ -261,8 +275,10 @@ class DemoLoader:
             "region_code": region,
             "industry_code": industry,
             "provider_types": provider_types,
+            "description": f"{FICTIONAL_NOTE}：{ORGANIZATION_NOTES[kind]}",
             "contact_name": "联系人",
-            "contact_phone": f"028-{80000000 + index}",
+            # A local number starting with 0 is never assigned, so no real line is ever shown.
+            "contact_phone": f"028-0{index:07d}",
         }
         if profile is not None:
             organization["profile"] = profile
@@ -336,11 +352,13 @@ class DemoLoader:
         for code, label in rng.sample(kinds, k=rng.randint(2, 4)):
             low = rng.choice([500_000, 1_000_000, 2_000_000])
             rate = round(rng.uniform(2.3, 3.4), 2)
+            variant = rng.choice(["专享", "普惠", "快贷", "升级版"])
             data = FinancingProductCreate.model_validate(
                 {
-                    "name": f"{label}·设备更新{rng.choice(['专享', '普惠', '快贷', '升级版'])}",
+                    "name": f"{label}·设备更新{variant}{DEMO_PRODUCT_MARK}",
                     "financing_type": code,
-                    "description": f"面向技术改造和设备更新项目的{label}产品。",
+                    "description": f"{FICTIONAL_NOTE}：虚构银行的演示产品，额度、期限与利率为演示用估计，"
+                    f"不是任何银行的报价。面向技术改造和设备更新项目的{label}产品。",
                     "amount_min_cny": low,
                     "amount_max_cny": low * rng.choice([20, 50, 100]),
                     "term_min_months": 12,
@@ -386,7 +404,8 @@ class DemoLoader:
                 "model": model,
                 "category_code": code,
                 "industry_codes": category.get("industry_codes", [])[:5],
-                "description": f"{category['name']}，适用于{category.get('plan_quote', '技术改造')}。",
+                "description": f"{category['name']}，适用于{category.get('plan_quote', '技术改造')}。"
+                "（演示数据：价格、交期与认证为虚构）",
                 "price_min_cny": price_min,
                 "price_max_cny": max(price_min, price_max),
                 "energy_grade": rng.choice([1, 1, 2, 2, 3]) if spec["energy_graded"] else None,

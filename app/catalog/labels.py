@@ -193,6 +193,12 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         ">": ("超过", "More than"),
         "=": ("达到", "Reaching"),
     },
+    "Basis": {
+        # Where a rule, threshold or figure comes from (seed/SOURCES.md lists the documents).
+        "plan": ("行动方案", "Action plan"),
+        "regulation": ("法规标准", "Regulation or standard"),
+        "estimate": ("估算", "Estimate"),
+    },
     "PolicyBenefitRule": {
         "share_of_investment": ("按设备投资额比例奖补", "Share of the investment"),
         "interest_subsidy": ("贷款贴息", "Loan interest subsidy"),

@@ -1,6 +1,25 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+import functools
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+
+from app.db import PROJECT_ROOT
+
+# Where a rule, threshold or figure the API shows comes from: the action plan (川经信规划〔2024〕73号),
+# a cited regulation or catalogue, or the team's own estimate (anything neither of those states).
+Basis = Literal["plan", "regulation", "estimate"]
+PLAN_DOCUMENT = "川经信规划〔2024〕73号"
+BASIS_DESCRIPTION = (
+    "Where this comes from: `plan` (the action plan 川经信规划〔2024〕73号), `regulation` (a cited "
+    "regulation, standard or catalogue), or `estimate` (the team's assumption: in neither)."
+)
+SOURCE_DESCRIPTION = (
+    "In Chinese: the document and article it rests on, or, for an estimate, what the estimate is based on."
+)
+FINANCING_TYPES_FILE = PROJECT_ROOT / "seed" / "data" / "financing_types.json"
 
 
 class _Out(BaseModel):
@@ -34,10 +53,27 @@ class TaskTypeOut(_Out):
     description: str
 
 
+@functools.cache
+def _financing_type_sources() -> dict[str, tuple[Basis, str]]:
+    items = json.loads(FINANCING_TYPES_FILE.read_text(encoding="utf-8"))["items"]
+    return {i["code"]: (i["basis"], i["source"]) for i in items}
+
+
 class FinancingTypeOut(_Out):
     code: str
     name: str
     description: str
+    basis: Basis = Field(default="estimate", description=BASIS_DESCRIPTION)
+    source: str = Field(default="不在《行动方案》点名的金融产品之列", description=SOURCE_DESCRIPTION)
+
+    @model_validator(mode="after")
+    def _cite(self) -> FinancingTypeOut:
+        # The catalog table keeps code, name and description; where each type comes from is in its
+        # data file. A type added elsewhere claims nothing: it stays an estimate.
+        cited = _financing_type_sources().get(self.code)
+        if cited is not None:
+            self.basis, self.source = cited
+        return self
 
 
 class RegionList(BaseModel):

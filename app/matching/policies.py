@@ -1,5 +1,9 @@
 """Policy support (subsidies, tax credits, interest subsidies, relending, 备案承诺制) as data from
-`seed/data/policies.json`, validated once when first used."""
+`seed/data/policies.json`, validated once when first used.
+
+Each programme says whether it rests on the plan or on a regulation (`basis`), and so does each figure
+its benefit estimate uses: a rate the source document fixes is `plan` or `regulation`, one we assumed
+is `estimate` (seed/SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ import json
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from app.catalog.schemas import BASIS_DESCRIPTION, SOURCE_DESCRIPTION, Basis
 from app.db import PROJECT_ROOT
 
 POLICIES_FILE = PROJECT_ROOT / "seed" / "data" / "policies.json"
@@ -35,6 +40,11 @@ class PolicyConditions(_Strict):
     needs_financing: bool = False
     relending_product: bool = False
     no_new_land_or_capacity: bool = False
+    investment_assumption: str | None = Field(
+        default=None,
+        description="Why the investment thresholds are what they are, when the source sets none "
+        "(an estimate).",
+    )
 
 
 class PolicyBenefit(_Strict):
@@ -45,12 +55,21 @@ class PolicyBenefit(_Strict):
     max_months: int | None = None
     days_saved: int | None = None
     assumption: str
+    basis: Basis = Field(
+        description="Where the estimate's figures (rate, cap, points, months, days) come from. "
+        + BASIS_DESCRIPTION
+    )
+    source: str = Field(
+        description="The article fixing those figures, or what the assumption is based on. "
+        + SOURCE_DESCRIPTION
+    )
 
 
 class Policy(_Strict):
     code: str
     name: str
     summary: str
+    basis: Basis = Field(description="Where the programme itself comes from. " + BASIS_DESCRIPTION)
     source: PolicySource
     valid_from: date
     valid_to: date | None

@@ -1,11 +1,15 @@
 """The plan's priority rules: old machine tools, equipment below the energy baseline, old safety-critical
 equipment. Pure functions of a demand's own fields (category codes are dotted paths, so "under" is a
-prefix test), cheap enough for every view."""
+prefix test), cheap enough for every view.
+
+Each flag says where its rule comes from (`basis`, `source`): two are the plan's own words; the plan
+names no age for old chemical equipment, so that threshold is the team's estimate and says so."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
+from app.catalog.schemas import Basis
 from app.matching import weights
 
 
@@ -13,6 +17,14 @@ class _DemandFacts(Protocol):
     category_codes: list[str]
     old_equipment_age_years: int | None
     old_equipment_below_baseline: bool
+
+
+# The strongest basis first: a reason resting on several rules is only as strong as its weakest.
+BASIS_ORDER: tuple[Basis, ...] = ("plan", "regulation", "estimate")
+
+
+def weakest(bases: list[Basis]) -> Basis:
+    return max(bases, key=BASIS_ORDER.index) if bases else "estimate"
 
 
 def under(code: str, prefixes: tuple[str, ...] | list[str]) -> bool:
@@ -30,6 +42,8 @@ def flags(demand: _DemandFacts) -> list[dict[str, Any]]:
                 "code": "old_machine_tool",
                 "label": "服役超过10年的机床",
                 "detail": f"在用机床已服役{age}年，属《行动方案》要求淘汰的服役超过10年的机床",
+                "basis": weights.MACHINE_TOOL_RULE_BASIS,
+                "source": weights.MACHINE_TOOL_RULE_SOURCE,
             }
         )
     if demand.old_equipment_below_baseline:
@@ -38,6 +52,8 @@ def flags(demand: _DemandFacts) -> list[dict[str, Any]]:
                 "code": "below_energy_baseline",
                 "label": "能效基准水平以下",
                 "detail": "在用设备能效低于能效基准水平，《行动方案》要求此类产能全部退出",
+                "basis": weights.BELOW_BASELINE_RULE_BASIS,
+                "source": weights.BELOW_BASELINE_RULE_SOURCE,
             }
         )
     if age is not None and age >= weights.SAFETY_CRITICAL_OLD_AGE_YEARS and safety_critical:
@@ -45,7 +61,10 @@ def flags(demand: _DemandFacts) -> list[dict[str, Any]]:
             {
                 "code": "old_safety_critical",
                 "label": "老旧安全关键装置",
-                "detail": f"反应器、储罐等安全关键装置已使用{age}年，属《行动方案》要求尽快淘汰的老旧装置",
+                "detail": f"反应器、储罐等安全关键装置已使用{age}年，属《行动方案》要求尽快淘汰的老旧装置"
+                f"（“老旧”按{weights.SAFETY_CRITICAL_OLD_AGE_YEARS}年估算）",
+                "basis": weights.SAFETY_CRITICAL_RULE_BASIS,
+                "source": weights.SAFETY_CRITICAL_RULE_SOURCE,
             }
         )
     return found
@@ -54,3 +73,23 @@ def flags(demand: _DemandFacts) -> list[dict[str, Any]]:
 def view(demand: _DemandFacts) -> dict[str, Any]:
     found = flags(demand)
     return {"level": "high" if found else "normal", "flags": found}
+
+
+def reason(demand: _DemandFacts) -> tuple[bool, str, Basis, str]:
+    """The priority factor of a match: (triggered, detail, basis, source). Triggered flags lend it their
+    own bases; with none triggered it rests on all three rules, so on the weakest of them."""
+    found = flags(demand)
+    if found:
+        return (
+            True,
+            "优先支持：" + "；".join(f["label"] for f in found),
+            weakest([f["basis"] for f in found]),
+            "；".join(f["source"] for f in found),
+        )
+    return False, "未触发《行动方案》优先规则", weakest(list(weights.PRIORITY_RULE_BASES)), RULES_SOURCE
+
+
+RULES_SOURCE = (
+    "优先规则三条：服役超过10年的机床（川经信规划〔2024〕73号 二、（四））；能效基准水平以下"
+    "（同上 一、总体要求）；老旧化工安全关键装置按使用10年计（团队估算，方案未规定年限）"
+)

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.catalog.schemas import Basis
 from app.catalog.service import CatalogSnapshot
-from app.matching import priority
+from app.matching import priority, weights
 from app.matching.policies import Policy
 from app.matching.weights import FINANCING_WEIGHTS, PRODUCT_WEIGHTS, PROVIDER_WEIGHTS
 from app.models.demand import Demand
@@ -26,6 +27,7 @@ _STOP_TEXT = (
     "系统 产线 整线 提质 扩能 关键 工序 替换 替代 以旧换新 配套 应用 上线 引入 部署 及 和 与 的 等 台 套"
 )
 STOPWORDS = frozenset(_STOP_TEXT.split())
+TEAM_ESTIMATE_SOURCE = weights.TEAM_ESTIMATE_SOURCE
 
 
 def wan(cny: int | float) -> str:
@@ -43,15 +45,32 @@ class Match:
     reasons: list[dict[str, Any]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, weights: Mapping[str, float], factor: str, value: float, detail: str) -> None:
+    def add(
+        self,
+        weights: Mapping[str, float],
+        factor: str,
+        value: float,
+        detail: str,
+        *,
+        basis: Basis = "estimate",
+        source: str = TEAM_ESTIMATE_SOURCE,
+    ) -> None:
+        """One reason; its rule is the team's estimate unless the caller cites the plan or a regulation."""
         self.reasons.append(
             {
                 "factor": factor,
                 "weight": weights[factor],
                 "value": round(max(0.0, min(1.0, value)), 3),
                 "detail": detail,
+                "basis": basis,
+                "source": source,
             }
         )
+
+    def add_priority(self, weights: Mapping[str, float], demand: Demand, *, otherwise: float) -> None:
+        """The plan's priority rules as a factor: 1 when a flag is raised, else `otherwise`."""
+        triggered, detail, basis, source = priority.reason(demand)
+        self.add(weights, "priority", 1.0 if triggered else otherwise, detail, basis=basis, source=source)
 
     @property
     def score(self) -> float:
@@ -185,15 +204,19 @@ def score_product(
     grade = product.get("energy_grade")
     required = demand.required_energy_grade
     reason = "需求要求"
+    # The demand's own requirement is scored by the team's rule; the grade implied for equipment below
+    # the baseline is the plan's (a product with no grade shown still gets the team's 0.3).
+    cited: dict[str, Any] = {}
     if required is None and demand.old_equipment_below_baseline:
-        required, reason = 2, "在用设备低于能效基准水平，按方案鼓励的"
+        required, reason = weights.BELOW_BASELINE_REQUIRED_GRADE, "在用设备低于能效基准水平，按方案鼓励的"
+        cited = {"basis": "plan", "source": weights.BELOW_BASELINE_GRADE_SOURCE}
     if required is not None:
         if grade is None:
             match.add(w, "energy", 0.3, f"{reason}能效{required}级及以上，产品未标能效等级")
         elif grade <= required:
-            match.add(w, "energy", 1.0, f"能效{grade}级，满足{reason}的{required}级及以上")
+            match.add(w, "energy", 1.0, f"能效{grade}级，满足{reason}的{required}级及以上", **cited)
         else:
-            match.add(w, "energy", 0.0, f"能效{grade}级，达不到{reason}的{required}级")
+            match.add(w, "energy", 0.0, f"能效{grade}级，达不到{reason}的{required}级", **cited)
     else:
         values = {1: 1.0, 2: 0.8, 3: 0.4}
         if grade is None:
@@ -201,10 +224,11 @@ def score_product(
         else:
             match.add(w, "energy", values.get(int(grade), 0.4), f"能效{grade}级（需求未提要求，1级最优）")
 
+    sichuan: dict[str, Any] = {"basis": "plan", "source": weights.MADE_IN_SICHUAN_SOURCE}
     if product.get("made_in_sichuan"):
-        match.add(w, "made_in_sichuan", 1.0, "“四川造”已经审核确认")
+        match.add(w, "made_in_sichuan", 1.0, "“四川造”已经审核确认", **sichuan)
     else:
-        match.add(w, "made_in_sichuan", 0.0, "非经确认的“四川造”产品")
+        match.add(w, "made_in_sichuan", 0.0, "非经确认的“四川造”产品", **sichuan)
 
     record = supplier.accepted_quotes + supplier.deliveries
     match.add(
@@ -228,11 +252,7 @@ def score_product(
         else:
             match.add(w, "lead_time", days / lead, f"交货期{lead}天，计划开工仅剩{days}天")
 
-    flags = priority.flags(demand)
-    if flags:
-        match.add(w, "priority", 1.0, "优先支持：" + "；".join(f["label"] for f in flags))
-    else:
-        match.add(w, "priority", 0.0, "未触发《行动方案》优先规则")
+    match.add_priority(w, demand, otherwise=0.0)
     return match
 
 
@@ -446,6 +466,8 @@ def score_financing(
         "可使用科技创新和技术改造再贷款资金，利率更低"
         if product.relending_eligible
         else "不在再贷款支持范围",
+        basis="plan",
+        source=weights.RELENDING_SOURCE,
     )
     focused = sum(bool(codes) for codes in (product.region_codes, product.industry_codes, product.task_types))
     match.add(w, "focus", focused / 3, f"针对性：限定了{focused}/3项（地区、行业、技改任务）")
@@ -465,7 +487,8 @@ def _investment(demand: Demand) -> int:
 
 
 def policy_estimate(demand: Demand, policy: Policy) -> dict[str, Any]:
-    """The estimated benefit, labelled an estimate, with the rule and the figures that produced it."""
+    """The estimated benefit, labelled an estimate, with the rule and the figures that produced it, and
+    where those figures come from (`basis`: a statutory rate is `regulation`, an assumed one `estimate`)."""
     benefit, ask = policy.benefit, financing_ask(demand)
     amount: int | None = None
     if benefit.rule == "share_of_investment" and benefit.rate is not None:
@@ -492,6 +515,8 @@ def policy_estimate(demand: Demand, policy: Policy) -> dict[str, Any]:
         "days_saved": benefit.days_saved,
         "rule": rule,
         "assumption": benefit.assumption,
+        "basis": benefit.basis,
+        "source": benefit.source,
     }
 
 
@@ -499,11 +524,14 @@ def score_policy(
     demand: Demand, policy: Policy, *, today: date, relending_products: int, catalog: CatalogSnapshot
 ) -> Match | None:
     """None when a hard condition fails (out of force, wrong task, no financing need, outside the
-    investment band); otherwise each condition is a factor of equal weight."""
+    investment band); otherwise each condition is a factor of equal weight. A condition the policy's
+    source sets carries the policy's basis; a threshold or guess of ours is an estimate."""
     if not policy.in_force(today):
         return None
     c = policy.conditions
-    checks: list[tuple[str, float, str]] = []
+    cited: tuple[Basis, str] = (policy.basis, f"{policy.source.document} {policy.source.section}")
+    assumed: tuple[Basis, str] = ("estimate", c.investment_assumption or TEAM_ESTIMATE_SOURCE)
+    checks: list[tuple[str, float, str, tuple[Basis, str]]] = []
     task_ok = demand.task_type in c.task_types
     category_ok = any(priority.under(code, list(c.category_prefixes)) for code in demand.category_codes)
     if c.category_prefixes:
@@ -516,12 +544,13 @@ def score_policy(
                 "设备属于目录所列节能节水、环保或安全生产类别"
                 if category_ok
                 else "技改任务属于政策支持领域（设备须在目录内）",
+                cited,
             )
         )
     elif c.task_types:
         if not task_ok:
             return None
-        checks.append(("scope", 1.0, "技改任务属于政策支持领域"))
+        checks.append(("scope", 1.0, "技改任务属于政策支持领域", cited))
     investment = _investment(demand)
     if c.min_investment_cny is not None:
         # One basis (the budget's midpoint) for both thresholds and the estimate, so the 项目法 and the
@@ -529,18 +558,28 @@ def score_policy(
         if investment < c.min_investment_cny:
             return None
         checks.append(
-            ("investment", 1.0, f"设备投资（预算中值{wan(investment)}）达到{wan(c.min_investment_cny)}")
+            (
+                "investment",
+                1.0,
+                f"设备投资（预算中值{wan(investment)}）达到{wan(c.min_investment_cny)}",
+                assumed,
+            )
         )
     if c.max_investment_cny is not None:
         if investment >= c.max_investment_cny:
             return None
         checks.append(
-            ("investment", 1.0, f"设备投资（预算中值{wan(investment)}）在{wan(c.max_investment_cny)}以下")
+            (
+                "investment",
+                1.0,
+                f"设备投资（预算中值{wan(investment)}）在{wan(c.max_investment_cny)}以下",
+                assumed,
+            )
         )
     if c.needs_financing:
         if demand.financing_amount_cny is None:
             return None
-        checks.append(("financing", 1.0, f"有融资需求{wan(demand.financing_amount_cny)}"))
+        checks.append(("financing", 1.0, f"有融资需求{wan(demand.financing_amount_cny)}", cited))
     if c.relending_product:
         checks.append(
             (
@@ -549,31 +588,34 @@ def score_policy(
                 f"有{relending_products}款可对接的再贷款支持产品"
                 if relending_products
                 else "暂无可对接的再贷款支持产品，可向经办银行咨询",
+                cited,
             )
         )
     if c.no_new_land_or_capacity:
-        if demand.task_type == "micro":
-            checks.append(("no_new_land_or_capacity", 0.8, "微技改一般不新增用地和产能（请确认）"))
-        elif demand.old_equipment_age_years is not None:
-            checks.append(("no_new_land_or_capacity", 0.6, "更新在用设备，可能不新增用地和产能（请确认）"))
-        else:
-            checks.append(("no_new_land_or_capacity", 0.3, "未说明是否新增用地和产能"))
-    flags = priority.flags(demand)
-    checks.append(
-        (
-            "priority",
-            1.0 if flags else 0.5,
-            "优先支持：" + "；".join(f["label"] for f in flags) if flags else "未触发《行动方案》优先规则",
+        # The condition is the plan's; whether this demand meets it is our guess from its task.
+        guess: tuple[Basis, str] = (
+            "estimate",
+            f"团队估算：{policy.source.section}的条件是不新增用地和产能，是否满足按技改任务推测，须企业确认",
         )
-    )
+        if demand.task_type == "micro":
+            checks.append(("no_new_land_or_capacity", 0.8, "微技改一般不新增用地和产能（请确认）", guess))
+        elif demand.old_equipment_age_years is not None:
+            checks.append(
+                ("no_new_land_or_capacity", 0.6, "更新在用设备，可能不新增用地和产能（请确认）", guess)
+            )
+        else:
+            checks.append(("no_new_land_or_capacity", 0.3, "未说明是否新增用地和产能", guess))
+    triggered, detail, basis, source = priority.reason(demand)
+    checks.append(("priority", 1.0 if triggered else 0.5, detail, (basis, source)))
     # Equal weights, rounded, the last taking the remainder so they still add up to 1.
     share = round(1 / len(checks), 4)
-    weights = {factor: share for factor, _, _ in checks}
-    weights[checks[-1][0]] = round(1 - share * (len(checks) - 1), 4)
+    equal = {factor: share for factor, _, _, _ in checks}
+    equal[checks[-1][0]] = round(1 - share * (len(checks) - 1), 4)
     match = Match("policy", policy.code, policy.name)
-    for factor, value, detail in checks:
-        match.add(weights, factor, value, detail)
+    for factor, value, text, (rule_basis, rule_source) in checks:
+        match.add(equal, factor, value, text, basis=rule_basis, source=rule_source)
     match.details = {
+        "basis": policy.basis,
         "estimate": policy_estimate(demand, policy),
         "source": policy.source.model_dump(mode="json"),
         "valid_from": policy.valid_from.isoformat(),

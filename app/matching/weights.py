@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from app.catalog.schemas import Basis
+
 # Demand → products (and the same factors, the other way round, for a product's matching demands).
 PRODUCT_WEIGHTS = MappingProxyType(
     {
@@ -50,9 +52,49 @@ FINANCING_WEIGHTS = MappingProxyType(
     }
 )
 
-# The plan's priority rules.
+# Every weight above, and every partial value a factor gives (0.85 for a subcategory, 0.5 for "unknown"
+# …), is the team's estimate: neither the plan nor a regulation says how to rank matches. Reasons whose
+# rule does come from the plan say so themselves (app/matching/scoring.py).
+TEAM_ESTIMATE_SOURCE = (
+    "团队估算：匹配权重与分值由平台团队设定（依据撮合经验，按需求方“加入备选/不感兴趣”反馈调校），"
+    "非《行动方案》或法规规定"
+)
+
+# The plan's priority rules, each with where it comes from (the API shows both; seed/SOURCES.md).
 MACHINE_TOOL_MAX_AGE_YEARS = 10  # 工业母机行业淘汰服役超过10年的机床
-SAFETY_CRITICAL_OLD_AGE_YEARS = 10  # 化工老旧装置 (the plan names no age; ten years, as for machine tools)
+MACHINE_TOOL_RULE_BASIS: Basis = "plan"
+MACHINE_TOOL_RULE_SOURCE = (
+    "川经信规划〔2024〕73号 二、（四）支持安全生产技改：工业母机行业淘汰服役超过10年的机床"
+)
+BELOW_BASELINE_RULE_BASIS: Basis = "plan"
+BELOW_BASELINE_RULE_SOURCE = (
+    "川经信规划〔2024〕73号 一、总体要求：重点行业能效基准水平以下产能全部退出；（九）严格落实能效强制性标准"
+    "（基准水平见国家发展改革委等《工业重点领域能效标杆水平和基准水平（2023年版）》；是否低于基准由企业填报）"
+)
+# 化工老旧装置: the plan asks for old reactors, towers, pumps and tanks to go but names no age; ten years,
+# as for machine tools in the same section, is our estimate.
+SAFETY_CRITICAL_OLD_AGE_YEARS = 10
+SAFETY_CRITICAL_RULE_BASIS: Basis = "estimate"
+SAFETY_CRITICAL_RULE_SOURCE = (
+    "团队估算：川经信规划〔2024〕73号 二、（四）要求化工行业更新老旧反应器（釜）、精馏塔、机泵、换热器、储罐"
+    "等设备（民爆装备同节），但未规定役龄；“老旧”按使用10年及以上计，比照同节机床的10年"
+)
+PRIORITY_RULE_BASES: tuple[Basis, ...] = (
+    MACHINE_TOOL_RULE_BASIS,
+    BELOW_BASELINE_RULE_BASIS,
+    SAFETY_CRITICAL_RULE_BASIS,
+)
+# Old equipment below the energy baseline and no grade asked: the plan's "能效二级以上" is expected.
+BELOW_BASELINE_REQUIRED_GRADE = 2
+BELOW_BASELINE_GRADE_SOURCE = (
+    "川经信规划〔2024〕73号 二、（三）加快节能节水增效改造：支持替换能效二级以上节能设备"
+)
+MADE_IN_SICHUAN_SOURCE = (
+    "川经信规划〔2024〕73号 三、（六）：建立优质产品供给清单，开展“四川造”推广对接活动（加分幅度为团队估算）"
+)
+RELENDING_SOURCE = (
+    "川经信规划〔2024〕73号 三、（八）：用好国家科技创新和技改专项再贷款等政策工具（加分幅度为团队估算）"
+)
 MACHINE_TOOL_CATEGORIES = (
     "smart.cnc_machine_tool",
     "precision.machining_center",

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.catalog.schemas import BASIS_DESCRIPTION, SOURCE_DESCRIPTION, Basis
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
@@ -69,6 +71,11 @@ class PlanTargetProgress(_Out):
     )
     progress: float | None = Field(description="current / target, or null.")
     measure_note: str
+    basis: Basis = Field(
+        default="plan",
+        description="Where the target comes from (all five are the plan's). " + BASIS_DESCRIPTION,
+    )
+    source: str = Field(default="川经信规划〔2024〕73号 一、总体要求", description=SOURCE_DESCRIPTION)
 
 
 class Overview(_Out):

@@ -114,6 +114,8 @@ async def _targets(session: AsyncSession, plan: PlanTargets) -> dict[str, PlanTa
             current=current,
             progress=None if current is None else round(current / item.target, 6),
             measure_note=item.measure_note,
+            basis=item.basis,
+            source=item.source,
         )
     return targets
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from app.catalog.schemas import Basis
 from app.db import PROJECT_ROOT
 
 TARGETS_FILE = PROJECT_ROOT / "seed" / "data" / "plan_targets.json"
@@ -26,6 +27,8 @@ class PlanPeriod(_Strict):
 class PlanTarget(_Strict):
     code: str
     name: str
+    basis: Basis  # every target is the plan's own; the field keeps a future estimate from passing as one
+    source: str
     target: float
     unit: Literal["CNY", "ratio"]
     comparison: Literal[">", "="]

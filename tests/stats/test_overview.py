@@ -115,6 +115,12 @@ class TestOverview:
         assert targets["digital_rd_tool_penetration"]["current"] is None
         # One demand replaces below-baseline equipment, and it is not contracted.
         assert targets["below_baseline_capacity_exit"]["current"] == 0.0
+        # Every target is the plan's own, and cites its section (the platform's measures say what they
+        # are in measure_note).
+        for target in targets.values():
+            assert target["basis"] == "plan"
+            assert "川经信规划〔2024〕73号 一、总体要求" in target["source"]
+        assert "6000亿元" in investment["source"] and "75%" in targets["key_process_nc_rate"]["source"]
 
     async def test_filters_by_region_and_dates(
         self, client: httpx.AsyncClient, admin: Account, cohort: dict[str, dict[str, Any]]
