@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import signal
 import sys
 import time
@@ -14,6 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import security
 from app.config import ConfigurationError, Settings, get_settings
 from app.db import (
     PROJECT_ROOT,
@@ -62,27 +64,44 @@ def _serve(args: argparse.Namespace) -> int:
     started = time.monotonic()
     url = resolve_database_url(settings)
     run_migrations(url)
+    # The API processes inherit the database (the embedded cluster this process started, if any).
+    os.environ["DATABASE_URL"] = url
+    workers = args.workers or cpu_count()
     log.info(
         "serve.ready_to_start",
         extra={
             "host": args.host,
             "port": args.port,
+            "workers": workers,
             "database_seconds": round(time.monotonic() - started, 2),
         },
     )
     # Uvicorn re-raises SIGTERM after a graceful shutdown; turning it into SystemExit lets main()'s
-    # `finally` stop the embedded cluster this process started.
+    # `finally` stop the embedded cluster this process started. With several workers, uvicorn's
+    # supervisor takes the signal, stops them, and returns here.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=args.host,
         port=args.port,
+        workers=workers,
         log_config=None,
-        proxy_headers=True,
+        # The client address is read by the app itself, from TRUSTED_PROXIES only (app/kit/client_ip.py);
+        # uvicorn's own X-Forwarded-For handling would believe any local peer.
+        proxy_headers=False,
+        server_header=False,
         access_log=False,
     )
     return 0
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (a container's share, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -288,6 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API (migrates first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "0")) or None,
+        help="API processes behind the one port (default: WEB_CONCURRENCY, else the CPU count)",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")
@@ -352,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, json_lines=settings.log_json)
     indexing.configure(outbox=settings.meili_url is not None)
+    security.configure(settings)
     try:
         code: int = args.handler(args)
         return code

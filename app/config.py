@@ -57,9 +57,25 @@ class Settings(BaseSettings):
     # A pending organization holds its 统一社会信用代码 this long; after that, a new registration with the
     # same code takes it over (the stale one is rejected, its members told why).
     pending_uscc_hold_days: int = Field(default=14, ge=1)
+    # Public search requests per client address (IPv6 by /64) per minute, counted in PostgreSQL so every
+    # API process and host shares the count; 429 with Retry-After beyond.
+    search_requests_per_client_per_minute: int = Field(default=120, ge=1)
+    # Standing objects one organization may hold: saved searches (each is checked on every publication)
+    # and lead subscriptions (banks are vetted first). Until vetted, an organization gets the small cap.
+    saved_searches_per_organization: int = Field(default=50, ge=1)
+    saved_searches_per_unvetted_organization: int = Field(default=3, ge=0)
+    lead_subscriptions_per_organization: int = Field(default=20, ge=1)
     # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR
     # networks, e.g. "10.0.0.0/8,127.0.0.1"); unset → the connection's peer address is the client.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # Argon2id cost. The defaults are RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes:
+    # about 0.2 s a hash on one core here); production refuses anything below OWASP's floor (19 MiB,
+    # 2 passes). Tests use tiny values. A stored hash keeps its own parameters, and a login with outdated
+    # ones rehashes the password with these.
+    password_hash_memory_kib: int = Field(default=65536, ge=8)
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_parallelism: int = Field(default=4, ge=1)
 
     max_body_bytes: int = 1024 * 1024
     # Spreadsheet uploads: 10,000 rows of a list is about 1 MB of .xlsx.
@@ -152,6 +168,13 @@ class Settings(BaseSettings):
             )
         if self.app_env == "production" and self.database_url is None:
             raise ConfigurationError("DATABASE_URL must be set when APP_ENV=production.")
+        if self.app_env == "production" and (
+            self.password_hash_memory_kib < 19456 or self.password_hash_time_cost < 2
+        ):
+            raise ConfigurationError(
+                "PASSWORD_HASH_MEMORY_KIB must be at least 19456 and PASSWORD_HASH_TIME_COST at least 2 "
+                "when APP_ENV=production (OWASP's Argon2id floor); unset both to use 65536 and 3."
+            )
         return self
 
     @property

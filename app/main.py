@@ -16,6 +16,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import openapi
+from app.accounts import security
 from app.accounts.endpoints import router as accounts_router
 from app.admin.endpoints import router as admin_router
 from app.catalog.endpoints import router as catalog_router
@@ -111,6 +112,7 @@ def create_app(
 ) -> FastAPI:
     """Build the application. Tests pass their own sessionmaker; otherwise the lifespan makes one."""
     settings = settings or get_settings()
+    security.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -77,6 +77,11 @@ def settings(database_url: str) -> Settings:
         leads_feed_settle_seconds=0,
         # Tests register many accounts from one address; the throttle's own tests set a low limit.
         registrations_per_client_per_hour=100_000,
+        search_requests_per_client_per_minute=100_000,
+        # Argon2id at test cost: every password test still hashes and verifies for real.
+        password_hash_memory_kib=1024,
+        password_hash_time_cost=1,
+        password_hash_parallelism=1,
     )
 
 

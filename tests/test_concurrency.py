@@ -65,3 +65,23 @@ async def test_parallel_edits_with_one_etag_let_exactly_one_through(live_client:
     assert statuses == [200, 412, 412, 412, 412]
     final = (await live_client.get(url, headers=enterprise.headers)).json()
     assert final["quantity"] in range(1, 6)
+
+
+async def test_parallel_saved_searches_cannot_pass_the_unvetted_cap(live_client: httpx.AsyncClient) -> None:
+    payload = registration("supplier")
+    assert (await live_client.post("/auth/register", json=payload)).status_code == 201
+    token = (
+        await live_client.post(
+            "/auth/token", data={"username": payload["email"], "password": payload["password"]}
+        )
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    cap = live_client.app.state.settings.saved_searches_per_unvetted_organization  # type: ignore[attr-defined]
+    creates = [
+        live_client.post("/saved-searches", headers=headers, json={"name": f"搜索{i}", "q": "机床"})
+        for i in range(cap + 5)
+    ]
+    statuses = sorted(r.status_code for r in await asyncio.gather(*creates))
+    assert statuses == [201] * cap + [409] * 5
+    listed = (await live_client.get("/saved-searches", headers=headers)).json()["items"]
+    assert len(listed) == cap

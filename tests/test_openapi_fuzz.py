@@ -64,6 +64,7 @@ from app.config import Settings
 from app.main import API_PREFIX, create_app
 from seed.catalog import catalog_rows
 from tests.conftest import new_database
+from tests.fixtures.cli import CHEAP_HASH_SETTINGS
 from tests.fixtures.factories import (
     PASSWORD,
     demand_payload,
@@ -100,6 +101,8 @@ def _settings(database_url: str) -> Settings:
         leads_feed_settle_seconds=0,
         access_token_ttl_seconds=3600,
         webhook_allow_hosts=["127.0.0.1"],
+        search_requests_per_client_per_minute=100_000,
+        **CHEAP_HASH_SETTINGS,  # type: ignore[arg-type]
     )
 
 

@@ -18,20 +18,68 @@ from app.config import Settings
 from app.models.base import utcnow
 
 ALGORITHM = "HS256"
-_hasher = PasswordHash((Argon2Hasher(),))
-# Verified against when the email is unknown, so both paths cost one Argon2 verification.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class HashCost:
+    memory_kib: int = 65536
+    time_cost: int = 3
+    parallelism: int = 4
+
+    @classmethod
+    def of(cls, settings: Settings) -> HashCost:
+        return cls(
+            settings.password_hash_memory_kib,
+            settings.password_hash_time_cost,
+            settings.password_hash_parallelism,
+        )
+
+
+class _Hashing:
+    """The process's Argon2id hasher. Its cost comes from the settings (`configure`, called when the app
+    or the command line starts); the hash verified for an unknown email is made on first use, at the
+    same cost, so both paths of a login take as long."""
+
+    def __init__(self, cost: HashCost) -> None:
+        self.cost = cost
+        self.hasher = PasswordHash(
+            (
+                Argon2Hasher(
+                    memory_cost=cost.memory_kib, time_cost=cost.time_cost, parallelism=cost.parallelism
+                ),
+            )
+        )
+        self._dummy: str | None = None
+
+    def dummy(self) -> str:
+        if self._dummy is None:
+            self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
+
+
+_hashing = _Hashing(HashCost())
+
+
+def configure(settings: Settings) -> None:
+    global _hashing
+    cost = HashCost.of(settings)
+    if cost != _hashing.cost:
+        _hashing = _Hashing(cost)
 
 
 async def hash_password(password: str) -> str:
-    return await anyio.to_thread.run_sync(_hasher.hash, password)
+    return await anyio.to_thread.run_sync(_hashing.hasher.hash, password)
 
 
-async def verify_password(password: str, password_hash: str | None) -> bool:
-    """Constant-work check: an unknown user still pays for one verification."""
-    target = password_hash if password_hash is not None else _DUMMY_HASH
-    ok = await anyio.to_thread.run_sync(_hasher.verify, password, target)
-    return bool(ok) and password_hash is not None
+async def verify_password(password: str, password_hash: str | None) -> tuple[bool, str | None]:
+    """Constant-work check: an unknown user still pays for one verification. Returns whether it matched
+    and, when the stored hash was made at another cost, the password hashed at today's."""
+    hashing = _hashing
+    if password_hash is None:
+        await anyio.to_thread.run_sync(hashing.hasher.verify, password, hashing.dummy())
+        return False, None
+    ok, updated = await anyio.to_thread.run_sync(hashing.hasher.verify_and_update, password, password_hash)
+    return bool(ok), updated if ok else None
 
 
 @dataclass(frozen=True)

@@ -219,11 +219,13 @@ async def login(
             retry_after=wait,
         )
     user = await repository.get_user_by_email(session, email)
-    ok = await verify_password(password, user.password_hash if user else None)
+    ok, rehashed = await verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
         throttle.failed()
         raise LoginFailed(BAD_CREDENTIALS, zh=BAD_CREDENTIALS_ZH)  # keeps the counted failures
     throttle.succeeded(pair_key)
+    if rehashed is not None:
+        user.password_hash = rehashed  # made at an older cost: kept at today's
     user.last_login_at = utcnow()
     auth_session = AuthSession(user_id=user.id)
     session.add(auth_session)

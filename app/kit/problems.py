@@ -82,6 +82,12 @@ PROBLEM_COMPONENTS: dict[str, dict[str, Any]] = {
                 "minimum": 0,
                 "description": "429: seconds to wait, as in the `Retry-After` header.",
             },
+            "limit": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "409 at a cap (saved searches, lead subscriptions): how many the "
+                "organization may hold.",
+            },
         },
     },
 }

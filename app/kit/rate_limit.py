@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, case, delete, or_, select
+from sqlalchemy import Table, case, delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models.account import RateLimitBucket
 from app.models.base import utcnow
@@ -41,6 +41,17 @@ async def hit(session: AsyncSession, *, key: str, window_seconds: int) -> tuple[
     )
     count, ends_at = (await session.execute(stmt)).one()
     return int(count), ends_at
+
+
+async def hit_apart(
+    sessionmaker: async_sessionmaker[AsyncSession], *, key: str, window_seconds: int
+) -> tuple[int, datetime]:
+    """`hit` in a transaction of its own, committed at once, so the counter's row lock is not held while
+    the request's work runs (parallel requests from one address would queue behind it). Committed
+    without waiting for the disk: a counter lost in a crash costs nothing."""
+    async with sessionmaker() as session, session.begin():
+        await session.execute(text("SET LOCAL synchronous_commit = off"))
+        return await hit(session, key=key, window_seconds=window_seconds)
 
 
 def retry_after(ends_at: datetime) -> int:

@@ -33,6 +33,7 @@ from app.models.base import utcnow
 from app.models.catalog import Industry, Region, TaskType
 from app.models.demand import Demand
 from app.models.lead import LeadSubscription
+from app.organizations import quotas
 
 router = APIRouter(tags=["leads"])
 
@@ -65,7 +66,8 @@ async def create_lead_subscription(
     a financing need with banks and fit the criteria (empty lists mean all; codes are checked, 422).
     Demands published or edited from now on become leads of the subscription, once each. An optional
     `webhook_url` must be https to a public address (422 otherwise) and receives signed events; the
-    signing secret is in this response only. Send an `Idempotency-Key` to retry safely; the answer
+    signing secret is in this response only. A bank holds at most `LEAD_SUBSCRIPTIONS_PER_ORGANIZATION`
+    (20) subscriptions (409 beyond). Send an `Idempotency-Key` to retry safely; the answer
     carries a `Location` header."""
     _vetted(principal)
     await require_codes(session, Region, body.region_codes, loc=["body", "region_codes"])
@@ -74,6 +76,16 @@ async def create_lead_subscription(
     await service.check_webhook_url(body.webhook_url, settings)
 
     async def create() -> dict[str, Any]:
+        limit = settings.lead_subscriptions_per_organization
+        await quotas.ensure_room(
+            session,
+            principal.organization,
+            model=LeadSubscription,
+            vetted_limit=limit,
+            unvetted_limit=0,  # and _vetted above already refused
+            what="lead subscriptions",
+            what_zh="线索订阅",
+        )
         sub = LeadSubscription(
             id=uuid.uuid4(),
             organization_id=principal.organization.id,

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app.catalog.service import require_code
-from app.deps import QuoterPrincipal, SessionDep
+from app.deps import QuoterPrincipal, SessionDep, SettingsDep
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
@@ -17,6 +17,7 @@ from app.leads.schemas import SavedSearchCreate, SavedSearchList, SavedSearchOut
 from app.models.base import utcnow
 from app.models.catalog import EquipmentCategory, Industry, Region, TaskType
 from app.models.lead import SavedSearch
+from app.organizations import quotas
 from app.saved_searches import service
 
 router = APIRouter(tags=["saved searches"])
@@ -46,11 +47,14 @@ async def create_saved_search(
     request: Request,
     principal: QuoterPrincipal,
     session: SessionDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
     """Suppliers and providers only: saves a search over demands (words and filters; filter codes are
     checked against the catalog, 422). When a demand is published that fits any of the organization's
-    saved searches, the organization is notified once. Send an `Idempotency-Key` to retry safely."""
+    saved searches, the organization is notified once. An organization holds at most
+    `SAVED_SEARCHES_PER_ORGANIZATION` (50), and 3 until it is vetted (409 beyond, with `limit`). Send an
+    `Idempotency-Key` to retry safely."""
     f = body.filters
     for field, model, value in (
         ("task_type", TaskType, f.task_type),
@@ -62,6 +66,15 @@ async def create_saved_search(
             await require_code(session, model, value, loc=["body", "filters", field])
 
     async def create() -> dict[str, Any]:
+        await quotas.ensure_room(
+            session,
+            principal.organization,
+            model=SavedSearch,
+            vetted_limit=settings.saved_searches_per_organization,
+            unvetted_limit=settings.saved_searches_per_unvetted_organization,
+            what="saved searches",
+            what_zh="保存的搜索",
+        )
         saved = SavedSearch(
             organization_id=principal.organization.id,
             user_id=principal.user.id,

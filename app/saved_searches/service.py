@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
@@ -15,6 +15,7 @@ from app.kit.pagination import PageParams, keyset_page
 from app.matching import priority, scoring
 from app.models.demand import Demand
 from app.models.lead import SavedSearch
+from app.models.organization import Organization
 from app.notifications import service as notifications
 from search.text import Segmenter
 
@@ -47,13 +48,43 @@ def fits(saved: SavedSearch, demand: Demand, segmenter: Segmenter, tokens: set[s
     return not saved.q or _words_found(segmenter, saved.q, tokens)
 
 
+def _filter_allows(key: str, value: str, *, prefix: bool = False) -> ColumnElement[bool]:
+    """The saved search sets no `key` filter, or one `value` meets (equal, or a prefix of it)."""
+    wanted = SavedSearch.filters[key].astext
+    met = literal(value).startswith(wanted) if prefix else wanted == value
+    return or_(wanted.is_(None), met)
+
+
+def candidates(demand: Demand) -> Any:
+    """The saved searches that could fit `demand`, narrowed in SQL by their exact filters (task, region,
+    industry) and held by organizations still in good standing (not suspended or rejected). Words,
+    category and budget are checked in Python (`fits`)."""
+    return (
+        select(SavedSearch)
+        .join(Organization, Organization.id == SavedSearch.organization_id)
+        .where(
+            Organization.vetting_status.in_(("pending", "vetted")),
+            SavedSearch.list_name == "demands",
+            _filter_allows("task_type", demand.task_type),
+            _filter_allows("region_code", demand.region_code),
+            _filter_allows("industry_code", demand.industry_code, prefix=True),
+            or_(
+                SavedSearch.filters["budget_min_cny"].astext.is_(None),
+                func.cast(SavedSearch.filters["budget_min_cny"].astext, type_=Demand.budget_max_cny.type)
+                <= demand.budget_max_cny,
+            ),
+        )
+        .order_by(SavedSearch.created_at, SavedSearch.id)
+    )
+
+
 async def notify_on_publish(session: AsyncSession, demand: Demand) -> int:
     catalog = await indexing.catalog_snapshot(session)
     segmenter = await indexing.segmenter(session)
     names = [catalog.categories[c].name for c in demand.category_codes if c in catalog.categories]
     tokens = set(segmenter.index_tokens(" ".join([demand.title, demand.description, *names])))
     notified: set[uuid.UUID] = set()
-    for saved in (await session.scalars(select(SavedSearch).order_by(SavedSearch.created_at))).all():
+    for saved in (await session.scalars(candidates(demand))).all():
         if saved.organization_id in notified or not fits(saved, demand, segmenter, tokens):
             continue
         notified.add(saved.organization_id)

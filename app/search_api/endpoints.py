@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from app.catalog.service import require_code
+from app.config import Settings
 from app.demands.schemas import CategoryCode, TaskTypeCode
 from app.deps import SessionDep
+from app.errors import TooManyRequests
 from app.financing.schemas import FinancingTypeCode
+from app.kit import rate_limit
+from app.kit.client_ip import client_address
 from app.kit.inputs import WITHOUT_NUL
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
@@ -25,7 +29,24 @@ from app.search_api.schemas import (
 )
 from search.engine import Filter, SearchQuery
 
-router = APIRouter(prefix="/search", tags=["search"])
+
+async def _rate_limited(request: Request) -> None:
+    """`SEARCH_REQUESTS_PER_CLIENT_PER_MINUTE` per client address, shared by every API process."""
+    settings: Settings = request.app.state.settings
+    client = client_address(request, settings.trusted_proxy_networks)
+    count, ends_at = await rate_limit.hit_apart(
+        request.app.state.sessionmaker, key=f"search:client:{client}", window_seconds=60
+    )
+    if count > settings.search_requests_per_client_per_minute:
+        wait = rate_limit.retry_after(ends_at)
+        raise TooManyRequests(
+            f"Too many searches from this address; try again in {wait} seconds.",
+            zh=f"该地址搜索过于频繁，请 {wait} 秒后再试。",
+            retry_after=wait,
+        )
+
+
+router = APIRouter(prefix="/search", tags=["search"], dependencies=[Depends(_rate_limited)])
 Q = Annotated[
     str,
     Query(
@@ -81,7 +102,7 @@ async def _category(session: SessionDep, code: str | None) -> list[Filter]:
     "/demands",
     response_model=DemandSearchResults,
     operation_id="search_demands",
-    responses=problems(422),
+    responses=problems(422, 429),
     summary="Search published demands (设备更新需求清单)",
 )
 async def search_demands(
@@ -113,7 +134,7 @@ async def search_demands(
     "/products",
     response_model=ProductSearchResults,
     operation_id="search_products",
-    responses=problems(422),
+    responses=problems(422, 429),
     summary="Search the quality supply list (优质产品供给清单)",
 )
 async def search_products(
@@ -154,7 +175,7 @@ async def search_products(
     "/providers",
     response_model=ProviderSearchResults,
     operation_id="search_providers",
-    responses=problems(422),
+    responses=problems(422, 429),
     summary="Search the provider directory (名录)",
 )
 async def search_providers(
@@ -182,7 +203,7 @@ async def search_providers(
     "/financing-products",
     response_model=FinancingProductSearchResults,
     operation_id="search_financing_products",
-    responses=problems(422),
+    responses=problems(422, 429),
     summary="Search banks' financing products",
 )
 async def search_financing_products(

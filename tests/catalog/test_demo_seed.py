@@ -15,7 +15,7 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from seed.catalog import DATA_DIR
-from tests.fixtures.cli import run_cli
+from tests.fixtures.cli import CHEAP_HASH_SETTINGS, run_cli
 
 # Brands of real banks in China and in Sichuan (national, joint-stock, policy, city and rural banks):
 # no demo bank may carry one.
@@ -111,7 +111,14 @@ def _organizations(url: str) -> list[tuple[str, str, str]]:
 
 async def _public_financing_products(url: str) -> list[dict[str, Any]]:
     """What the API shows anyone: the demo banks' loan products, with their banks' names."""
-    settings = Settings(_env_file=None, app_env="test", database_url=url, secret_key="x" * 48, log_json=False)
+    settings = Settings(
+        _env_file=None,
+        app_env="test",
+        database_url=url,
+        secret_key="x" * 48,
+        log_json=False,
+        **CHEAP_HASH_SETTINGS,  # type: ignore[arg-type]
+    )
     engine = make_engine(url, pool_size=2)
     try:
         app = create_app(settings, sessionmaker=make_sessionmaker(engine))

@@ -312,6 +312,50 @@ class TestSavedSearchesAndNotifications:
         again = await client.delete(f"/saved-searches/{listed[0]['id']}", headers=supplier.headers)
         assert again.status_code == 404
 
+    async def test_each_filter_is_honoured_and_a_suspended_organization_hears_nothing(
+        self, client: httpx.AsyncClient, admin: Account, enterprise: Account, supplier: Account
+    ) -> None:
+        other = await vetted_account(client, admin, "supplier")
+        searches = {
+            "行业前缀": {"industry_code": "C38"},
+            "行业不符": {"industry_code": "C34"},
+            "任务不符": {"task_type": "safety"},
+            "预算够": {"budget_min_cny": 12_000_000},
+            "预算不够": {"budget_min_cny": 12_000_001},
+        }
+        for name, filters in searches.items():
+            response = await client.post(
+                "/saved-searches", headers=supplier.headers, json={"name": name, "filters": filters}
+            )
+            assert response.status_code == 201, response.text
+        for who in (supplier, other):
+            await client.post("/saved-searches", headers=who.headers, json={"name": "乐山", "q": "单晶炉"})
+        suspended = await client.post(
+            f"/admin/organizations/{other.organization_id}/vetting",
+            headers=admin.headers,
+            json={"decision": "suspend", "note": "资质到期"},
+        )
+        assert suspended.status_code == 200, suspended.text
+        demand = await published_demand(client, enterprise)  # C3825, line_upgrade, budget up to 1,200万
+
+        inbox = (await client.get("/notifications", headers=supplier.headers)).json()["items"]
+        (hit,) = [n for n in inbox if n["kind"] == "saved_search_match"]  # once, however many fit
+        listed = (await client.get("/saved-searches", headers=supplier.headers)).json()["items"]
+        first_fitting = min(
+            (s for s in listed if s["name"] in ("行业前缀", "预算够", "乐山")), key=lambda s: s["created_at"]
+        )
+        assert hit["data"] == {"demand_id": demand["id"], "saved_search_id": first_fitting["id"]}
+        others = (await client.get("/notifications", headers=other.headers)).json()["items"]
+        assert not [n for n in others if n["kind"] == "saved_search_match"]
+
+        # Only the searches that miss: nothing.
+        for s in listed:
+            if s["name"] in ("行业前缀", "预算够", "乐山"):
+                await client.delete(f"/saved-searches/{s['id']}", headers=supplier.headers)
+        await published_demand(client, enterprise, title="单晶炉再更新")
+        inbox = (await client.get("/notifications", headers=supplier.headers)).json()["items"]
+        assert len([n for n in inbox if n["kind"] == "saved_search_match"]) == 1
+
     async def test_quote_and_vetting_notifications_and_unread_counts(
         self, client: httpx.AsyncClient, enterprise: Account, supplier: Account
     ) -> None:

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.leads import relay, webhooks
 from app.models import LeadSubscription, Organization, WebhookDelivery
+from tests.fixtures.cli import CHEAP_HASH_SETTINGS
 from tests.fixtures.factories import make_uscc
 from tests.leads.receiver import running_receiver
 
@@ -65,6 +66,7 @@ def _settings() -> Settings:
         secret_key="x" * 48,
         webhook_allow_hosts=["127.0.0.1"],
         webhook_timeout_seconds=1.0,
+        **CHEAP_HASH_SETTINGS,  # type: ignore[arg-type]
     )
 
 

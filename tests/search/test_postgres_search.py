@@ -6,10 +6,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import SearchOutbox
+from app.models.account import RateLimitBucket
+from app.models.base import utcnow
 from tests.fixtures.factories import (
     Account,
     create_demand,
@@ -411,3 +414,32 @@ class TestChineseEnglishSynonyms:
         for query in ("光伏", "光伏设备"):
             found = await _ids(client, "products", q=query)
             assert panel["id"] in found and pvc["id"] not in found, query
+
+
+class TestSearchRateLimit:
+    async def test_each_address_gets_its_allowance_and_then_a_429_with_retry_after(
+        self, app: FastAPI, client: httpx.AsyncClient, db: AsyncSession
+    ) -> None:
+        app.state.settings.search_requests_per_client_per_minute = 3
+        for path in ("/search/products", "/search/demands", "/search/providers"):
+            assert (await client.get(path, params={"q": "机床"})).status_code == 200
+        refused = await client.get("/search/financing-products")
+        assert refused.status_code == 429, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        wait = int(refused.headers["retry-after"])
+        assert 1 <= wait <= 60 and refused.json()["retry_after"] == wait
+        # The count is PostgreSQL's, where every API process reads it (the refused attempt counts too).
+        bucket = await db.get(RateLimitBucket, "search:client:203.0.113.10")
+        assert bucket is not None and bucket.count == 4
+
+        elsewhere = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=("198.51.100.20", 1234)),
+            base_url="http://test/api/v1",
+        )
+        async with elsewhere:
+            assert (await elsewhere.get("/search/products")).status_code == 200
+
+        # A new window, a new allowance.
+        bucket.window_ends_at = utcnow()
+        await db.commit()
+        assert (await client.get("/search/products")).status_code == 200
