@@ -35,7 +35,7 @@ def hosts(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         admin_email = unique_email("admin")
         prepare_database(url, admin_email)
         workdir = tmp_path_factory.mktemp("two-hosts")
-        with live_server(url, workdir) as a, live_server(url, workdir, workers=2) as b:
+        with live_server(url, workdir) as a, live_server(url, workdir, WEB_CONCURRENCY="2") as b:
             yield Hosts(a=a, b=b, url=url, admin_email=admin_email)
         errors = logged_errors(a) + logged_errors(b)
         assert not errors, "\n".join(errors[:20])
