@@ -130,31 +130,33 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_resends_the_same_webhook
 
 
 def test_an_api_killed_around_a_create_lets_the_retry_create_it_once(world: World) -> None:
-    for n, delay in enumerate((None, 0.0, 0.02, 0.05)):  # killed after answering, or while working
-        title = f"重试只建一次的需求{n}"
-        body = demand_payload(title=title)
-        with (
-            live_server(world.url, world.workdir) as first,
-            httpx.Client(base_url=first.api, timeout=30) as client,
-        ):
+    # Each case kills the current process and retries on a new one, which the next case then kills.
+    with contextlib.ExitStack() as stack:
+        current = stack.enter_context(live_server(world.url, world.workdir))
+        with httpx.Client(base_url=current.api, timeout=30) as client:
             enterprise = _account(client, "enterprise", world.admin_email)
+        for n, delay in enumerate((None, 0.0, 0.02, 0.05)):  # killed after answering, or while working
+            title = f"重试只建一次的需求{n}"
+            body = demand_payload(title=title)
             headers = {**enterprise, "Idempotency-Key": f"killed-{n}"}
             if delay is None:
-                assert client.post("/demands", json=body, headers=headers).status_code == 201
-                os.kill(first.pid, signal.SIGKILL)
+                with httpx.Client(base_url=current.api, timeout=30) as client:
+                    assert client.post("/demands", json=body, headers=headers).status_code == 201
+                os.kill(current.pid, signal.SIGKILL)
             else:
-                sent = threading.Thread(target=_post_ignoring_failure, args=(first.api, body, headers))
+                sent = threading.Thread(target=_post_ignoring_failure, args=(current.api, body, headers))
                 sent.start()
                 time.sleep(delay)
-                os.kill(first.pid, signal.SIGKILL)
+                os.kill(current.pid, signal.SIGKILL)
                 sent.join(timeout=30)
-        with live_server(world.url, world.workdir) as second, httpx.Client(base_url=second.api) as client:
-            retried = client.post("/demands", json=body, headers=headers)
-            assert retried.status_code == 201, retried.text
-            again = client.post("/demands", json=body, headers=headers)
-            assert again.json()["id"] == retried.json()["id"]
-        made = _scalar(world.url, "SELECT count(*) FROM demands WHERE title = :t", t=title)
-        assert made == 1, (delay, made)
+            current = stack.enter_context(live_server(world.url, world.workdir))
+            with httpx.Client(base_url=current.api, timeout=30) as client:
+                retried = client.post("/demands", json=body, headers=headers)
+                assert retried.status_code == 201, retried.text
+                again = client.post("/demands", json=body, headers=headers)
+                assert again.json()["id"] == retried.json()["id"]
+            made = _scalar(world.url, "SELECT count(*) FROM demands WHERE title = :t", t=title)
+            assert made == 1, (delay, made)
 
 
 def _post_ignoring_failure(base: str, body: dict[str, object], headers: dict[str, str]) -> None:
