@@ -76,10 +76,11 @@ async def verify_password(password: str, password_hash: str | None) -> tuple[boo
     and, when the stored hash was made at another cost, the password hashed at today's."""
     hashing = _hashing
     if password_hash is None:
-        await anyio.to_thread.run_sync(hashing.hasher.verify, password, hashing.dummy())
+        # In the thread: the first call makes the dummy hash, which must not stall the event loop.
+        await anyio.to_thread.run_sync(lambda: hashing.hasher.verify(password, hashing.dummy()))
         return False, None
     ok, updated = await anyio.to_thread.run_sync(hashing.hasher.verify_and_update, password, password_hash)
-    return bool(ok), updated if ok else None
+    return bool(ok), updated  # pwdlib gives a new hash only for a match
 
 
 @dataclass(frozen=True)

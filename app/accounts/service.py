@@ -118,13 +118,9 @@ async def register_from_client(
     first); the registration itself runs in a savepoint.
     """
     count, ends_at = await rate_limit.hit(session, key=f"register:client:{client}", window_seconds=3600)
-    if count > settings.registrations_per_client_per_hour:
-        wait = rate_limit.retry_after(ends_at)
-        raise TooManyRequests(
-            f"Too many registrations from this address; try again in {wait} seconds.",
-            zh=f"该地址注册过于频繁，请 {wait} 秒后再试。",
-            retry_after=wait,
-        )
+    rate_limit.refuse_over(
+        count, settings.registrations_per_client_per_hour, ends_at, what="registrations", what_zh="注册"
+    )
     async with session.begin_nested():
         await organizations.release_stale_uscc(
             session, data.organization.uscc, hold_days=settings.pending_uscc_hold_days

@@ -16,6 +16,7 @@ from sqlalchemy import Table, case, delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.errors import TooManyRequests
 from app.models.account import RateLimitBucket
 from app.models.base import utcnow
 
@@ -52,6 +53,18 @@ async def hit_apart(
     async with sessionmaker() as session, session.begin():
         await session.execute(text("SET LOCAL synchronous_commit = off"))
         return await hit(session, key=key, window_seconds=window_seconds)
+
+
+def refuse_over(count: int, limit: int, ends_at: datetime, *, what: str, what_zh: str) -> None:
+    """429 with `Retry-After` when `count` (from `hit`) is over `limit`; `what` names the attempts, e.g.
+    "registrations" / "注册"."""
+    if count > limit:
+        wait = retry_after(ends_at)
+        raise TooManyRequests(
+            f"Too many {what} from this address; try again in {wait} seconds.",
+            zh=f"该地址{what_zh}过于频繁，请 {wait} 秒后再试。",
+            retry_after=wait,
+        )
 
 
 def retry_after(ends_at: datetime) -> int:

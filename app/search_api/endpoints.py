@@ -10,7 +10,6 @@ from app.catalog.service import require_code
 from app.config import Settings
 from app.demands.schemas import CategoryCode, TaskTypeCode
 from app.deps import SessionDep
-from app.errors import TooManyRequests
 from app.financing.schemas import FinancingTypeCode
 from app.kit import rate_limit
 from app.kit.client_ip import client_address
@@ -37,13 +36,9 @@ async def _rate_limited(request: Request) -> None:
     count, ends_at = await rate_limit.hit_apart(
         request.app.state.sessionmaker, key=f"search:client:{client}", window_seconds=60
     )
-    if count > settings.search_requests_per_client_per_minute:
-        wait = rate_limit.retry_after(ends_at)
-        raise TooManyRequests(
-            f"Too many searches from this address; try again in {wait} seconds.",
-            zh=f"该地址搜索过于频繁，请 {wait} 秒后再试。",
-            retry_after=wait,
-        )
+    rate_limit.refuse_over(
+        count, settings.search_requests_per_client_per_minute, ends_at, what="searches", what_zh="搜索"
+    )
 
 
 router = APIRouter(prefix="/search", tags=["search"], dependencies=[Depends(_rate_limited)])
