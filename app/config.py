@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     search_requests_per_client_per_minute: int = Field(default=120, ge=1)
     # Standing objects one organization may hold: saved searches (each is checked on every publication)
     # and lead subscriptions (banks are vetted first). Until vetted, an organization gets the small cap.
+    # How long a process serves its in-memory copy of a catalog list before reading it again: reference
+    # data changes only when a deploy re-seeds it, so a re-seed shows within this long.
+    catalog_cache_seconds: float = Field(default=300.0, ge=0)
     saved_searches_per_organization: int = Field(default=50, ge=1)
     saved_searches_per_unvetted_organization: int = Field(default=3, ge=0)
     lead_subscriptions_per_organization: int = Field(default=20, ge=1)

@@ -19,6 +19,7 @@ from app import openapi
 from app.accounts import security
 from app.accounts.endpoints import router as accounts_router
 from app.admin.endpoints import router as admin_router
+from app.catalog.cache import CatalogCache
 from app.catalog.endpoints import router as catalog_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker, resolve_database_url
@@ -145,6 +146,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.before_commit = [indexing.apply_changes]
+    app.state.catalog_cache = CatalogCache(settings.catalog_cache_seconds)
     # Who runs a request's after-commit jobs (the worker's claims carry their own names).
     app.state.worker_name = f"api:{worker_name()}"
     app.state.notification_hub = NotificationHub(max_streams_per_user=settings.notification_streams_per_user)

@@ -192,6 +192,15 @@ def bench_env(scale: int) -> dict[str, str]:
     return env
 
 
+def database_url(env: dict[str, str]) -> str:
+    """The database a bench server started with `env` uses (the bench's embedded cluster by default)."""
+    if "DATABASE_URL" in env:
+        return env["DATABASE_URL"]
+    from app.embedded_postgres import EmbeddedPostgres
+
+    return EmbeddedPostgres(root=Path(env["EMBEDDED_PG_DIR"])).url()
+
+
 def prepare_data(scale: int) -> dict[str, str]:
     """Migrate and load the demo marketplace at `scale` (once; later runs reuse it)."""
     env = bench_env(scale)
@@ -301,17 +310,26 @@ def run_rounds(
     connections: int = 16,
     threads: int = 2,
     auth: str | None = None,
+    bases: dict[str, str] | None = None,
 ) -> list[Result]:
     """Each scenario `rounds` times, interleaved, so drift on a noisy machine hits all of them alike.
+    `bases` names the scenarios that go to another server (a floor) than `base`.
 
     Throughput is total requests over total time; p50/p95 are the medians of the rounds' values.
     """
+    bases = bases or {}
     runs: dict[str, list[Result]] = {name: [] for name in scenarios}
     for _ in range(rounds):
         for name, paths in scenarios.items():
             runs[name].append(
                 run_wrk(
-                    name, base, paths, seconds=seconds, connections=connections, threads=threads, auth=auth
+                    name,
+                    bases.get(name, base),
+                    paths,
+                    seconds=seconds,
+                    connections=connections,
+                    threads=threads,
+                    auth=auth,
                 )
             )
     merged = []
@@ -330,9 +348,24 @@ def run_rounds(
     return merged
 
 
-def http_rows(benchmark: str, results: list[Result], *, load: str, rss: float, baseline: str) -> list[Row]:
-    """wrk results as rows; the first result is the baseline the others are compared to."""
-    base = results[0].rps
+def http_rows(
+    benchmark: str,
+    results: list[Result],
+    *,
+    load: str,
+    rss: float,
+    baseline: str,
+    baselines: dict[str, str] | None = None,
+) -> list[Row]:
+    """wrk results as rows. Each is compared to the first result (named `baseline`), or, for a scenario
+    in `baselines`, to the result that maps to."""
+    rps = {r.name: r.rps for r in results}
+    baselines = baselines or {}
+
+    def ratio(r: Result) -> float | None:
+        base = rps[baselines.get(r.name, results[0].name)]
+        return r.rps / base if base else None
+
     return [
         Row(
             benchmark=benchmark,
@@ -344,8 +377,8 @@ def http_rows(benchmark: str, results: list[Result], *, load: str, rss: float, b
             p95_ms=r.p95_ms,
             rss_mb=rss,
             errors=r.errors,
-            baseline=baseline,
-            ratio=r.rps / base if base else None,
+            baseline=baselines.get(r.name, baseline),
+            ratio=ratio(r),
         )
         for r in results
     ]

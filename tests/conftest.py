@@ -7,8 +7,8 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 
 import httpx
 import pytest
@@ -25,6 +25,7 @@ from app.embedded_postgres import EmbeddedPostgres, throwaway_cluster
 from app.main import create_app
 from seed.catalog import catalog_rows
 from tests.fixtures.factories import Account, admin_account, vetted_account
+from tests.fixtures.live import add_admin, prepare_database
 
 
 @pytest.fixture(scope="session")
@@ -40,17 +41,27 @@ def pg_cluster() -> Iterator[EmbeddedPostgres | None]:
 
 
 @pytest.fixture(scope="session")
-def database_url(pg_cluster: EmbeddedPostgres | None) -> str:
-    return os.environ["DATABASE_URL"] if pg_cluster is None else pg_cluster.url()
+def database_url(pg_cluster: EmbeddedPostgres | None) -> Iterator[str]:
+    if pg_cluster is not None:
+        yield pg_cluster.url()
+        return
+    url = os.environ["DATABASE_URL"]
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield url
+        return
+    # Parallel workers (pytest-xdist) share that server, not a database: each gets one of its own.
+    with new_database(url) as own:
+        yield own
 
 
 @contextmanager
-def new_database(database_url: str) -> Iterator[str]:
-    """An empty database on the same server, dropped on exit."""
+def new_database(database_url: str, *, template: str | None = None) -> Iterator[str]:
+    """A database on the same server, dropped on exit: empty, or a copy of `template` (a database name)."""
     name = f"scratch_{uuid.uuid4().hex[:8]}"
     admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        copied = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{copied}'))
     try:
         yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -63,6 +74,40 @@ def new_database(database_url: str) -> Iterator[str]:
 def scratch_database(database_url: str) -> Iterator[str]:
     """An empty database of its own, for tests that must commit or walk migrations."""
     with new_database(database_url) as url:
+        yield url
+
+
+MigratedDatabase = Callable[[str | None], AbstractContextManager[str]]
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str) -> Iterator[MigratedDatabase]:
+    """`with migrated_database(admin_email) as url:` a database of its own, migrated, with the catalog (and
+    one admin, password `factories.PASSWORD`, unless `admin_email` is None), for live servers and changes
+    that must commit. Each is a
+    copy of a template migrated once per session (CREATE DATABASE … TEMPLATE: a file copy, not a
+    migration run), dropped on exit."""
+    with ExitStack() as stack:
+        template: list[str] = []
+
+        @contextmanager
+        def make(admin_email: str | None) -> Iterator[str]:
+            if not template:
+                url = stack.enter_context(new_database(database_url))
+                prepare_database(url)
+                template.append(make_url(url).database or "")
+            with new_database(database_url, template=template[0]) as url:
+                if admin_email is not None:
+                    add_admin(url, admin_email)
+                yield url
+
+        yield make
+
+
+@pytest.fixture
+def migrated_scratch_database(migrated_database: MigratedDatabase) -> Iterator[str]:
+    """A migrated database of its own with the catalog and nothing else, for changes that must commit."""
+    with migrated_database(None) as url:
         yield url
 
 

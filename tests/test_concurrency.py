@@ -9,24 +9,18 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from app.catalog.service import load_reference_data
-from app.cli import run_migrations
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
-from seed.catalog import catalog_rows
 from tests.fixtures.factories import admin_account, create_demand, registration, vetted_account
 
 
 @pytest.fixture
-async def live_client(scratch_database: str, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    await asyncio.to_thread(run_migrations, scratch_database)
-    engine = make_engine(scratch_database, pool_size=10)
+async def live_client(migrated_scratch_database: str, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    engine = make_engine(migrated_scratch_database, pool_size=10)
     sessionmaker = make_sessionmaker(engine)
-    async with sessionmaker() as session, session.begin():
-        await load_reference_data(session, catalog_rows())
     app = create_app(
-        settings.model_copy(update={"database_url": scratch_database}), sessionmaker=sessionmaker
+        settings.model_copy(update={"database_url": migrated_scratch_database}), sessionmaker=sessionmaker
     )
     app.state.admin_sessionmaker = sessionmaker
     transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 40000))

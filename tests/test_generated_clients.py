@@ -27,9 +27,9 @@ import pytest
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import new_database
+from tests.conftest import MigratedDatabase
 from tests.fixtures.factories import PASSWORD, make_uscc, unique_email
-from tests.fixtures.live import live_server, logged_errors, prepare_database
+from tests.fixtures.live import live_server, logged_errors
 
 CLIENT_DIR = Path(__file__).parent / "client"
 NPM = shutil.which("npm")
@@ -89,14 +89,13 @@ class TestTypeScript:
         self,
         node_tools: Path,
         typescript: Path,
-        database_url: str,
+        migrated_database: MigratedDatabase,
         tmp_path_factory: pytest.TempPathFactory,
     ) -> None:
         _run(str(node_tools / "tsc"), "-p", "tsconfig.json")  # to tests/client/dist/
         workdir = tmp_path_factory.mktemp("journey")
-        with new_database(database_url) as url:
-            admin_email = unique_email("admin")
-            prepare_database(url, admin_email)
+        admin_email = unique_email("admin")
+        with migrated_database(admin_email) as url:
             with live_server(url, workdir, NOTIFICATION_STREAM_MAX_SECONDS="60") as server:
                 env = {
                     **os.environ,

@@ -7,7 +7,7 @@ every request that violates the schema (`negative_data_rejection`). The server m
 
 How it runs, and why:
 - A real server: `python -m app serve` in a subprocess, on a loopback port, against a database of its
-  own on the suite's throwaway PostgreSQL cluster (`new_database`), migrated by the project's Alembic
+  own on the suite's throwaway PostgreSQL cluster (`migrated_database`), migrated by the project's Alembic
   scripts and loaded with the catalog. Fuzzed requests commit, so they cannot share the rolled-back
   per-test transaction the rest of the suite uses; a real socket checks what a client really receives
   (headers, content types, the body limit); and a second process lets the server and the fuzzer use
@@ -63,7 +63,7 @@ from schemathesis.specs.openapi.checks import (
 from app.config import Settings
 from app.main import API_PREFIX, create_app
 from seed.catalog import catalog_rows
-from tests.conftest import new_database
+from tests.conftest import MigratedDatabase
 from tests.fixtures.cli import CHEAP_HASH_SETTINGS
 from tests.fixtures.factories import (
     PASSWORD,
@@ -73,7 +73,7 @@ from tests.fixtures.factories import (
     registration,
     unique_email,
 )
-from tests.fixtures.live import SECRET_KEY, live_server, logged_errors, prepare_database
+from tests.fixtures.live import SECRET_KEY, live_server, logged_errors
 
 ROLES = ("anonymous", "enterprise", "supplier", "bank", "admin")
 MAX_EXAMPLES = 10
@@ -283,10 +283,9 @@ def _build_world(client: httpx.Client, world: World, admin_email: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with new_database(database_url) as url:
-        admin_email = unique_email("admin")
-        prepare_database(url, admin_email)
+def world(migrated_database: MigratedDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    admin_email = unique_email("admin")
+    with migrated_database(admin_email) as url:
         workdir = tmp_path_factory.mktemp("fuzz-server")
         with live_server(url, workdir) as server:
             codes = {table: [row["code"] for row in rows] for table, rows in catalog_rows().items()}

@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from app.db import PROJECT_ROOT
-from tests.conftest import new_database
+from tests.conftest import MigratedDatabase
 from tests.fixtures.factories import PASSWORD, demand_payload, registration, unique_email
-from tests.fixtures.live import live_server, prepare_database, server_environment
+from tests.fixtures.live import live_server, server_environment
 from tests.leads.receiver import running_receiver
 
 
@@ -35,10 +35,9 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with new_database(database_url) as url:
-        admin_email = unique_email("admin")
-        prepare_database(url, admin_email)
+def world(migrated_database: MigratedDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    admin_email = unique_email("admin")
+    with migrated_database(admin_email) as url:
         yield World(url, admin_email, tmp_path_factory.mktemp("faults"))
 
 

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from app.db import PROJECT_ROOT
-from tests.conftest import new_database
+from tests.conftest import MigratedDatabase
 from tests.fixtures.factories import PASSWORD, demand_payload, login, registration, unique_email
-from tests.fixtures.live import LiveServer, live_server, logged_errors, prepare_database, server_environment
+from tests.fixtures.live import LiveServer, live_server, logged_errors, server_environment
 from tests.leads.receiver import running_receiver
 
 
@@ -30,10 +30,9 @@ class Hosts:
 
 
 @pytest.fixture(scope="module")
-def hosts(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
-    with new_database(database_url) as url:
-        admin_email = unique_email("admin")
-        prepare_database(url, admin_email)
+def hosts(migrated_database: MigratedDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
+    admin_email = unique_email("admin")
+    with migrated_database(admin_email) as url:
         workdir = tmp_path_factory.mktemp("two-hosts")
         with live_server(url, workdir) as a, live_server(url, workdir, WEB_CONCURRENCY="2") as b:
             yield Hosts(a=a, b=b, url=url, admin_email=admin_email)

@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from app.cli import run_migrations
 from app.models.account import RateLimitBucket, User
 from app.models.base import utcnow
 from app.models.idempotency import IdempotencyKey
@@ -17,10 +16,9 @@ from tests.fixtures.cli import run_cli
 from tests.fixtures.factories import make_uscc
 
 
-def test_worker_purges_spent_keys_and_counters(scratch_database: str) -> None:
-    run_migrations(scratch_database)
+def test_worker_purges_spent_keys_and_counters(migrated_scratch_database: str) -> None:
     now = utcnow()
-    engine = create_engine(scratch_database)
+    engine = create_engine(migrated_scratch_database)
     with Session(engine) as session, session.begin():
         org = Organization(name="测试企业", kind="enterprise", uscc=make_uscc(), vetting_status="vetted")
         session.add(org)
@@ -52,7 +50,7 @@ def test_worker_purges_spent_keys_and_counters(scratch_database: str) -> None:
                 ),
             ]
         )
-    result = run_cli(scratch_database, "worker", "--once", log_json=True)
+    result = run_cli(migrated_scratch_database, "worker", "--once", log_json=True)
     assert result.returncode == 0, result.stderr
     assert '"worker.housekeeping"' in result.stderr + result.stdout
     with Session(engine) as session:

@@ -1,10 +1,18 @@
-"""Public, read-only reference data. Small lists, served whole and cacheable."""
+"""Public, read-only reference data. Small lists, served whole from memory and cacheable.
+
+Reference data changes only when a deploy re-seeds it, so each process keeps every list's encoded
+body and serves it without touching the database: read once, then again after `CATALOG_CACHE_SECONDS`
+(a re-seed shows within that long, without a restart). The ETag is the body's hash
+(app/kit/manners.py), so a client's `If-None-Match` gets a 304 from any process that holds the same data.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import labels, repository
+from app.catalog.cache import Build
 from app.catalog.schemas import (
     EnumLabel,
     EnumLabels,
@@ -19,78 +27,118 @@ from app.catalog.schemas import (
     TaskTypeList,
     TaskTypeOut,
 )
-from app.deps import SessionDep
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 CACHE = "public, max-age=3600"
+JSON = "application/json"
 
 
-@router.get("/regions", summary="Sichuan's 21 市州 by GB/T 2260 code", operation_id="list_regions")
-async def list_regions(session: SessionDep, response: Response) -> RegionList:
-    """Public: Sichuan's 21 市州 with their GB/T 2260 codes, ordered by code, the whole list in one
-    response (no paging), cacheable for an hour."""
-    response.headers["Cache-Control"] = CACHE
+async def _served(request: Request, name: str, build: Build) -> Response:
+    state = request.app.state
+    body = await state.catalog_cache.body(name, build, state.read_sessionmaker)
+    return Response(body, media_type=JSON, headers={"Cache-Control": CACHE})
+
+
+async def _regions(session: AsyncSession) -> RegionList:
     return RegionList(items=[RegionOut.model_validate(r) for r in await repository.list_regions(session)])
 
 
-@router.get(
-    "/industries", summary="Industries (GB/T 4754-2017) named by the plan", operation_id="list_industries"
-)
-async def list_industries(session: SessionDep, response: Response) -> IndustryList:
-    """Public: the industries the plan names, with their GB/T 4754-2017 codes, ordered by code, the
-    whole list in one response, cacheable for an hour."""
-    response.headers["Cache-Control"] = CACHE
+async def _industries(session: AsyncSession) -> IndustryList:
     rows = await repository.list_industries(session)
     return IndustryList(items=[IndustryOut.model_validate(r) for r in rows])
 
 
-@router.get(
-    "/equipment-categories",
-    summary="The equipment-category tree with task types",
-    operation_id="list_equipment_categories",
-)
-async def list_equipment_categories(session: SessionDep, response: Response) -> EquipmentCategoryList:
-    """Public: the whole equipment-category tree (each entry names its parent), with aliases and the
-    task types each category serves, ordered by code and cacheable for an hour."""
-    response.headers["Cache-Control"] = CACHE
+async def _equipment_categories(session: AsyncSession) -> EquipmentCategoryList:
     rows = await repository.list_equipment_categories(session)
     return EquipmentCategoryList(items=[EquipmentCategoryOut.model_validate(r) for r in rows])
 
 
-@router.get("/task-types", summary="The plan's five key tasks", operation_id="list_task_types")
-async def list_task_types(session: SessionDep, response: Response) -> TaskTypeList:
-    """Public: the plan's five key tasks (task types) in the plan's order, cacheable for an hour."""
-    response.headers["Cache-Control"] = CACHE
+async def _task_types(session: AsyncSession) -> TaskTypeList:
     rows = await repository.list_task_types(session)
     return TaskTypeList(items=[TaskTypeOut.model_validate(r) for r in rows])
 
 
-@router.get(
-    "/financing-types",
-    summary="Loan products and relending programmes the plan promotes",
-    operation_id="list_financing_types",
-)
-async def list_financing_types(session: SessionDep, response: Response) -> FinancingTypeList:
-    """Public: the loan products and relending programmes the plan promotes (技改贷, 更新贷 …), in order,
-    cacheable for an hour."""
-    response.headers["Cache-Control"] = CACHE
+async def _financing_types(session: AsyncSession) -> FinancingTypeList:
     rows = await repository.list_financing_types(session)
     return FinancingTypeList(items=[FinancingTypeOut.model_validate(r) for r in rows])
 
 
-@router.get(
-    "/labels",
-    summary="Chinese and English labels of every enum value the API uses",
-    operation_id="list_enum_labels",
-)
-async def list_enum_labels(response: Response) -> EnumLabels:
-    """Public: `{enum_name: {value: {zh, en}}}` for every status, kind and code the API sends or takes,
-    keyed by the enum's OpenAPI component name (`DemandStatus`, `LeadStatus`, …), so an app shows
-    `已发布` for `published` without hard-coding it. Cacheable for an hour."""
-    response.headers["Cache-Control"] = CACHE
+async def _labels(_session: AsyncSession) -> EnumLabels:
     return EnumLabels(
         {
             name: {value: EnumLabel(zh=zh, en=en) for value, (zh, en) in values.items()}
             for name, values in labels.ENUMS.items()
         }
     )
+
+
+@router.get(
+    "/regions",
+    summary="Sichuan's 21 市州 by GB/T 2260 code",
+    operation_id="list_regions",
+    response_model=RegionList,
+)
+async def list_regions(request: Request) -> Response:
+    """Public: Sichuan's 21 市州 with their GB/T 2260 codes, ordered by code, the whole list in one
+    response (no paging), cacheable for an hour."""
+    return await _served(request, "regions", _regions)
+
+
+@router.get(
+    "/industries",
+    summary="Industries (GB/T 4754-2017) named by the plan",
+    operation_id="list_industries",
+    response_model=IndustryList,
+)
+async def list_industries(request: Request) -> Response:
+    """Public: the industries the plan names, with their GB/T 4754-2017 codes, ordered by code, the
+    whole list in one response, cacheable for an hour."""
+    return await _served(request, "industries", _industries)
+
+
+@router.get(
+    "/equipment-categories",
+    summary="The equipment-category tree with task types",
+    operation_id="list_equipment_categories",
+    response_model=EquipmentCategoryList,
+)
+async def list_equipment_categories(request: Request) -> Response:
+    """Public: the whole equipment-category tree (each entry names its parent), with aliases and the
+    task types each category serves, ordered by code and cacheable for an hour."""
+    return await _served(request, "equipment-categories", _equipment_categories)
+
+
+@router.get(
+    "/task-types",
+    summary="The plan's five key tasks",
+    operation_id="list_task_types",
+    response_model=TaskTypeList,
+)
+async def list_task_types(request: Request) -> Response:
+    """Public: the plan's five key tasks (task types) in the plan's order, cacheable for an hour."""
+    return await _served(request, "task-types", _task_types)
+
+
+@router.get(
+    "/financing-types",
+    summary="Loan products and relending programmes the plan promotes",
+    operation_id="list_financing_types",
+    response_model=FinancingTypeList,
+)
+async def list_financing_types(request: Request) -> Response:
+    """Public: the loan products and relending programmes the plan promotes (技改贷, 更新贷 …), in order,
+    cacheable for an hour."""
+    return await _served(request, "financing-types", _financing_types)
+
+
+@router.get(
+    "/labels",
+    summary="Chinese and English labels of every enum value the API uses",
+    operation_id="list_enum_labels",
+    response_model=EnumLabels,
+)
+async def list_enum_labels(request: Request) -> Response:
+    """Public: `{enum_name: {value: {zh, en}}}` for every status, kind and code the API sends or takes,
+    keyed by the enum's OpenAPI component name (`DemandStatus`, `LeadStatus`, …), so an app shows
+    `已发布` for `published` without hard-coding it. Cacheable for an hour."""
+    return await _served(request, "labels", _labels)

@@ -5,7 +5,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.catalog.cache import CatalogCache
+from app.catalog.schemas import (
+    EnumLabels,
+    EquipmentCategoryList,
+    FinancingTypeList,
+    IndustryList,
+    RegionList,
+    TaskTypeList,
+)
+from app.models.catalog import TaskType
 from seed.catalog import DATA_DIR
 
 TASK_TYPES = {"line_upgrade", "smart_digital", "environmental", "safety", "micro"}
@@ -100,3 +113,61 @@ class TestTaskAndFinancingTypes:
         assert by_code["specialized_sme_loan"] == "专精特新贷"
         assert by_code["manufacturing_benefit_loan"] == "制惠贷"
         assert any("再贷款" in name for name in by_code.values())
+
+
+class TestServedFromMemory:
+    """Reference data is read once per process and served from memory until CATALOG_CACHE_SECONDS pass."""
+
+    async def test_a_second_read_does_not_touch_the_database(
+        self, client: httpx.AsyncClient, db: AsyncSession
+    ) -> None:
+        first = await client.get("/catalog/task-types")
+        await db.execute(update(TaskType).where(TaskType.code == "micro").values(name="改过的名称"))
+        await db.flush()
+        second = await client.get("/catalog/task-types")
+        assert second.status_code == 200
+        assert second.content == first.content
+        assert "改过的名称" not in second.text
+        assert second.headers["etag"] == first.headers["etag"]
+        assert second.headers["cache-control"] == "public, max-age=3600"
+
+    async def test_read_again_once_stale(
+        self, client: httpx.AsyncClient, app: FastAPI, db: AsyncSession
+    ) -> None:
+        app.state.catalog_cache = CatalogCache(ttl_seconds=0)
+        first = await client.get("/catalog/task-types")
+        await db.execute(update(TaskType).where(TaskType.code == "micro").values(name="改过的名称"))
+        await db.flush()
+        second = await client.get("/catalog/task-types")
+        names = {t["code"]: t["name"] for t in second.json()["items"]}
+        assert names["micro"] == "改过的名称"
+        assert second.headers["etag"] != first.headers["etag"]
+
+    async def test_if_none_match_gets_a_304_for_every_list(self, client: httpx.AsyncClient) -> None:
+        for path in (
+            "/catalog/regions",
+            "/catalog/industries",
+            "/catalog/equipment-categories",
+            "/catalog/task-types",
+            "/catalog/financing-types",
+            "/catalog/labels",
+        ):
+            first = await client.get(path)
+            assert first.status_code == 200, path
+            again = await client.get(path, headers={"If-None-Match": first.headers["etag"]})
+            assert again.status_code == 304, path
+            assert again.content == b""
+            assert again.headers["etag"] == first.headers["etag"]
+
+    async def test_bodies_match_their_declared_schemas(self, client: httpx.AsyncClient) -> None:
+        for path, model in (
+            ("/catalog/regions", RegionList),
+            ("/catalog/industries", IndustryList),
+            ("/catalog/equipment-categories", EquipmentCategoryList),
+            ("/catalog/task-types", TaskTypeList),
+            ("/catalog/financing-types", FinancingTypeList),
+            ("/catalog/labels", EnumLabels),
+        ):
+            response = await client.get(path)
+            assert response.headers["content-type"] == "application/json", path
+            model.model_validate_json(response.content)

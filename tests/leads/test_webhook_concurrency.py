@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.cli import run_migrations
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.leads import relay, webhooks
@@ -23,9 +22,8 @@ from tests.leads.receiver import running_receiver
 
 
 @pytest.fixture
-async def committed(scratch_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await asyncio.to_thread(run_migrations, scratch_database)
-    engine = make_engine(scratch_database, pool_size=8)
+async def committed(migrated_scratch_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_engine(migrated_scratch_database, pool_size=8)
     yield make_sessionmaker(engine)
     await engine.dispose()
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import new_database
+from tests.conftest import MigratedDatabase
 from tests.fixtures.factories import (
     Account,
     demand_payload,
@@ -26,7 +26,7 @@ from tests.fixtures.factories import (
     unique_email,
     vet,
 )
-from tests.fixtures.live import LiveServer, live_server, logged_errors, prepare_database
+from tests.fixtures.live import LiveServer, live_server, logged_errors
 
 STREAMS_PER_USER = 3
 
@@ -42,10 +42,9 @@ class Pair:
 
 
 @pytest.fixture(scope="module")
-def pair(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    with new_database(database_url) as url:
-        admin_email = unique_email("admin")
-        prepare_database(url, admin_email)
+def pair(migrated_database: MigratedDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    admin_email = unique_email("admin")
+    with migrated_database(admin_email) as url:
         workdir = tmp_path_factory.mktemp("stream-servers")
         env = {
             "NOTIFICATION_STREAMS_PER_USER": str(STREAMS_PER_USER),

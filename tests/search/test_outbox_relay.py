@@ -11,25 +11,19 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.catalog.service import load_reference_data
-from app.cli import run_migrations
 from app.db import make_engine, make_sessionmaker
 from app.indexing import relay, repository
 from app.indexing import service as indexing
 from app.models import SearchOutbox
 from search.meili import MeilisearchEngine
 from search.specs import PROVIDERS
-from seed.catalog import catalog_rows
 from tests.fixtures.fake_meili import FakeMeiliServer
 
 
 @pytest.fixture
-async def committed(scratch_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await asyncio.to_thread(run_migrations, scratch_database)
-    engine = make_engine(scratch_database, pool_size=4)
+async def committed(migrated_scratch_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_engine(migrated_scratch_database, pool_size=4)
     sessionmaker = make_sessionmaker(engine)
-    async with sessionmaker() as session, session.begin():
-        await load_reference_data(session, catalog_rows())
     yield sessionmaker
     await engine.dispose()
 
