@@ -9,12 +9,11 @@ from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts
-from app.accounts.service import Principal
+from app.auth import principal as auth
+from app.auth.principal import ANONYMOUS, Principal, Viewer
 from app.config import Settings
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
-from app.organizations.service import ANONYMOUS, Viewer
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
@@ -34,7 +33,7 @@ async def _principal(
 ) -> Principal:
     if not token:
         raise Unauthorized()
-    return await accounts.authenticate(session, settings, token)
+    return await auth.authenticate(session, settings, token)
 
 
 async def _optional_principal(
@@ -42,7 +41,7 @@ async def _optional_principal(
 ) -> Principal | None:
     if not token:
         return None
-    return await accounts.authenticate(session, settings, token)
+    return await auth.authenticate(session, settings, token)
 
 
 # What the OpenAPI document looks for to say an operation needs a token, or takes one if given.

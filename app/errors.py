@@ -17,7 +17,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.kit.i18n import DEFAULT_LANGUAGE, Language, negotiate, validation_message
+from app.i18n import DEFAULT_LANGUAGE, Language, negotiate, validation_message
 
 log = logging.getLogger(__name__)
 

@@ -45,6 +45,7 @@ from app.saved_searches.endpoints import router as saved_searches_router
 from app.search_api.endpoints import router as search_router
 from app.spreadsheets.endpoints import router as spreadsheets_router
 from app.stats.endpoints import router as stats_router
+from app.workflows.endpoints import router as workflows_router
 from search.engine import SearchUnavailable
 
 API_PREFIX = "/api/v1"
@@ -165,6 +166,7 @@ def create_app(
         organizations_router,
         providers_router,
         demands_router,
+        workflows_router,
         products_router,
         financing_router,
         quotes_router,

@@ -232,10 +232,23 @@ def build_openapi(
 
     schemas = document["components"].setdefault("schemas", {})
     _add_components(schemas, PROBLEM_COMPONENTS)
+    _drop_model_enums(schemas)
     document = dict(_enum_refs(document, "#"))
     _defaults_into_descriptions(document)
     _add_components(document["components"]["schemas"], _enum_components())
     return document
+
+
+def _drop_model_enums(schemas: dict[str, Any]) -> None:
+    """Pydantic's own component for a `StrEnum` (app/kernel.py) gives way to the labelled one of the
+    same name, which must list the same values."""
+    for name, labels in ENUMS.items():
+        schema = schemas.get(name)
+        if schema is None or "enum" not in schema:
+            continue
+        if frozenset(str(v) for v in schema["enum"]) != frozenset(labels):
+            raise RuntimeError(f"the enum {name} and its labels in app/catalog/labels.py list other values")
+        del schemas[name]
 
 
 def _add_components(schemas: dict[str, Any], components: dict[str, Any]) -> None:

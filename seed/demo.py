@@ -23,20 +23,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.accounts import service as accounts
 from app.accounts.schemas import RegisterIn
 from app.accounts.security import hash_password
+from app.auth.principal import Viewer
 from app.demands import service as demands
 from app.demands.schemas import DemandCreate
 from app.financing import service as financing
 from app.financing.schemas import FinancingProductCreate
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
+from app.kernel import today_in_sichuan
 from app.organizations import service as organizations
 from app.organizations.schemas import VettingDecisionIn
-from app.organizations.service import Viewer
 from app.organizations.uscc import USCC_CHARSET, complete_uscc
 from app.products import service as products
 from app.products.schemas import ProductCreate, ProductReviewIn
 from app.quotes import service as quotes
 from app.quotes.schemas import QuoteCreate
+from app.workflows import publishing
 from seed.catalog import DATA_DIR
 from seed.progress import Progress
 
@@ -466,9 +468,7 @@ class DemoLoader:
                 "quantity": quantity,
                 "budget_min_cny": budget_min,
                 "budget_max_cny": budget_max,
-                "expected_start": (
-                    demands.today_in_sichuan() + timedelta(days=rng.randint(15, 300))
-                ).isoformat(),
+                "expected_start": (today_in_sichuan() + timedelta(days=rng.randint(15, 300))).isoformat(),
                 "old_equipment": {
                     "age_years": age,
                     "energy_grade": rng.choice([2, 3, 3]),
@@ -493,12 +493,13 @@ class DemoLoader:
             session, data, organization_id=enterprise.id, user_id=enterprise.user_id
         )
         if enterprise.vetted and rng.random() < 0.85:
-            await demands.transition(
+            # The API's own publication (leads in the same transaction); no alerts for demo data.
+            await publishing.publish_demand(
                 session,
                 demand.id,
-                "publish",
                 viewer=Viewer(organization_id=enterprise.id, is_admin=False),
                 organization_vetted=True,
+                alerts=False,
             )
             self.published.append((demand.id, enterprise, [leaf["code"]], budget_max))
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request, Response, status
 
 from app.accounts import service
 from app.accounts.schemas import MeOut, RefreshIn, RegisterIn, RegisterOut, TokenOut, UserOut
+from app.auth.principal import Viewer
 from app.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.errors import InvalidInput
 from app.kit.client_ip import client_address
@@ -40,7 +41,7 @@ async def register(
     registration = await service.register_from_client(session, settings, body, client=client)
     user, organization = registration.user, registration.organization
     response.headers["Location"] = f"/api/v1/organizations/{organization.id}"
-    viewer = organizations.Viewer(organization_id=organization.id, is_admin=False)
+    viewer = Viewer(organization_id=organization.id, is_admin=False)
     return RegisterOut(
         user=UserOut(id=user.id, email=user.email, name=user.name),
         organization=await organizations.to_out(session, organization, viewer),

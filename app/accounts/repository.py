@@ -20,25 +20,6 @@ async def email_taken(session: AsyncSession, email: str) -> bool:
     return await session.scalar(select(User.id).where(User.email == email)) is not None
 
 
-async def get_principal_rows(
-    session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID
-) -> tuple[User, Organization] | None:
-    """The user and organization behind a token, if its login session is still live."""
-    stmt = (
-        select(User, Organization)
-        .join(Organization, Organization.id == User.organization_id)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            AuthSession.id == session_id,
-            AuthSession.revoked_at.is_(None),
-            User.is_active.is_(True),
-        )
-    )
-    row = (await session.execute(stmt)).first()
-    return (row[0], row[1]) if row else None
-
-
 async def get_refresh_token_for_update(session: AsyncSession, token_hash: bytes) -> RefreshToken | None:
     # Row lock: two concurrent refreshes with one token must not both succeed.
     stmt = (

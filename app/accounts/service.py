@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
 from app.accounts.schemas import RegisterIn, TokenOut
 from app.accounts.security import (
-    AccessClaims,
-    InvalidToken,
-    decode_access_token,
     hash_password,
     hash_refresh_token,
-    issue_access_token,
     new_refresh_token,
     verify_password,
 )
+from app.auth.principal import Principal
+from app.auth.tokens import AccessClaims, issue_access_token
 from app.config import Settings
 from app.errors import Conflict, FieldError, Forbidden, NotFound, TooManyRequests, Unauthorized
 from app.kit import rate_limit
@@ -44,29 +42,6 @@ class LoginFailed(Unauthorized):
 class RefreshTokenReused(Unauthorized):
     # The revoked family must stay revoked after the 401.
     keeps_changes = True
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller: user, organization and the login session the token belongs to."""
-
-    user: User
-    organization: Organization
-    session_id: uuid.UUID
-    # When the access token presented expires (a live stream ends then, so the client logs in anew).
-    token_expires_at: datetime | None = None
-
-    @property
-    def kind(self) -> str:
-        return self.organization.kind
-
-    @property
-    def is_admin(self) -> bool:
-        return self.organization.kind == "admin"
-
-    @property
-    def viewer(self) -> organizations.Viewer:
-        return organizations.Viewer(organization_id=self.organization.id, is_admin=self.is_admin)
 
 
 def normalize_email(email: str) -> str:
@@ -259,28 +234,6 @@ async def refresh(session: AsyncSession, settings: Settings, *, refresh_token: s
 async def logout(session: AsyncSession, principal: Principal) -> None:
     """End the caller's login session: its access and refresh tokens stop working at once."""
     await repository.revoke_auth_session(session, principal.session_id, at=utcnow(), reason="logout")
-
-
-async def login_session_live(session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID) -> bool:
-    """Whether this user's login session still stands (not logged out, the user still active)."""
-    return await repository.get_principal_rows(session, user_id=user_id, session_id=session_id) is not None
-
-
-async def authenticate(session: AsyncSession, settings: Settings, token: str) -> Principal:
-    try:
-        claims = decode_access_token(settings, token)
-    except InvalidToken as exc:
-        raise Unauthorized("The access token is invalid or expired.", zh="访问令牌无效或已过期。") from exc
-    rows = await repository.get_principal_rows(session, user_id=claims.user_id, session_id=claims.session_id)
-    if rows is None:
-        raise Unauthorized("The login session has ended; log in again.", zh="登录会话已结束，请重新登录。")
-    user, organization = rows
-    return Principal(
-        user=user,
-        organization=organization,
-        session_id=claims.session_id,
-        token_expires_at=claims.expires_at,
-    )
 
 
 async def _issue_pair(

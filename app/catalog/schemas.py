@@ -2,15 +2,14 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from app.db import PROJECT_ROOT
+from app.kernel import Basis
 
 # Where a rule, threshold or figure the API shows comes from: the action plan (川经信规划〔2024〕73号),
 # a cited regulation or catalogue, or the team's own estimate (anything neither of those states).
-Basis = Literal["plan", "regulation", "estimate"]
 PLAN_DOCUMENT = "川经信规划〔2024〕73号"
 BASIS_DESCRIPTION = (
     "Where this comes from: `plan` (the action plan 川经信规划〔2024〕73号), `regulation` (a cited "

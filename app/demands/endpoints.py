@@ -3,38 +3,25 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, Query, Request
 
+from app.auth.principal import ANONYMOUS, Viewer
 from app.demands import service
-from app.demands.schemas import (
-    CategoryCode,
-    DemandCreate,
-    DemandList,
-    DemandOut,
-    DemandStatus,
-    DemandUpdate,
-    TaskTypeCode,
-)
+from app.demands.schemas import DemandCreate, DemandList, DemandOut
 from app.deps import (
     CurrentPrincipal,
     EnterprisePrincipal,
-    IfMatchHeader,
     OptionalPrincipal,
     SessionDep,
     viewer_of,
 )
+from app.kernel import CategoryCode, DemandStatus, IndustryCode, RegionCode, TaskType
 from app.kit.etag import etag_for
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
-from app.leads import relay as lead_relay
-from app.leads import service as leads
 from app.models.demand import Demand
-from app.organizations.schemas import IndustryCode, RegionCode
-from app.organizations.service import ANONYMOUS, Viewer
-from app.workflows import publishing
-from app.workflows.after_commit import run_after_commit
 
 router = APIRouter(tags=["demands"])
 
@@ -93,7 +80,7 @@ async def create_demand(
 async def list_demands(
     session: SessionDep,
     page: PageParamsDep,
-    task_type: TaskTypeCode | None = None,
+    task_type: TaskType | None = None,
     industry_code: IndustryCode | None = None,
     region_code: RegionCode | None = None,
     category_code: CategoryCode | None = Query(default=None, description="This category or any below it."),
@@ -152,34 +139,6 @@ async def get_demand(
     return FastJSONResponse(body, headers={"ETag": etag_for(service.ETAG_KIND, demand.version)})
 
 
-@router.patch(
-    "/demands/{demand_id}",
-    response_model=DemandOut,
-    operation_id="update_demand",
-    responses=problems(401, 403, 404, 409, 412, 413, 422),
-    summary="Edit a draft or published demand",
-)
-async def update_demand(
-    demand_id: uuid.UUID,
-    body: DemandUpdate,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    if_match: IfMatchHeader = None,
-) -> FastJSONResponse:
-    """The enterprise that posted the demand edits a `draft` or `published` demand (403 for others who
-    can see it; 409 in any other status); only the fields sent change, all or nothing. Send the `ETag`
-    from a GET as `If-Match` to avoid overwriting someone else's change (412 when stale). Required
-    fields may not be set to null, codes are checked against the catalog (422); a published demand
-    that now fits a bank's lead subscription becomes that bank's lead."""
-    demand = await service.update_demand(session, demand_id, body, viewer=principal.viewer, if_match=if_match)
-    # A published demand edited into a subscription's criteria becomes that bank's lead (once).
-    await leads.offer(session, demand)
-    if not demand.share_with_banks:
-        # Consent withdrawn: events about this demand that have not gone out yet never will.
-        await lead_relay.cancel_not_owed(session, demand_id=demand.id)
-    return await _one(session, demand, principal.viewer)
-
-
 async def _transition(
     demand_id: uuid.UUID, action: str, session: SessionDep, principal: CurrentPrincipal
 ) -> FastJSONResponse:
@@ -190,37 +149,6 @@ async def _transition(
         viewer=principal.viewer,
         organization_vetted=principal.organization.vetting_status == "vetted",
     )
-    return await _one(session, demand, principal.viewer)
-
-
-@router.post(
-    "/demands/{demand_id}/publish",
-    response_model=DemandOut,
-    operation_id="publish_demand",
-    responses=problems(401, 403, 404, 409, 422),
-    summary="Publish a draft (vetted enterprises only)",
-)
-async def publish_demand(
-    demand_id: uuid.UUID,
-    request: Request,
-    background: BackgroundTasks,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-) -> FastJSONResponse:
-    """The owner publishes a `draft` (409 from any other status); the owner's organization must be
-    vetted (403) and `expected_start` must not be in the past (422). Publishing offers the demand to
-    banks whose lead subscriptions it fits (when it shares a financing need with banks) in the same
-    transaction. Suppliers and providers whose matches score above the threshold are notified, as are
-    organizations with a saved search it fits: after the publication commits, so a failure to notify
-    never fails it (and is retried)."""
-    demand, job = await publishing.publish_demand(
-        session,
-        demand_id,
-        viewer=principal.viewer,
-        organization_vetted=principal.organization.vetting_status == "vetted",
-    )
-    if job is not None:
-        background.add_task(run_after_commit, request, [job.id])
     return await _one(session, demand, principal.viewer)
 
 

@@ -2,22 +2,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from app.kit.i18n import invalid
+from app.i18n import invalid
+from app.kernel import (
+    CategoryCode,
+    DemandStatus,
+    EnergyGrade,
+    IndustryCode,
+    Money,
+    OrganizationRef,
+    PositiveMoney,
+    RegionCode,
+    TaskType,
+)
 from app.kit.inputs import InputDate, StrictInput
 from app.matching.schemas import Priority
-from app.organizations.schemas import IndustryCode, RegionCode
 
-Money = Annotated[int, Field(ge=0, le=10**12, description="Integer yuan (CNY).")]
-PositiveMoney = Annotated[int, Field(ge=1, le=10**12, description="Integer yuan (CNY).")]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=80)]
-TaskTypeCode = Literal["line_upgrade", "smart_digital", "environmental", "safety", "micro"]
-DemandStatus = Literal["draft", "published", "contracted", "completed", "closed"]
-EnergyGrade = Annotated[int, Field(ge=1, le=3, description="能效等级 1-3, 1 is best.")]
 
 
 class OldEquipment(StrictInput):
@@ -48,7 +52,7 @@ def _check_budget(budget_min: int | None, budget_max: int | None) -> None:
 class DemandCreate(StrictInput):
     title: Title
     description: str = Field(default="", max_length=5000)
-    task_type: TaskTypeCode
+    task_type: TaskType
     industry_code: IndustryCode
     region_code: RegionCode
     category_codes: list[CategoryCode] = Field(min_length=1, max_length=10)
@@ -72,7 +76,7 @@ class DemandUpdate(StrictInput):
 
     title: Title | None = None
     description: str | None = Field(default=None, max_length=5000)
-    task_type: TaskTypeCode | None = None
+    task_type: TaskType | None = None
     industry_code: IndustryCode | None = None
     region_code: RegionCode | None = None
     category_codes: list[CategoryCode] | None = Field(default=None, min_length=1, max_length=10)
@@ -84,11 +88,6 @@ class DemandUpdate(StrictInput):
     required_energy_grade: EnergyGrade | None = None
     needs: Needs | None = None
     share_with_banks: bool | None = None
-
-
-class OrganizationRef(BaseModel):
-    id: uuid.UUID
-    name: str
 
 
 class NeedsOut(BaseModel):

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Viewer
 from app.catalog.service import category_subtree, require_code, require_codes
 from app.demands import repository
 from app.demands.repository import DemandFilters
 from app.demands.schemas import DemandCreate, DemandUpdate
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.kernel import today_in_sichuan
 from app.kit.etag import check_if_match
 from app.kit.pagination import PageParams
 from app.matching import priority
@@ -22,10 +22,8 @@ from app.models.base import utcnow
 from app.models.catalog import EquipmentCategory, Industry, Region
 from app.models.demand import Demand
 from app.organizations import service as organizations
-from app.organizations.service import Viewer
 
 ETAG_KIND = "demand"
-CHINA = ZoneInfo("Asia/Shanghai")
 EDITABLE_STATUSES = frozenset({"draft", "published"})
 # action -> (statuses it may be taken from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -46,10 +44,6 @@ _REQUIRED = (
     "share_with_banks",
     "description",
 )
-
-
-def today_in_sichuan() -> date:
-    return datetime.now(CHINA).date()
 
 
 async def _check_codes(session: AsyncSession, fields: dict[str, Any]) -> None:

@@ -4,7 +4,6 @@ import uuid
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.demands.schemas import TaskTypeCode
 from app.deps import BankPrincipal, CurrentPrincipal, IfMatchHeader, OptionalPrincipal, SessionDep, viewer_of
 from app.financing import service
 from app.financing.repository import FinancingFilters
@@ -15,12 +14,12 @@ from app.financing.schemas import (
     FinancingProductUpdate,
     FinancingTypeCode,
 )
+from app.kernel import IndustryCode, RegionCode, TaskType
 from app.kit.etag import set_etag
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
-from app.organizations.schemas import IndustryCode, RegionCode
 
 router = APIRouter(tags=["financing"])
 
@@ -78,7 +77,7 @@ async def list_financing_products(
     financing_type: FinancingTypeCode | None = None,
     region_code: RegionCode | None = None,
     industry_code: IndustryCode | None = None,
-    task_type: TaskTypeCode | None = None,
+    task_type: TaskType | None = None,
     amount_cny: int | None = Query(
         default=None, ge=1, le=10**12, description="Products lending this amount."
     ),

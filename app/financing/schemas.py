@@ -6,10 +6,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from app.demands.schemas import OrganizationRef, PositiveMoney, TaskTypeCode
-from app.kit.i18n import invalid
+from app.i18n import invalid
+from app.kernel import IndustryCode, OrganizationRef, PositiveMoney, RegionCode, TaskType
 from app.kit.inputs import InputDecimal, StrictInput
-from app.organizations.schemas import IndustryCode, RegionCode
 
 FinancingTypeCode = Annotated[str, StringConstraints(pattern=r"^[a-z_]+$", max_length=40)]
 Rate = Annotated[
@@ -40,9 +39,7 @@ class FinancingProductCreate(StrictInput):
     industry_codes: list[IndustryCode] = Field(
         default_factory=list, max_length=50, description="Empty: every industry."
     )
-    task_types: list[TaskTypeCode] = Field(
-        default_factory=list, max_length=5, description="Empty: every task."
-    )
+    task_types: list[TaskType] = Field(default_factory=list, max_length=5, description="Empty: every task.")
     relending_eligible: bool = Field(default=False, description="Eligible for 科技创新和技术改造再贷款.")
 
     _unique_lists = field_validator("region_codes", "industry_codes", "task_types")(_unique)
@@ -77,7 +74,7 @@ class FinancingProductUpdate(StrictInput):
     rate_max_pct: Rate | None = None
     region_codes: list[RegionCode] | None = Field(default=None, max_length=21)
     industry_codes: list[IndustryCode] | None = Field(default=None, max_length=50)
-    task_types: list[TaskTypeCode] | None = Field(default=None, max_length=5)
+    task_types: list[TaskType] | None = Field(default=None, max_length=5)
     relending_eligible: bool | None = None
     is_active: bool | None = Field(default=None, description="false takes the product off the public list.")
 

@@ -7,19 +7,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Viewer
 from app.catalog.service import require_code, require_codes
-from app.demands.schemas import OrganizationRef
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.financing import repository
 from app.financing.repository import FinancingFilters
 from app.financing.schemas import FinancingProductCreate, FinancingProductOut, FinancingProductUpdate
+from app.kernel import OrganizationRef
 from app.kit.etag import check_if_match
 from app.kit.pagination import PageParams
 from app.models.base import utcnow
 from app.models.catalog import FinancingType, Industry, Region
 from app.models.financing import FinancingProduct
 from app.organizations import service as organizations
-from app.organizations.service import Viewer
 
 ETAG_KIND = "financing-product"
 _REQUIRED = (

@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PayloadTooLarge, problem
-from app.kit.i18n import negotiate
+from app.i18n import negotiate
 
 
 class BodyLimitMiddleware:

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import problem
-from app.kit.i18n import negotiate
+from app.i18n import negotiate
 
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 §15.4.5); the body's own are dropped.
 _KEEP_ON_304 = {

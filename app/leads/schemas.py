@@ -8,12 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from app.demands.schemas import CategoryCode, PositiveMoney, TaskTypeCode
 from app.financing.schemas import _unique
-from app.kit.i18n import invalid
+from app.i18n import invalid
+from app.kernel import CategoryCode, IndustryCode, PositiveMoney, RegionCode, TaskType
 from app.kit.inputs import StrictInput
 from app.matching.schemas import Priority
-from app.organizations.schemas import IndustryCode, RegionCode
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 WebhookUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500)]
@@ -29,9 +28,7 @@ class SubscriptionCreate(StrictInput):
         max_length=50,
         description="Empty: every industry; a code covers those under it.",
     )
-    task_types: list[TaskTypeCode] = Field(
-        default_factory=list, max_length=5, description="Empty: every task."
-    )
+    task_types: list[TaskType] = Field(default_factory=list, max_length=5, description="Empty: every task.")
     amount_min_cny: PositiveMoney | None = None
     amount_max_cny: PositiveMoney | None = None
     webhook_url: WebhookUrl | None = Field(
@@ -134,7 +131,7 @@ class LeadDemand(BaseModel):
     id: uuid.UUID
     title: str
     description: str
-    task_type: TaskTypeCode
+    task_type: TaskType
     industry_code: str
     region_code: str
     category_codes: list[str]
@@ -203,7 +200,7 @@ class DemandLeadList(BaseModel):
 
 
 class SavedSearchFilters(StrictInput):
-    task_type: TaskTypeCode | None = None
+    task_type: TaskType | None = None
     industry_code: IndustryCode | None = None
     region_code: RegionCode | None = None
     category_code: CategoryCode | None = None

@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.catalog.schemas import BASIS_DESCRIPTION, SOURCE_DESCRIPTION, Basis
+from app.catalog.schemas import BASIS_DESCRIPTION, SOURCE_DESCRIPTION
 from app.db import PROJECT_ROOT
+from app.kernel import Basis
 
 POLICIES_FILE = PROJECT_ROOT / "seed" / "data" / "policies.json"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from app.catalog.schemas import Basis
+from app.kernel import Basis
 from app.matching import weights
 
 

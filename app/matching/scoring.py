@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from app.catalog.schemas import Basis
 from app.catalog.service import CatalogSnapshot
+from app.kernel import Basis
 from app.matching import priority, weights
 from app.matching.policies import Policy
 from app.matching.weights import FINANCING_WEIGHTS, PRODUCT_WEIGHTS, PROVIDER_WEIGHTS

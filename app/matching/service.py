@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Viewer
 from app.catalog.service import CatalogSnapshot
-from app.demands.service import today_in_sichuan
 from app.errors import Conflict, InvalidInput, NotFound
 from app.indexing import documents
 from app.indexing import service as indexing
+from app.kernel import today_in_sichuan
 from app.matching import policies, priority, scoring, weights
 from app.matching.scoring import Match, SupplierFacts
 from app.models.base import utcnow
@@ -28,7 +29,6 @@ from app.models.organization import Organization
 from app.models.product import Product
 from app.models.quote import Quote
 from app.notifications import service as notifications
-from app.organizations.service import Viewer
 from app.search_api import service as search_service
 from search.engine import Filter, SearchEngine, SearchQuery
 

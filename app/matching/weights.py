@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from app.catalog.schemas import Basis
+from app.kernel import Basis
 
 # Demand → products (and the same factors, the other way round, for a product's matching demands).
 PRODUCT_WEIGHTS = MappingProxyType(

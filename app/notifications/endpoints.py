@@ -12,6 +12,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from app.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.errors import InvalidInput
+from app.kernel import NotificationKind
 from app.kit.inputs import InputDatetime
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
@@ -24,21 +25,6 @@ router = APIRouter(tags=["notifications"])
 
 # A client that stops reading (a phone gone to sleep mid-stream) is dropped after this long.
 SEND_TIMEOUT_SECONDS = 30
-
-
-NotificationKind = Literal[
-    "quote_received",
-    "quote_accepted",
-    "quote_declined",
-    "demand_match",
-    "saved_search_match",
-    "lead_created",
-    "lead_status_changed",
-    "lead_contact_released",
-    "vetting_decision",
-    "webhook_disabled",
-    "registration_attempt",
-]
 
 
 class NotificationData(BaseModel):

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sse_starlette.sse import EventSourceResponse, SendTimeoutError
 from starlette.types import Receive, Scope, Send
 
-from app.accounts import service as accounts
+from app.auth import principal as auth
 from app.errors import TooManyRequests
 from app.models.base import utcnow
 from app.notifications import service
@@ -220,7 +220,7 @@ async def events(
             subscription.wake.clear()
             try:
                 async with sessionmaker() as session:
-                    live = await accounts.login_session_live(
+                    live = await auth.login_session_live(
                         session, user_id=subscription.user_id, session_id=session_id
                     )
                     fresh = (

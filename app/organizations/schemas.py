@@ -6,17 +6,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
-from app.kit.i18n import invalid
+from app.i18n import invalid
+from app.kernel import (
+    IndustryCode,
+    OrganizationKind,
+    ProviderType,
+    RegionCode,
+    RegisterableKind,
+    VettingStatus,
+)
 from app.kit.inputs import InputDate, StrictInput
 from app.organizations.uscc import InvalidUSCC, validate_uscc
 
-RegisterableKind = Literal["enterprise", "supplier", "provider", "bank"]
-OrganizationKind = Literal["enterprise", "supplier", "provider", "bank", "admin"]
-VettingStatus = Literal["pending", "vetted", "rejected", "suspended"]
 VettingDecision = Literal["approve", "reject", "suspend"]
-ProviderType = Literal["solution_supplier", "design_institute", "engineering_firm"]
-RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
-IndustryCode = Annotated[str, StringConstraints(pattern=r"^[A-T](\d{2,4})?$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{5,30}$")]

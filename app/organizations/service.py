@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Viewer
 from app.catalog.service import require_code, require_codes
 from app.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from app.kit.etag import check_if_match
@@ -43,20 +43,6 @@ VETTING_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "suspend": (frozenset({"vetted"}), "suspended"),
 }
 DECISION_NAMES_ZH = {"approve": "通过", "reject": "驳回", "suspend": "暂停"}
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking: enough to decide what of an organization they may see or change."""
-
-    organization_id: uuid.UUID | None
-    is_admin: bool
-
-    def is_member_of(self, organization: Organization) -> bool:
-        return self.organization_id == organization.id
-
-
-ANONYMOUS = Viewer(organization_id=None, is_admin=False)
 
 
 async def check_new_organization(

@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from app.demands.schemas import CategoryCode
+from app.auth.principal import ANONYMOUS, Viewer
 from app.deps import (
     CurrentPrincipal,
     IfMatchHeader,
@@ -14,16 +14,15 @@ from app.deps import (
     SupplierPrincipal,
     viewer_of,
 )
+from app.kernel import CategoryCode, IndustryCode, ProductStatus, RegionCode
 from app.kit.etag import etag_for
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.models.product import Product
-from app.organizations.schemas import IndustryCode, RegionCode
-from app.organizations.service import ANONYMOUS, Viewer
 from app.products import service
-from app.products.schemas import ProductCreate, ProductList, ProductOut, ProductStatus, ProductUpdate
+from app.products.schemas import ProductCreate, ProductList, ProductOut, ProductUpdate
 
 router = APIRouter(tags=["products"])
 

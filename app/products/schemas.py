@@ -13,12 +13,18 @@ from pydantic import (
     model_validator,
 )
 
-from app.demands.schemas import CategoryCode, EnergyGrade, Money, OrganizationRef
-from app.kit.i18n import invalid
+from app.i18n import invalid
+from app.kernel import (
+    CategoryCode,
+    EnergyGrade,
+    IndustryCode,
+    Money,
+    OrganizationRef,
+    ProductStatus,
+    RegionCode,
+)
 from app.kit.inputs import StrictInput
-from app.organizations.schemas import IndustryCode, RegionCode
 
-ProductStatus = Literal["draft", "pending_review", "listed", "rejected", "withdrawn"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ModelNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Certification = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

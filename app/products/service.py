@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Viewer
 from app.catalog.service import category_subtree, require_code, require_codes
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.kit.etag import check_if_match
@@ -16,7 +17,6 @@ from app.models.base import utcnow
 from app.models.catalog import EquipmentCategory, Industry, Region
 from app.models.product import Product, ProductReview
 from app.organizations import service as organizations
-from app.organizations.service import Viewer
 from app.products import repository
 from app.products.repository import ProductFilters
 from app.products.schemas import ProductCreate, ProductReviewIn, ProductUpdate

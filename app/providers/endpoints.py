@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.deps import OptionalPrincipal, SessionDep, viewer_of
+from app.kernel import IndustryCode, ProviderType, RegionCode
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.organizations import service as organizations
-from app.organizations.schemas import IndustryCode, ProviderType, RegionCode
 from app.providers import service
 from app.providers.repository import ProviderFilters
 from app.providers.schemas import ProviderList

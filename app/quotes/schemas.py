@@ -2,14 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.demands.schemas import OrganizationRef, PositiveMoney
+from app.kernel import OrganizationRef, PositiveMoney, QuoteStatus
 from app.kit.inputs import InputUUID, StrictInput
-
-QuoteStatus = Literal["submitted", "accepted", "declined", "withdrawn"]
 
 
 class QuoteCreate(StrictInput):

@@ -7,15 +7,15 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Viewer
 from app.demands import service as demands
-from app.demands.schemas import OrganizationRef
 from app.errors import Conflict, Forbidden, NotFound
+from app.kernel import OrganizationRef
 from app.kit.pagination import PageParams
 from app.models.base import utcnow
 from app.models.quote import Quote
 from app.notifications import service as notifications
 from app.organizations import service as organizations
-from app.organizations.service import Viewer
 from app.products import service as products
 from app.quotes import repository
 from app.quotes.schemas import QuoteCreate, QuotedProduct, QuoteOut

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from app.catalog.service import require_code
 from app.config import Settings
-from app.demands.schemas import CategoryCode, TaskTypeCode
 from app.deps import SessionDep
 from app.financing.schemas import FinancingTypeCode
+from app.kernel import CategoryCode, IndustryCode, ProviderType, RegionCode, TaskType
 from app.kit import rate_limit
 from app.kit.client_ip import client_address
 from app.kit.inputs import WITHOUT_NUL
@@ -18,7 +18,6 @@ from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.models.catalog import EquipmentCategory, FinancingType
-from app.organizations.schemas import IndustryCode, ProviderType, RegionCode
 from app.search_api import service
 from app.search_api.schemas import (
     DemandSearchResults,
@@ -105,7 +104,7 @@ async def search_demands(
     session: SessionDep,
     page: PageParamsDep,
     q: Q = "",
-    task_type: TaskTypeCode | None = None,
+    task_type: TaskType | None = None,
     industry_code: IndustryCode | None = None,
     region_code: RegionCode | None = None,
     category_code: CategoryCode | None = None,
@@ -209,7 +208,7 @@ async def search_financing_products(
     financing_type: FinancingTypeCode | None = None,
     region_code: RegionCode | None = None,
     industry_code: IndustryCode | None = None,
-    task_type: TaskTypeCode | None = None,
+    task_type: TaskType | None = None,
     amount_cny: Annotated[int | None, Query(ge=1, le=10**12)] = None,
     relending_eligible: bool | None = None,
     sort: Literal["relevance", "newest", "amount_desc"] | None = None,

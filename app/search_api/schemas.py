@@ -12,8 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.demands.schemas import DemandStatus, TaskTypeCode
-from app.organizations.schemas import ProviderType
+from app.kernel import DemandStatus, ProviderType, TaskType
 
 
 class _Hit(BaseModel):
@@ -24,7 +23,7 @@ class _Hit(BaseModel):
 class DemandSearchHit(_Hit):
     title: str
     description: str
-    task_type: TaskTypeCode
+    task_type: TaskType
     industry_code: str
     industry_name: str
     region_code: str

@@ -17,7 +17,7 @@ from app.catalog.labels import ENUMS
 from app.demands import service as demands
 from app.demands.schemas import DemandCreate
 from app.errors import FieldError, InvalidInput
-from app.kit.i18n import validation_message
+from app.i18n import validation_message
 from app.products import service as products
 from app.products.schemas import ProductCreate
 from app.spreadsheets.columns import STRONG_SEPARATORS, CodeList, Column

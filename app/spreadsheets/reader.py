@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from app.errors import PayloadTooLarge, UnsupportedMediaType
-from app.kit.i18n import Language
+from app.i18n import Language
 from app.spreadsheets.columns import LIST_SEPARATORS, Column
 
 MAX_ROWS = 20_000

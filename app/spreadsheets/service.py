@@ -13,7 +13,8 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import AppError
-from app.kit.i18n import DEFAULT_LANGUAGE, Language
+from app.i18n import DEFAULT_LANGUAGE, Language
+from app.kernel import CHINA
 from app.spreadsheets import exporter, importer, repository
 from app.spreadsheets.columns import (
     COLUMNS,
@@ -167,7 +168,7 @@ async def export_list(session: AsyncSession, list_name: str) -> tuple[bytes, str
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
-    return content, f"{SHEET_TITLES[list_name]}-{datetime.now(exporter.CHINA):%Y%m%d}.xlsx"
+    return content, f"{SHEET_TITLES[list_name]}-{datetime.now(CHINA):%Y%m%d}.xlsx"
 
 
 async def import_list(

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.catalog.schemas import BASIS_DESCRIPTION, SOURCE_DESCRIPTION, Basis
+from app.catalog.schemas import BASIS_DESCRIPTION, SOURCE_DESCRIPTION
+from app.kernel import Basis
 
 
 class _Out(BaseModel):

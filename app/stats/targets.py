@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from app.catalog.schemas import Basis
 from app.db import PROJECT_ROOT
+from app.kernel import Basis
 
 TARGETS_FILE = PROJECT_ROOT / "seed" / "data" / "plan_targets.json"
 

@@ -1,4 +1,4 @@
-"""Publishing a demand, the one function the API, the seed and the benchmarks call.
+"""Publishing and editing a demand, the one pair of functions the API, the seed and the benchmarks call.
 
 In the publication's own transaction: the status change and the leads banks are owed (exactly once, so
 they commit with it). After it commits, as a job: the alerts to suppliers and providers whose matches
@@ -14,13 +14,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Viewer
 from app.demands import service as demands
+from app.demands.schemas import DemandUpdate
 from app.jobs import queue as jobs
+from app.leads import relay as lead_relay
 from app.leads import service as leads
 from app.matching import service as matching
 from app.models.demand import Demand
 from app.models.job import Job
-from app.organizations.service import Viewer
 from app.saved_searches import service as saved_searches
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,18 @@ async def publish_demand(
     await leads.offer(session, demand)
     job = await jobs.enqueue(session, ALERTS, {"demand_id": str(demand.id)}) if alerts else None
     return demand, job
+
+
+async def edit_demand(
+    session: AsyncSession, demand_id: uuid.UUID, data: DemandUpdate, *, viewer: Viewer, if_match: str | None
+) -> Demand:
+    """Edit a draft or published demand; a published one edited into a bank's lead subscription becomes
+    that bank's lead (once), and withdrawn consent cancels the lead events that have not gone out."""
+    demand = await demands.update_demand(session, demand_id, data, viewer=viewer, if_match=if_match)
+    await leads.offer(session, demand)
+    if not demand.share_with_banks:
+        await lead_relay.cancel_not_owed(session, demand_id=demand.id)
+    return demand
 
 
 @jobs.handler(ALERTS)

@@ -1,0 +1,152 @@
+"""The vocabulary every domain shares: money, codes, statuses and the plan's clock.
+
+Domain packages import these from here and from nowhere else, so that no domain reaches into another
+for a type (`.importlinter` keeps the packages acyclic). Statuses and kinds are `StrEnum`s: a member is
+its string (`DemandStatus.PUBLISHED == "published"`), the database stores the string, and the OpenAPI
+document names each one as a component with its Chinese and English labels (`app/catalog/labels.py`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Final, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, GetCoreSchemaHandler, StringConstraints
+from pydantic_core import core_schema
+
+# Sichuan keeps China Standard Time; "today" for a start date or a month in the statistics is its date.
+CHINA: Final = ZoneInfo("Asia/Shanghai")
+
+
+def today_in_sichuan() -> date:
+    return datetime.now(CHINA).date()
+
+
+Money = Annotated[int, Field(ge=0, le=10**12, description="Integer yuan (CNY).")]
+PositiveMoney = Annotated[int, Field(ge=1, le=10**12, description="Integer yuan (CNY).")]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+IndustryCode = Annotated[str, StringConstraints(pattern=r"^[A-T](\d{2,4})?$")]
+CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=80)]
+EnergyGrade = Annotated[int, Field(ge=1, le=3, description="能效等级 1-3, 1 is best.")]
+
+
+class OrganizationRef(BaseModel):
+    """An organization as another object names it."""
+
+    id: uuid.UUID
+    name: str
+
+
+# Where a threshold or rule comes from: the plan's text, a cited regulation, or our own estimate.
+Basis = Literal["plan", "regulation", "estimate"]
+
+
+class Vocabulary(StrEnum):
+    """A `StrEnum` that request bodies may send as its string.
+
+    Request models are strict (`app/kit/inputs.py`), and Pydantic's strict mode takes only enum
+    instances, never the strings JSON carries. The enum's own schema is lax, which for an enum means
+    exactly its values (no coercion of numbers or booleans), so `"draft"` is read and `0` refused.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        schema: dict[str, Any] = dict(handler(source))
+        schema["strict"] = False
+        return schema
+
+
+class TaskType(Vocabulary):
+    """The plan's five tasks (its 主要任务), the catalog's task-type codes."""
+
+    LINE_UPGRADE = "line_upgrade"
+    SMART_DIGITAL = "smart_digital"
+    ENVIRONMENTAL = "environmental"
+    SAFETY = "safety"
+    MICRO = "micro"
+
+
+class OrganizationKind(Vocabulary):
+    ENTERPRISE = "enterprise"
+    SUPPLIER = "supplier"
+    PROVIDER = "provider"
+    BANK = "bank"
+    ADMIN = "admin"
+
+
+class RegisterableKind(Vocabulary):
+    """The kinds anyone may register as (an admin organization is made by the operators)."""
+
+    ENTERPRISE = "enterprise"
+    SUPPLIER = "supplier"
+    PROVIDER = "provider"
+    BANK = "bank"
+
+
+class VettingStatus(Vocabulary):
+    PENDING = "pending"
+    VETTED = "vetted"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+class ProviderType(Vocabulary):
+    SOLUTION_SUPPLIER = "solution_supplier"
+    DESIGN_INSTITUTE = "design_institute"
+    ENGINEERING_FIRM = "engineering_firm"
+
+
+class DemandStatus(Vocabulary):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CONTRACTED = "contracted"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+
+
+class ProductStatus(Vocabulary):
+    DRAFT = "draft"
+    PENDING_REVIEW = "pending_review"
+    LISTED = "listed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class QuoteStatus(Vocabulary):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class NotificationKind(Vocabulary):
+    QUOTE_RECEIVED = "quote_received"
+    QUOTE_ACCEPTED = "quote_accepted"
+    QUOTE_DECLINED = "quote_declined"
+    DEMAND_MATCH = "demand_match"
+    SAVED_SEARCH_MATCH = "saved_search_match"
+    LEAD_CREATED = "lead_created"
+    LEAD_STATUS_CHANGED = "lead_status_changed"
+    LEAD_CONTACT_RELEASED = "lead_contact_released"
+    VETTING_DECISION = "vetting_decision"
+    WEBHOOK_DISABLED = "webhook_disabled"
+    REGISTRATION_ATTEMPT = "registration_attempt"
+
+
+# Every enum above, by the name its OpenAPI component carries (each must have labels in app/catalog/labels).
+STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
+    TaskType,
+    OrganizationKind,
+    RegisterableKind,
+    VettingStatus,
+    ProviderType,
+    DemandStatus,
+    ProductStatus,
+    QuoteStatus,
+    NotificationKind,
+)
