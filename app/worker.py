@@ -1,5 +1,5 @@
 """The worker (`python -m app worker`): jobs left over by the API (app/jobs/), webhook deliveries, the
-Meilisearch relay, and housekeeping.
+Meilisearch relay, the statistics' compaction, and housekeeping.
 
 Every part claims its work from PostgreSQL with leases, so any number of workers may run on any number
 of hosts. A failing part is logged and retried after a pause; it never stops the others.
@@ -25,12 +25,16 @@ from app.indexing.relay import relay_once, worker_name
 from app.jobs import queue as jobs
 from app.kit import idempotency, rate_limit
 from app.leads.relay import deliver_once
+from app.stats import repository as stats
 from app.workflows import publishing  # noqa: F401 - registers the jobs it queues
 from search.engine import SearchUnavailable
 from search.meili import MeilisearchEngine
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_SECONDS = 600.0
+# How often the statistics' deltas are folded into their cells (reads are exact either way; folding keeps
+# them fast).
+STATS_COMPACT_SECONDS = 5.0
 PAUSE_AFTER_FAILURE_SECONDS = 5.0
 
 
@@ -51,6 +55,14 @@ async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[s
     return purged
 
 
+async def compact_stats(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async with sessionmaker() as session, session.begin():
+        folded = await stats.compact(session)
+    if folded:
+        log.info("worker.stats_compacted", extra={"deltas": folded})
+    return folded
+
+
 async def run(
     settings: Settings,
     database_url: str,
@@ -67,7 +79,7 @@ async def run(
         follow_redirects=False, trust_env=False, limits=httpx.Limits(max_connections=10)
     )
     indexes_ready = False
-    next_housekeeping = 0.0
+    next_housekeeping = next_compaction = 0.0
     try:
         while not stopping():
             if time.monotonic() >= next_housekeeping:
@@ -76,6 +88,12 @@ async def run(
                 except Exception:
                     log.exception("worker.housekeeping_failed")
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+            if time.monotonic() >= next_compaction:
+                try:
+                    await compact_stats(sessionmaker)
+                except Exception:
+                    log.exception("worker.stats_compaction_failed")
+                next_compaction = time.monotonic() + STATS_COMPACT_SECONDS
             try:
                 moved = await jobs.run_due(sessionmaker, jobs.JobContext(meili=meili), worker=name)
             except Exception:

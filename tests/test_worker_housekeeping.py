@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models.account import RateLimitBucket, User
 from app.models.base import utcnow
+from app.models.demand import Demand
 from app.models.idempotency import IdempotencyKey
 from app.models.organization import Organization
 from tests.fixtures.cli import run_cli
@@ -57,4 +58,43 @@ def test_worker_purges_spent_keys_and_counters(migrated_scratch_database: str) -
         assert sorted(session.scalars(select(IdempotencyKey.key))) == ["live"]
         assert sorted(session.scalars(select(RateLimitBucket.key))) == ["counting", "waiting"]
         assert session.scalar(text("SELECT count(*) FROM users")) == 1
+    engine.dispose()
+
+
+def test_worker_folds_the_statistics_deltas_into_their_cells(migrated_scratch_database: str) -> None:
+    engine = create_engine(migrated_scratch_database)
+    with Session(engine) as session, session.begin():
+        org = Organization(name="虚构测试企业", kind="enterprise", uscc=make_uscc(), vetting_status="vetted")
+        session.add(org)
+        session.flush()
+        session.add(
+            Demand(
+                organization_id=org.id,
+                title="测试需求",
+                task_type="line_upgrade",
+                industry_code="C3825",
+                region_code="510100",
+                category_codes=["photovoltaic.monocrystal_furnace"],
+                budget_min_cny=0,
+                budget_max_cny=3_000_000,
+                status="published",
+                published_at=utcnow(),
+            )
+        )
+    with Session(engine) as session:
+        # one delta per grouping: total, status, industry, task
+        assert session.scalar(text("SELECT count(*) FROM stats_cell_deltas")) == 4
+        assert session.scalar(text("SELECT count(*) FROM stats_cells")) == 0
+    result = run_cli(migrated_scratch_database, "worker", "--once", log_json=True)
+    assert result.returncode == 0, result.stderr
+    assert '"worker.stats_compacted"' in result.stderr + result.stdout
+    with Session(engine) as session:
+        assert session.scalar(text("SELECT count(*) FROM stats_cell_deltas")) == 0
+        total = session.execute(
+            text(
+                "SELECT demands, posted_cny FROM stats_cells"
+                " WHERE dimension = 'total' AND region_code = '510100'"
+            )
+        ).one()
+        assert tuple(total) == (1, 3_000_000)
     engine.dispose()

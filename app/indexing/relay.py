@@ -1,17 +1,15 @@
 """The outbox relay behind `python -m app worker`: PostgreSQL → Meilisearch, at least once, nothing lost.
 
-Claim with FOR UPDATE SKIP LOCKED and a lease, committed at once (no lock is held during HTTP); re-read
-each document's current state from the PostgreSQL index, so the latest write wins however many changes
-queued up; send; then delete the rows. A failure releases them with exponential backoff, and after
-MAX_ATTEMPTS they are dead-lettered (kept, with the error, for an operator). A relay killed mid-batch
-leaves its rows leased; when the lease runs out, another relay takes them.
-"""
+Claim with FOR UPDATE SKIP LOCKED and a lease (app/kit/leases.py), committed at once (no lock is held
+during HTTP); re-read each document's current state from the PostgreSQL index, so the latest write wins
+however many changes queued up; send; then delete the rows. A failure releases them with exponential
+backoff, and after MAX_ATTEMPTS they are dead-lettered (kept, with the error, for an operator). A relay
+killed mid-batch leaves its rows leased; when the lease runs out, another relay takes them."""
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
 import uuid
 from collections import defaultdict
@@ -21,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.indexing import repository
 from app.indexing import service as indexing
+from app.kit.leases import backoff
 from app.models.base import utcnow
 from search.engine import SearchUnavailable
 from search.meili import MeilisearchEngine
@@ -38,12 +37,6 @@ async def _current_version(session: AsyncSession, index: str, doc_id: uuid.UUID)
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def backoff(attempts: int) -> timedelta:
-    """1, 2, 4 … seconds, capped at 5 minutes, with jitter so relays do not retry in step."""
-    base = min(300.0, 2.0 ** max(0, attempts - 1))
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not security
 
 
 async def relay_once(

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models.base import utcnow
+from app.kit import leases
 from app.models.demand import Demand
 from app.models.financing import FinancingProduct
 from app.models.organization import Organization
@@ -86,27 +86,14 @@ async def enqueue(session: AsyncSession, rows: Sequence[tuple[str, uuid.UUID]]) 
     session.add_all(SearchOutbox(index_name=index, doc_id=doc_id) for index, doc_id in rows)
 
 
+OUTBOX = leases.Queue(
+    SearchOutbox, due=lambda: SearchOutbox.available_at, still_open=lambda: SearchOutbox.dead_at.is_(None)
+)
+
+
 async def claim(session: AsyncSession, *, worker: str, limit: int, lease: timedelta) -> list[SearchOutbox]:
-    """Take up to `limit` ready rows no other relay holds: SKIP LOCKED, then a lease, committed at once."""
-    now = utcnow()
-    ready = (
-        select(SearchOutbox.id)
-        .where(
-            SearchOutbox.dead_at.is_(None),
-            SearchOutbox.available_at <= now,
-            or_(SearchOutbox.locked_until.is_(None), SearchOutbox.locked_until < now),
-        )
-        .order_by(SearchOutbox.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    stmt = (
-        update(SearchOutbox)
-        .where(SearchOutbox.id.in_(ready.scalar_subquery()))
-        .values(locked_until=now + lease, locked_by=worker, attempts=SearchOutbox.attempts + 1)
-        .returning(SearchOutbox)
-    )
-    return list((await session.scalars(stmt, execution_options={"synchronize_session": False})).all())
+    """Take up to `limit` ready rows no other relay holds (app/kit/leases.py), committed at once."""
+    return await leases.claim(session, OUTBOX, worker=worker, limit=limit, lease=lease)
 
 
 async def acknowledge(session: AsyncSession, ids: Sequence[int], *, worker: str) -> int:
@@ -126,17 +113,15 @@ async def release_for_retry(
     dead: bool,
     undo_attempt: bool = False,
 ) -> None:
-    await session.execute(
-        update(SearchOutbox)
-        .where(SearchOutbox.id.in_(list(ids)), SearchOutbox.locked_by == worker)
-        .values(
-            locked_until=None,
-            locked_by=None,
-            last_error=error[:2000],
-            available_at=available_at,
-            dead_at=utcnow() if dead else None,
-            attempts=SearchOutbox.attempts - 1 if undo_attempt else SearchOutbox.attempts,
-        )
+    await leases.release_for_retry(
+        session,
+        SearchOutbox,
+        ids,
+        worker=worker,
+        error=error,
+        available_at=available_at,
+        dead=dead,
+        undo_attempt=undo_attempt,
     )
 
 

@@ -18,12 +18,14 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.kit import leases
+from app.models.base import utcnow
 from app.models.job import Job
 from search.engine import SearchEngine
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=120)
+QUEUE = leases.Queue(Job, due=lambda: Job.available_at, still_open=lambda: Job.dead_at.is_(None))
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ async def run_due(
 ) -> int:
     """Claim and run due jobs (or just these); returns how many were claimed."""
     async with sessionmaker() as session, session.begin():
-        claimed = await leases.claim(session, Job, worker=worker, limit=limit, lease=LEASE, only_ids=only_ids)
+        claimed = await leases.claim(
+            session, QUEUE, worker=worker, limit=limit, lease=LEASE, only_ids=only_ids
+        )
     for job in claimed:
         await _run_one(sessionmaker, context, job, worker=worker)
     return len(claimed)
@@ -79,15 +83,16 @@ async def _run_one(
             await session.execute(delete(Job).where(Job.id == job.id, Job.locked_by == worker))
     except Exception as exc:
         log.exception("jobs.failed", extra={"job_id": job.id, "kind": job.kind, "attempts": job.attempts})
+        dead = job.attempts >= MAX_ATTEMPTS
         async with sessionmaker() as session, session.begin():
-            dead = await leases.release_for_retry(
+            await leases.release_for_retry(
                 session,
                 Job,
-                job.id,
+                [job.id],
                 worker=worker,
-                attempts=job.attempts,
-                max_attempts=MAX_ATTEMPTS,
                 error=f"{type(exc).__name__}: {exc}",
+                available_at=utcnow() + leases.backoff(job.attempts),
+                dead=dead,
             )
         if dead:
             log.error("jobs.dead", extra={"job_id": job.id, "kind": job.kind})

@@ -1,10 +1,11 @@
 """The webhook relay (part of `python -m app worker`): at-least-once delivery of lead events.
 
-Claim due deliveries with FOR UPDATE SKIP LOCKED and a lease, committed before any HTTP; send each (in
-parallel, each with its own 10 s timeout, so a slow or broken receiver never holds up the others) with
-the same `webhook-id` on every attempt; record the result only if the lease is still ours. A relay killed
-after sending and before recording leaves the lease to run out, and the event goes again with the same
-id — receivers deduplicate on it, as Standard Webhooks asks.
+Claim due deliveries with FOR UPDATE SKIP LOCKED and a lease (app/kit/leases.py, shared with the jobs and
+the search outbox), committed before any HTTP; send each (in parallel, each with its own 10 s timeout, so
+a slow or broken receiver never holds up the others) with the same `webhook-id` on every attempt; record
+the result only if the lease is still ours. A relay killed after sending and before recording leaves the
+lease to run out, and the event goes again with the same id — receivers deduplicate on it, as Standard
+Webhooks asks.
 
 Retries follow the schedule below, then the delivery is dead (replay sends it again). `410 Gone`
 disables the endpoint at once; an endpoint failing for WEBHOOK_DISABLE_AFTER_DAYS is disabled too; the
@@ -40,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.kit import secret_box
+from app.kit import leases, secret_box
 from app.leads import webhooks
 from app.models.base import utcnow
 from app.models.demand import Demand
@@ -67,30 +68,17 @@ BATCH_MAX = 50
 USER_AGENT = "sichuan-renewal-webhooks/1"
 
 
+DELIVERIES = leases.Queue(
+    WebhookDelivery,
+    due=lambda: WebhookDelivery.next_attempt_at,
+    still_open=lambda: WebhookDelivery.status == "pending",
+)
+
+
 async def claim(
     session: AsyncSession, *, worker: str, limit: int, lease: timedelta = LEASE
 ) -> list[WebhookDelivery]:
-    now = utcnow()
-    # The rows are picked and locked once, in a CTE (evaluated once), then leased by joining it.
-    ready = (
-        select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.status == "pending",
-            WebhookDelivery.next_attempt_at <= now,
-            or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
-        )
-        .order_by(WebhookDelivery.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("ready")
-    )
-    stmt = (
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == ready.c.id)
-        .values(locked_until=now + lease, locked_by=worker, attempts=WebhookDelivery.attempts + 1)
-        .returning(WebhookDelivery)
-    )
-    return list((await session.scalars(stmt, execution_options={"synchronize_session": False})).all())
+    return await leases.claim(session, DELIVERIES, worker=worker, limit=limit, lease=lease)
 
 
 async def send(

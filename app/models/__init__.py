@@ -13,11 +13,13 @@ from app.models.organization import Organization, VettingDecision
 from app.models.outbox import SearchOutbox
 from app.models.product import Product, ProductReview
 from app.models.quote import Quote
+from app.models.stats import DemandFacts, StatsCell, StatsCellDelta
 
 __all__ = [
     "AuthSession",
     "Base",
     "Demand",
+    "DemandFacts",
     "EquipmentCategory",
     "FinancingProduct",
     "FinancingType",
@@ -37,6 +39,8 @@ __all__ = [
     "Region",
     "SavedSearch",
     "SearchOutbox",
+    "StatsCell",
+    "StatsCellDelta",
     "TaskType",
     "User",
     "VettingDecision",

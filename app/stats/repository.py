@@ -1,25 +1,18 @@
-"""The statistics queries: one pass over the period's demands, grouped every way the overview needs."""
+"""The statistics queries, on the maintained aggregates of migration 0010: whole months from the cells (and
+the deltas the worker has not folded in yet), part months from the demands' facts; one pass groups them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from app.models.catalog import Industry, Region, TaskType
-from app.models.demand import Demand
-from app.models.lead import Lead
-from app.models.matching import MatchFeedback
-from app.models.quote import Quote
+from app.models.stats import MEASURES
 
 TIMEZONE = "Asia/Shanghai"
-
-# The dimensions of the GROUPING SETS, in the order GROUPING() reports them (leftmost = highest bit).
-DIMENSIONS = ("status", "region", "industry", "task_type", "posted_month", "contracted_month")
 
 
 @dataclass(frozen=True)
@@ -41,120 +34,148 @@ class Cell:
     measures: Measures
 
 
-def _shortlisted() -> ColumnElement[bool]:
-    """The owner's latest action on some match is a shortlist (a later dismiss or clear undoes it)."""
-    later = aliased(MatchFeedback)
-    return exists().where(
-        MatchFeedback.demand_id == Demand.id,
-        MatchFeedback.action == "shortlist",
-        ~exists().where(
-            later.demand_id == MatchFeedback.demand_id,
-            later.kind == MatchFeedback.kind,
-            later.target_id == MatchFeedback.target_id,
-            later.created_at > MatchFeedback.created_at,
-        ),
-    )
+@dataclass(frozen=True)
+class Split:
+    """A period as whole posted months (read from the cells) and the days of part months around them (read
+    from the demands' facts): `first_month`..`last_month` inclusive, possibly empty."""
+
+    first_month: str
+    last_month: str
+    days: tuple[tuple[date, date], ...]
 
 
-def _facts(start: datetime | None, end: datetime | None, region_code: str | None) -> Any:
-    """One row a posted demand: its dimensions and whether it is matched, contracted and financed."""
-    # A contracted demand later closed is a deal that fell through; completed ones stay contracted.
-    contracted = and_(Demand.contracted_at.is_not(None), Demand.status != "closed")
-    quoted = exists().where(Quote.demand_id == Demand.id, Quote.status != "withdrawn")
-    financed = exists().where(Lead.demand_id == Demand.id, Lead.status == "approved")
-    conditions: list[ColumnElement[bool]] = [Demand.published_at.is_not(None)]
+def _month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def _last_day(day: date) -> date:
+    return _next_month(day) - timedelta(days=1)
+
+
+def split_period(start: date | None, end: date | None) -> Split:
+    """Beijing dates, both inclusive; None is open."""
+    if start is not None and end is not None and (start.year, start.month) == (end.year, end.month):
+        if start.day == 1 and end == _last_day(end):
+            key = _month_key(start.year, start.month)
+            return Split(key, key, ())
+        return Split("9999-99", "0000-00", ((start, end),) if start <= end else ())
+    days: list[tuple[date, date]] = []
+    first_month, last_month = "0000-00", "9999-99"
     if start is not None:
-        conditions.append(Demand.published_at >= start)
+        first = start
+        if start.day != 1:
+            days.append((start, _last_day(start)))
+            first = _next_month(start)
+        first_month = _month_key(first.year, first.month)
     if end is not None:
-        conditions.append(Demand.published_at < end)
-    if region_code is not None:
-        conditions.append(Demand.region_code == region_code)
-    return (
-        select(
-            Demand.status,
-            Demand.region_code.label("region"),
-            Demand.industry_code.label("industry"),
-            Demand.task_type,
-            func.to_char(func.timezone(TIMEZONE, Demand.published_at), "YYYY-MM").label("posted_month"),
-            func.to_char(func.timezone(TIMEZONE, Demand.contracted_at), "YYYY-MM").label("contracted_month"),
-            Demand.budget_max_cny,
-            or_(Demand.contracted_at.is_not(None), quoted, _shortlisted()).label("matched"),
-            contracted.label("contracted"),
-            func.coalesce(Demand.contracted_amount_cny, 0).label("contracted_cny"),
-            financed.label("financed"),
-            func.coalesce(Demand.financing_amount_cny, 0).label("financing_cny"),
-        )
-        .where(and_(*conditions))
-        .cte("facts")
-    )
+        last = end
+        if end != _last_day(end):
+            days.append((end.replace(day=1), end))
+            last = end.replace(day=1) - timedelta(days=1)
+        last_month = _month_key(last.year, last.month)
+    return Split(first_month, last_month, tuple(days))
 
 
-def _count_if(flag: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.count().filter(flag)
+_SUMS = ", ".join(f"sum({m})::bigint AS {m}" for m in MEASURES)
+_COLUMNS = ", ".join(MEASURES)
 
-
-def _sum_if(value: ColumnElement[int], flag: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(value).filter(flag), 0)
+# The cells and the deltas not folded in yet cover whole months; the facts cover part months' days. Then
+# one pass groups them three ways: by (dimension, key), by region and by posted month.
+_IN_REGION = "(CAST(:region AS text) IS NULL OR region_code = :region)"
+_GROUPED = f"""
+WITH counted AS (
+    SELECT posted_month, region_code, dimension, key, {_COLUMNS} FROM stats_cells
+    WHERE posted_month BETWEEN :first_month AND :last_month AND {_IN_REGION}
+    UNION ALL
+    SELECT posted_month, region_code, dimension, key, {_COLUMNS} FROM stats_cell_deltas
+    WHERE posted_month BETWEEN :first_month AND :last_month AND {_IN_REGION}
+    UNION ALL
+    SELECT posted_month, region_code, dimension, key, {_COLUMNS} FROM stats_fact_cells
+    WHERE (posted_on BETWEEN :a1 AND :b1 OR posted_on BETWEEN :a2 AND :b2) AND {_IN_REGION}
+)
+SELECT GROUPING(region_code, posted_month, key) AS grouping, dimension, key, region_code, posted_month,
+       {_SUMS}
+FROM counted
+GROUP BY GROUPING SETS ((dimension, key), (dimension, region_code), (dimension, posted_month))
+"""  # noqa: S608 - the interpolated parts are this module's constants; values are bound parameters
+BY_KEY, BY_REGION, BY_MONTH = 0b110, 0b011, 0b101
 
 
 async def grouped_measures(
-    session: AsyncSession, *, start: datetime | None, end: datetime | None, region_code: str | None
+    session: AsyncSession, *, start: date | None, end: date | None, region_code: str | None
 ) -> list[Cell]:
-    """Measures for the total and for each value of each dimension, in one scan (GROUPING SETS)."""
-    facts = _facts(start, end, region_code)
-    columns = [facts.c[name] for name in DIMENSIONS]
-    stmt = select(
-        func.grouping(*columns).label("grouping"),
-        *columns,
-        func.count().label("demands"),
-        func.coalesce(func.sum(facts.c.budget_max_cny), 0).label("posted_cny"),
-        _count_if(facts.c.matched).label("matched"),
-        _sum_if(facts.c.budget_max_cny, facts.c.matched).label("matched_cny"),
-        _count_if(facts.c.contracted).label("contracted"),
-        _sum_if(facts.c.contracted_cny, facts.c.contracted).label("contracted_cny"),
-        _count_if(facts.c.financed).label("financed"),
-        _sum_if(facts.c.financing_cny, facts.c.financed).label("financed_cny"),
-    ).group_by(func.grouping_sets(*(tuple_(c) for c in columns), tuple_()))
+    """Measures of the demands posted in [start, end] (Beijing dates, inclusive): the total and each
+    value of each dimension, from the maintained cells (migration 0010), exact at once."""
+    split = split_period(start, end)
+    days = [*split.days, (None, None), (None, None)]
+    params = {
+        "first_month": split.first_month,
+        "last_month": split.last_month,
+        "region": region_code,
+        "a1": days[0][0],
+        "b1": days[0][1],
+        "a2": days[1][0],
+        "b2": days[1][1],
+    }
     cells: list[Cell] = []
-    all_bits = (1 << len(DIMENSIONS)) - 1
-    for row in await session.execute(stmt):
-        measures = Measures(*(int(v) for v in row[-8:]))
-        if row.grouping == all_bits:
-            cells.append(Cell(None, None, measures))
-            continue
-        position = next(
-            i for i in range(len(DIMENSIONS)) if not row.grouping >> (len(DIMENSIONS) - 1 - i) & 1
-        )
-        cells.append(Cell(DIMENSIONS[position], row[1 + position], measures))
+    for row in await session.execute(text(_GROUPED), params):
+        measures = Measures(*(int(getattr(row, m)) for m in MEASURES[:8]))
+        if row.grouping == BY_KEY:
+            if row.dimension == "total":
+                cells.append(Cell(None, None, measures))
+            else:
+                cells.append(Cell(row.dimension, row.key, measures))
+        elif row.dimension == "total":
+            dimension, key = (
+                ("region", row.region_code)
+                if row.grouping == BY_REGION
+                else ("posted_month", row.posted_month)
+            )
+            cells.append(Cell(dimension, key, measures))
     return cells
 
 
-async def plan_progress(session: AsyncSession, *, start: datetime, end: datetime) -> dict[str, float]:
-    """Province-wide figures the targets are measured by, over the plan period."""
-    contracted_in_plan = and_(
-        Demand.contracted_at >= start, Demand.contracted_at < end, Demand.status != "closed"
-    )
-    below = and_(
-        Demand.old_equipment_below_baseline,
-        Demand.published_at >= start,
-        Demand.published_at < end,
-    )
-    row = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(Demand.contracted_amount_cny).filter(contracted_in_plan), 0),
-                func.count().filter(below),
-                func.count().filter(
-                    and_(below, Demand.contracted_at.is_not(None), Demand.status != "closed")
-                ),
-            )
-        )
-    ).one()
+_PLAN = """
+WITH counted AS (
+    SELECT posted_month, dimension, key, contracted_cny, below_baseline, below_baseline_contracted
+    FROM stats_cells
+    UNION ALL
+    SELECT posted_month, dimension, key, contracted_cny, below_baseline, below_baseline_contracted
+    FROM stats_cell_deltas
+)
+SELECT
+    coalesce(sum(contracted_cny)
+             FILTER (WHERE dimension = 'contracted_month' AND key BETWEEN :first AND :last), 0),
+    coalesce(sum(below_baseline)
+             FILTER (WHERE dimension = 'total' AND posted_month BETWEEN :first AND :last), 0),
+    coalesce(sum(below_baseline_contracted)
+             FILTER (WHERE dimension = 'total' AND posted_month BETWEEN :first AND :last), 0)
+FROM counted
+"""
+
+
+async def plan_progress(session: AsyncSession, *, start: date, end: date) -> dict[str, float]:
+    """Province-wide figures the targets are measured by, over the plan period (whole months, inclusive):
+    yuan contracted in it (closed deals excepted), and the share of demands posted in it replacing
+    equipment below the energy baseline that got contracted."""
+    split = split_period(start, end)
+    if split.days:
+        raise ValueError(f"the plan period {start}..{end} is not whole months (seed/data/plan_targets.json)")
+    row = (await session.execute(text(_PLAN), {"first": split.first_month, "last": split.last_month})).one()
     contracted_cny, below_posted, below_contracted = (int(v) for v in row)
     figures: dict[str, float] = {"contracted_cny": float(contracted_cny)}
     if below_posted:
         figures["below_baseline_share_contracted"] = below_contracted / below_posted
     return figures
+
+
+async def compact(session: AsyncSession) -> int:
+    """Fold the deltas into the cells (the worker does, every few seconds); how many it folded."""
+    return int(await session.scalar(text("SELECT stats_compact()")) or 0)
 
 
 async def names(

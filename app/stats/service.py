@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,10 +24,6 @@ CHINA = ZoneInfo(repository.TIMEZONE)
 # A month-by-month series longer than this is cut to its latest months: a chart cannot show more.
 MAX_MONTHS = 120
 UNKNOWN_SECTOR = "其他"
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), CHINA)
 
 
 def _add(a: Measures, b: Measures) -> Measures:
@@ -94,11 +90,7 @@ def _by_month(cells: list[Cell], start: date | None, end: date | None, today: da
 
 
 async def _targets(session: AsyncSession, plan: PlanTargets) -> dict[str, PlanTargetProgress]:
-    figures = await repository.plan_progress(
-        session,
-        start=_start_of(plan.plan_period.from_),
-        end=_start_of(plan.plan_period.to + timedelta(days=1)),
-    )
+    figures = await repository.plan_progress(session, start=plan.plan_period.from_, end=plan.plan_period.to)
     targets: dict[str, PlanTargetProgress] = {}
     for item in plan.items:
         current = figures.get(item.measure) if item.measure else None
@@ -132,12 +124,7 @@ async def overview(
         )
     if region_code is not None:
         await catalog.require_code(session, Region, region_code, loc=["query", "region_code"])
-    cells = await repository.grouped_measures(
-        session,
-        start=_start_of(start) if start else None,
-        end=_start_of(end + timedelta(days=1)) if end else None,
-        region_code=region_code,
-    )
+    cells = await repository.grouped_measures(session, start=start, end=end, region_code=region_code)
     regions, industries, tasks = await repository.names(session)
     plan = plan_targets()
     total = next((c.measures for c in cells if c.dimension is None), Measures())

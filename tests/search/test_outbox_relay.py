@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db import make_engine, make_sessionmaker
 from app.indexing import relay, repository
 from app.indexing import service as indexing
+from app.kit.leases import backoff
 from app.models import SearchOutbox
 from search.meili import MeilisearchEngine
 from search.specs import PROVIDERS
@@ -163,5 +164,5 @@ async def test_rows_are_dead_lettered_after_max_attempts(
 
 
 def test_backoff_grows_and_is_capped() -> None:
-    assert relay.backoff(1) < relay.backoff(4) < relay.backoff(8)
-    assert relay.backoff(30) <= timedelta(seconds=360)
+    assert backoff(1) < backoff(4) < backoff(8)
+    assert backoff(30) <= timedelta(seconds=360)
