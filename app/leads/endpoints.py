@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from app.catalog.service import require_codes
 from app.deps import BankPrincipal, EnterprisePrincipal, SessionDep, SettingsDep
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
@@ -31,9 +31,6 @@ from app.leads.schemas import (
 )
 from app.models.base import utcnow
 from app.models.catalog import Industry, Region, TaskType
-from app.models.demand import Demand
-from app.models.lead import LeadSubscription
-from app.organizations import quotas
 
 router = APIRouter(tags=["leads"])
 
@@ -76,38 +73,10 @@ async def create_lead_subscription(
     await service.check_webhook_url(body.webhook_url, settings)
 
     async def create() -> dict[str, Any]:
-        limit = settings.lead_subscriptions_per_organization
-        await quotas.ensure_room(
-            session,
-            principal.organization,
-            model=LeadSubscription,
-            vetted_limit=limit,
-            unvetted_limit=0,  # and _vetted above already refused
-            what="lead subscriptions",
-            what_zh="线索订阅",
-        )
-        sub = LeadSubscription(
-            id=uuid.uuid4(),
-            organization_id=principal.organization.id,
-            name=body.name,
-            region_codes=body.region_codes,
-            industry_codes=body.industry_codes,
-            task_types=body.task_types,
-            amount_min_cny=body.amount_min_cny,
-            amount_max_cny=body.amount_max_cny,
-            webhook_url=body.webhook_url,
-        )
-        secret = service.set_secret(settings, sub)
-        session.add(sub)
-        await session.flush()
-        return service.subscription_view(sub, secret=secret)
+        return await service.create_subscription(session, settings, principal.organization, body)
 
     async def with_secret(stored: dict[str, Any]) -> dict[str, Any]:
-        # The idempotency store keeps the answer without the secret; a retry reads it from the subscription.
-        sub = await session.get(LeadSubscription, uuid.UUID(str(stored["id"])))
-        if sub is None or sub.deleted_at is not None:
-            return stored
-        return {**stored, "webhook_secret": service.secret_of(settings, sub)}
+        return await service.with_secret(session, settings, stored)
 
     return await idempotent_create(
         session,
@@ -337,10 +306,8 @@ async def list_demand_leads(
     """Enterprise accounts only: which banks have the demand as a lead, with each lead's status and
     whether the enterprise accepted the bank's interest, oldest first, all in one page. 404 unless the
     demand is the caller's own."""
-    demand = await session.get(Demand, demand_id)
-    if demand is None or demand.organization_id != principal.organization.id:
-        raise NotFound("No such demand.", zh="没有这个需求。")
-    return FastJSONResponse({"items": await service.leads_of_demand(session, demand), "next_cursor": None})
+    demand = await service.own_demand(session, demand_id, principal.organization.id)
+    return FastJSONResponse({"items": await service.leads_of_demand(session, demand.id), "next_cursor": None})
 
 
 @router.post(
@@ -359,6 +326,6 @@ async def accept_lead_interest(
     no longer shares its financing need with banks; 404 unless the lead is on the caller's own demand.
     Returns all of the demand's leads."""
     lead = await service.accept_interest(session, lead_id, principal.organization.id)
-    demand = await session.get(Demand, lead.demand_id)
-    assert demand is not None
-    return FastJSONResponse({"items": await service.leads_of_demand(session, demand), "next_cursor": None})
+    return FastJSONResponse(
+        {"items": await service.leads_of_demand(session, lead.demand_id), "next_cursor": None}
+    )

@@ -20,33 +20,16 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import (
-    ColumnElement,
-    DateTime,
-    Integer,
-    String,
-    Text,
-    case,
-    cast,
-    column,
-    literal,
-    or_,
-    select,
-    update,
-    values,
-)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.kit import leases, secret_box
-from app.leads import webhooks
+from app.kit import secret_box
+from app.leads import repository, webhooks
 from app.models.base import utcnow
-from app.models.demand import Demand
-from app.models.lead import Lead, LeadSubscription, WebhookAttempt, WebhookDelivery
-from app.models.organization import Organization
+from app.models.lead import LeadSubscription, WebhookAttempt, WebhookDelivery
 from app.notifications import service as notifications
 
 log = logging.getLogger(__name__)
@@ -66,19 +49,6 @@ LEASE = timedelta(seconds=120)
 CONCURRENCY = 10  # sends in flight per relay (the worker's client allows as many connections)
 BATCH_MAX = 50
 USER_AGENT = "sichuan-renewal-webhooks/1"
-
-
-DELIVERIES = leases.Queue(
-    WebhookDelivery,
-    due=lambda: WebhookDelivery.next_attempt_at,
-    still_open=lambda: WebhookDelivery.status == "pending",
-)
-
-
-async def claim(
-    session: AsyncSession, *, worker: str, limit: int, lease: timedelta = LEASE
-) -> list[WebhookDelivery]:
-    return await leases.claim(session, DELIVERIES, worker=worker, limit=limit, lease=lease)
 
 
 async def send(
@@ -156,103 +126,91 @@ async def _record(
     another relay owns it and its result counts), every attempt, and the endpoints' health."""
     now = utcnow()
     async with sessionmaker() as session, session.begin():
-        rows = []
-        for outcome in outcomes:
-            delivery, code = outcome.delivery, outcome.code
-            if outcome.ok:
-                status, next_at = "succeeded", delivery.next_attempt_at
-            elif code == 410 or delivery.attempts >= MAX_ATTEMPTS:
-                status, next_at = "dead", delivery.next_attempt_at
-            else:
-                status, next_at = "pending", now + RETRY_DELAYS[delivery.attempts - 1]
-            rows.append((delivery.id, status, code, outcome.error, next_at))
-        # One statement for the batch; a row counts only if our lease still holds.
-        batch = values(
-            column("id", String),
-            column("status", String),
-            column("code", Integer),
-            column("error", Text),
-            column("next_at", DateTime(timezone=True)),
-            name="result",
-        ).data(rows)
-        owned = set(
-            (
-                await session.scalars(
-                    update(WebhookDelivery)
-                    .where(
-                        WebhookDelivery.id == batch.c.id,
-                        WebhookDelivery.locked_by == worker,
-                        # A cancellation while the request was in flight stands.
-                        WebhookDelivery.status == "pending",
-                    )
-                    .values(
-                        status=batch.c.status,
-                        last_status_code=cast(batch.c.code, Integer),
-                        last_error=batch.c.error,
-                        next_attempt_at=batch.c.next_at,
-                        locked_until=None,
-                        delivered_at=case((batch.c.status == "succeeded", now), else_=None),
-                    )
-                    .returning(WebhookDelivery.id),
-                    execution_options={"synchronize_session": False},
-                )
-            ).all()
+        owned = await repository.settle_deliveries(
+            session, [_settled(o, now) for o in outcomes], worker=worker, now=now
         )
         recorded = [o for o in outcomes if o.delivery.id in owned]
-        session.add_all(
-            WebhookAttempt(
-                delivery_id=o.delivery.id,
-                attempt=o.delivery.attempts,
-                started_at=now,
-                duration_ms=o.duration_ms,
-                status_code=o.code,
-                error=None if o.ok else o.error,
-                worker=worker,
-                detail={},
-            )
-            for o in recorded
+        _record_attempts(session, recorded, worker=worker, started_at=now)
+        await _judge_endpoints(session, recorded, now=now, settings=settings)
+
+
+def _settled(outcome: Outcome, now: datetime) -> repository.Settled:
+    """Where the attempt leaves its delivery: done, dead (410, or out of attempts), or due again later."""
+    delivery, code = outcome.delivery, outcome.code
+    if outcome.ok:
+        status, next_at = "succeeded", delivery.next_attempt_at
+    elif code == 410 or delivery.attempts >= MAX_ATTEMPTS:
+        status, next_at = "dead", delivery.next_attempt_at
+    else:
+        status, next_at = "pending", now + RETRY_DELAYS[delivery.attempts - 1]
+    return repository.Settled(delivery.id, status, code, outcome.error, next_at)
+
+
+def _record_attempts(
+    session: AsyncSession, recorded: list[Outcome], *, worker: str, started_at: datetime
+) -> None:
+    """One row per attempt whose result counted, for the bank's delivery log (an error only on failure)."""
+    session.add_all(
+        WebhookAttempt(
+            delivery_id=o.delivery.id,
+            attempt=o.delivery.attempts,
+            started_at=started_at,
+            duration_ms=o.duration_ms,
+            status_code=o.code,
+            error=None if o.ok else o.error,
+            worker=worker,
+            detail={},
         )
-        # Endpoint health, per subscription; locked in id order (no deadlock between relays), and only
-        # when something changes.
-        by_sub: dict[uuid.UUID, list[Outcome]] = {}
-        for o in recorded:
-            if o.sub is not None:
-                by_sub.setdefault(o.sub.id, []).append(o)
-        for sub_id in sorted(by_sub):
-            results = by_sub[sub_id]
-            snapshot = results[0].sub
-            assert snapshot is not None
-            any_ok = any(o.ok for o in results)
-            gone = any(o.code == 410 for o in results)
-            if any_ok and not gone and snapshot.failing_since is None:
-                continue
-            locked = await session.get(LeadSubscription, sub_id, with_for_update=True, populate_existing=True)
-            if locked is None or locked.webhook_disabled_at is not None:
-                continue
-            if any_ok and not gone:
-                locked.failing_since = None
-                continue
-            if locked.failing_since is None:
-                locked.failing_since = now
-            reason = None
-            if gone:
-                reason = "the endpoint answered 410 Gone"
-            elif now - locked.failing_since >= timedelta(days=settings.webhook_disable_after_days):
-                reason = f"every delivery failed for {settings.webhook_disable_after_days} days"
-            if reason:
-                locked.webhook_disabled_at = now
-                locked.webhook_disabled_reason = reason
-                await notifications.notify(
-                    session,
-                    locked.organization_id,
-                    "webhook_disabled",
-                    f"线索推送地址已停用：{locked.name}",
-                    f"原因：{reason}。请修正接收端后重新启用（PATCH webhook_url），并用回放补发。",
-                    {"subscription_id": str(locked.id), "reason": reason},
-                )
-                log.warning(
-                    "webhooks.endpoint_disabled", extra={"subscription_id": str(locked.id), "reason": reason}
-                )
+        for o in recorded
+    )
+
+
+async def _judge_endpoints(
+    session: AsyncSession, recorded: list[Outcome], *, now: datetime, settings: Settings
+) -> None:
+    """Endpoint health, per subscription: a success clears the failing streak; a 410, or failing for
+    WEBHOOK_DISABLE_AFTER_DAYS, disables the endpoint. Subscriptions are locked in id order (no deadlock
+    between relays), and only when something changes."""
+    by_sub: dict[uuid.UUID, list[Outcome]] = {}
+    for o in recorded:
+        if o.sub is not None:
+            by_sub.setdefault(o.sub.id, []).append(o)
+    for sub_id in sorted(by_sub):
+        results = by_sub[sub_id]
+        snapshot = results[0].sub
+        assert snapshot is not None
+        any_ok = any(o.ok for o in results)
+        gone = any(o.code == 410 for o in results)
+        if any_ok and not gone and snapshot.failing_since is None:
+            continue
+        locked = await repository.lock_subscription(session, sub_id)
+        if locked is None or locked.webhook_disabled_at is not None:
+            continue
+        if any_ok and not gone:
+            locked.failing_since = None
+            continue
+        if locked.failing_since is None:
+            locked.failing_since = now
+        if gone:
+            await _disable(session, locked, "the endpoint answered 410 Gone", now=now)
+        elif now - locked.failing_since >= timedelta(days=settings.webhook_disable_after_days):
+            reason = f"every delivery failed for {settings.webhook_disable_after_days} days"
+            await _disable(session, locked, reason, now=now)
+
+
+async def _disable(session: AsyncSession, sub: LeadSubscription, reason: str, *, now: datetime) -> None:
+    """Stop sending to the endpoint, and tell the bank why and how to turn it back on."""
+    sub.webhook_disabled_at = now
+    sub.webhook_disabled_reason = reason
+    await notifications.notify(
+        session,
+        sub.organization_id,
+        "webhook_disabled",
+        f"线索推送地址已停用：{sub.name}",
+        f"原因：{reason}。请修正接收端后重新启用（PATCH webhook_url），并用回放补发。",
+        {"subscription_id": str(sub.id), "reason": reason},
+    )
+    log.warning("webhooks.endpoint_disabled", extra={"subscription_id": str(sub.id), "reason": reason})
 
 
 async def deliver_once(
@@ -269,20 +227,13 @@ async def deliver_once(
     At most CONCURRENCY sends at a time, each bounded by the timeout, so a batch ends well inside its
     lease: BATCH_MAX / CONCURRENCY x timeout (5 x 10 s) < LEASE (120 s)."""
     async with sessionmaker() as session, session.begin():
-        deliveries = await claim(session, worker=worker, limit=min(batch, BATCH_MAX), lease=lease)
+        deliveries = await repository.claim_deliveries(
+            session, worker=worker, limit=min(batch, BATCH_MAX), lease=lease
+        )
         # Checked again at send time: a suspension or a withdrawal that raced the claim still stops it.
         cancelled = set(await cancel_not_owed(session, delivery_ids=[d.id for d in deliveries]))
         deliveries = [d for d in deliveries if d.id not in cancelled]
-        subs = {
-            s.id: s
-            for s in (
-                await session.scalars(
-                    select(LeadSubscription).where(
-                        LeadSubscription.id.in_({d.subscription_id for d in deliveries})
-                    )
-                )
-            ).all()
-        }
+        subs = await repository.subscriptions(session, {d.subscription_id for d in deliveries})
     if not deliveries:
         return len(cancelled)
 
@@ -308,28 +259,6 @@ async def deliver_once(
     return len(deliveries)
 
 
-def _not_owed() -> ColumnElement[bool]:
-    """Deliveries that must not go out: the bank is not vetted (suspended), or the lead's demand no longer
-    shares its financing need with banks (consent withdrawn)."""
-    bank_not_vetted = (
-        select(literal(1))
-        .select_from(LeadSubscription)
-        .join(Organization, Organization.id == LeadSubscription.organization_id)
-        .where(
-            LeadSubscription.id == WebhookDelivery.subscription_id, Organization.vetting_status != "vetted"
-        )
-        .exists()
-    )
-    consent_withdrawn = (
-        select(literal(1))
-        .select_from(Lead)
-        .join(Demand, Demand.id == Lead.demand_id)
-        .where(Lead.id == WebhookDelivery.lead_id, Demand.share_with_banks.is_(False))
-        .exists()
-    )
-    return or_(bank_not_vetted, consent_withdrawn)
-
-
 async def cancel_not_owed(
     session: AsyncSession,
     *,
@@ -337,33 +266,14 @@ async def cancel_not_owed(
     demand_id: uuid.UUID | None = None,
     delivery_ids: Sequence[str] | None = None,
 ) -> list[str]:
-    """Cancel the pending deliveries (of one bank, one demand, or these) that are no longer owed."""
-    stmt = update(WebhookDelivery).where(WebhookDelivery.status == "pending", _not_owed())
-    if bank_id is not None:
-        stmt = stmt.where(
-            WebhookDelivery.subscription_id.in_(
-                select(LeadSubscription.id).where(LeadSubscription.organization_id == bank_id)
-            )
-        )
-    if demand_id is not None:
-        stmt = stmt.where(WebhookDelivery.lead_id.in_(select(Lead.id).where(Lead.demand_id == demand_id)))
-    if delivery_ids is not None:
-        stmt = stmt.where(WebhookDelivery.id.in_(list(delivery_ids)))
-    result = await session.scalars(
-        stmt.values(
-            status="cancelled",
-            locked_until=None,
-            last_error="cancelled: the bank is suspended or the enterprise withdrew its consent",
-        ).returning(WebhookDelivery.id),
-        execution_options={"synchronize_session": False},
+    """Cancel the pending deliveries (of one bank, one demand, or these) that are no longer owed: the bank
+    is suspended, or the enterprise withdrew its consent. Called where either happens, and again at send
+    time for what raced it."""
+    return await repository.cancel_not_owed(
+        session, bank_id=bank_id, demand_id=demand_id, delivery_ids=delivery_ids
     )
-    return list(result.all())
 
 
 async def replay(session: AsyncSession, delivery_ids: Sequence[str]) -> None:
     """Queue deliveries again, with the same id and body and a fresh retry schedule."""
-    await session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(list(delivery_ids)))
-        .values(status="pending", attempts=0, next_attempt_at=utcnow(), locked_until=None, locked_by=None)
-    )
+    await repository.requeue_deliveries(session, delivery_ids, now=utcnow())

@@ -8,23 +8,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import func, literal, or_, select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.errors import Conflict, InvalidInput, NotFound
 from app.indexing import service as indexing
-from app.kit.pagination import PageParams, keyset_page
-from app.kit.sql import array_open_or_has
-from app.leads import relay, webhooks
+from app.kit.pagination import PageParams
+from app.leads import relay, repository, webhooks
+from app.leads.schemas import SubscriptionCreate
 from app.matching import priority, scoring
 from app.models.base import utcnow
 from app.models.demand import Demand
-from app.models.financing import FinancingProduct
-from app.models.lead import Lead, LeadSubscription, WebhookAttempt, WebhookDelivery
+from app.models.lead import Lead, LeadSubscription, WebhookDelivery
 from app.models.organization import Organization
 from app.notifications import service as notifications
+from app.organizations import quotas
 
 # status → the statuses a bank may move a lead to from there
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -45,6 +43,7 @@ STATUS_NAMES = {
 
 # -- subscriptions -------------------------------------------------------------------------------
 async def check_webhook_url(url: str | None, settings: Settings) -> None:
+    """422 unless the relay would send to the URL (app/leads/webhooks.py); checked again at each send."""
     if url is None:
         return
     try:
@@ -62,6 +61,45 @@ def set_secret(settings: Settings, sub: LeadSubscription) -> str:
 
 def secret_of(settings: Settings, sub: LeadSubscription) -> str:
     return webhooks.open_secret(settings.signing_key, str(sub.id), sub.webhook_secret)
+
+
+async def create_subscription(
+    session: AsyncSession, settings: Settings, bank: Organization, data: SubscriptionCreate
+) -> dict[str, Any]:
+    """A new subscription of the bank, within its allowance; its view carries the new signing secret."""
+    await quotas.ensure_room(
+        session,
+        bank,
+        model=LeadSubscription,
+        vetted_limit=settings.lead_subscriptions_per_organization,
+        unvetted_limit=0,  # only vetted banks subscribe (the endpoint already refused the others)
+        what="lead subscriptions",
+        what_zh="线索订阅",
+    )
+    sub = LeadSubscription(
+        id=uuid.uuid4(),
+        organization_id=bank.id,
+        name=data.name,
+        region_codes=data.region_codes,
+        industry_codes=data.industry_codes,
+        task_types=data.task_types,
+        amount_min_cny=data.amount_min_cny,
+        amount_max_cny=data.amount_max_cny,
+        webhook_url=data.webhook_url,
+    )
+    secret = set_secret(settings, sub)
+    session.add(sub)
+    await session.flush()
+    return subscription_view(sub, secret=secret)
+
+
+async def with_secret(session: AsyncSession, settings: Settings, stored: dict[str, Any]) -> dict[str, Any]:
+    """A replayed creation's answer with its secret again: the idempotency store keeps it without the
+    secret, which is read back from the subscription (unless it was deleted since)."""
+    sub = await repository.subscription(session, uuid.UUID(str(stored["id"])))
+    if sub is None or sub.deleted_at is not None:
+        return stored
+    return {**stored, "webhook_secret": secret_of(settings, sub)}
 
 
 def subscription_view(sub: LeadSubscription, *, secret: str | None = None) -> dict[str, Any]:
@@ -89,14 +127,8 @@ def subscription_view(sub: LeadSubscription, *, secret: str | None = None) -> di
 async def own_subscription(
     session: AsyncSession, subscription_id: uuid.UUID, bank_id: uuid.UUID, *, for_update: bool = False
 ) -> LeadSubscription:
-    stmt = select(LeadSubscription).where(
-        LeadSubscription.id == subscription_id,
-        LeadSubscription.organization_id == bank_id,
-        LeadSubscription.deleted_at.is_(None),
-    )
-    if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    sub = await session.scalar(stmt)
+    """The bank's own live subscription (404 for another bank's or a deleted one)."""
+    sub = await repository.own_subscription_row(session, subscription_id, bank_id, for_update=for_update)
     if sub is None:
         raise NotFound("No such lead subscription.", zh="没有这个线索订阅。")
     return sub
@@ -105,32 +137,22 @@ async def own_subscription(
 async def page_subscriptions(
     session: AsyncSession, bank_id: uuid.UUID, page: PageParams
 ) -> tuple[list[LeadSubscription], str | None]:
-    stmt = select(LeadSubscription).where(
-        LeadSubscription.organization_id == bank_id, LeadSubscription.deleted_at.is_(None)
-    )
-    return await keyset_page(
-        session, stmt, keys=[LeadSubscription.created_at, LeadSubscription.id], params=page
-    )
+    """The bank's subscriptions but the deleted ones, newest first."""
+    return await repository.page_subscriptions(session, bank_id, page)
 
 
 async def page_deliveries(
     session: AsyncSession, subscription_id: uuid.UUID, page: PageParams
 ) -> tuple[list[WebhookDelivery], str | None]:
-    stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
-    return await keyset_page(
-        session, stmt, keys=[WebhookDelivery.created_at, WebhookDelivery.id], params=page
-    )
+    """The subscription's deliveries, newest first."""
+    return await repository.page_deliveries(session, subscription_id, page)
 
 
 async def delivery_views(session: AsyncSession, deliveries: list[WebhookDelivery]) -> list[dict[str, Any]]:
+    """The deliveries as the bank sees them, each with its log of attempts (one query for the page)."""
     attempts: dict[str, list[dict[str, Any]]] = {d.id: [] for d in deliveries}
     if deliveries:
-        rows = await session.scalars(
-            select(WebhookAttempt)
-            .where(WebhookAttempt.delivery_id.in_(list(attempts)))
-            .order_by(WebhookAttempt.id)
-        )
-        for a in rows:
+        for a in await repository.attempts_of(session, list(attempts)):
             attempts[a.delivery_id].append(
                 {
                     "attempt": a.attempt,
@@ -162,11 +184,7 @@ async def replay_delivery(
     session: AsyncSession, subscription_id: uuid.UUID, delivery_id: str
 ) -> WebhookDelivery:
     """Queue one delivery again (same id and body); 409 while it is being sent (a second send at once)."""
-    delivery = await session.scalar(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.subscription_id == subscription_id)
-        .with_for_update()
-    )
+    delivery = await repository.lock_delivery(session, subscription_id, delivery_id)
     if delivery is None:
         raise NotFound("No such delivery on this subscription.", zh="该订阅下没有这次推送。")
     if (
@@ -190,63 +208,22 @@ async def offer(session: AsyncSession, demand: Demand) -> int:
     Called when a demand is published and whenever a published demand is edited. Returns how many."""
     if demand.status != "published" or not demand.share_with_banks or demand.financing_amount_cny is None:
         return 0
-    owner_vetted = await session.scalar(
-        select(Organization.vetting_status == "vetted").where(Organization.id == demand.organization_id)
-    )
-    if not owner_vetted:
+    if not await repository.organization_vetted(session, demand.organization_id):
         return 0
     amount = demand.financing_amount_cny
-    industry_ok = or_(
-        func.cardinality(LeadSubscription.industry_codes) == 0,
-        select(literal(1))
-        .select_from(func.unnest(LeadSubscription.industry_codes).table_valued("code").render_derived("c"))
-        .where(literal(demand.industry_code).like(text("c.code || '%'")))
-        .exists(),
-    )
-    matching = (
-        select(
-            LeadSubscription.id,
-            LeadSubscription.organization_id,
-            (LeadSubscription.webhook_url.isnot(None) & LeadSubscription.webhook_disabled_at.is_(None)).label(
-                "hooked"
-            ),
-        )
-        .join(Organization, Organization.id == LeadSubscription.organization_id)
-        .where(
-            LeadSubscription.deleted_at.is_(None),
-            Organization.vetting_status == "vetted",
-            array_open_or_has(LeadSubscription.region_codes, demand.region_code),
-            array_open_or_has(LeadSubscription.task_types, demand.task_type),
-            industry_ok,
-            or_(LeadSubscription.amount_min_cny.is_(None), LeadSubscription.amount_min_cny <= amount),
-            or_(LeadSubscription.amount_max_cny.is_(None), LeadSubscription.amount_max_cny >= amount),
-        )
-    )
     now = utcnow()
-    rows = (await session.execute(matching)).all()
+    rows = await repository.matching_subscriptions(
+        session,
+        region_code=demand.region_code,
+        task_type=demand.task_type,
+        industry_code=demand.industry_code,
+        amount_cny=amount,
+    )
     if not rows:
         return 0
-    created = (
-        await session.scalars(
-            insert(Lead)
-            .values(
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "subscription_id": sub_id,
-                        "organization_id": bank_id,
-                        "demand_id": demand.id,
-                        "status": "new",
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for sub_id, bank_id, _ in rows
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["subscription_id", "demand_id"])
-            .returning(Lead)
-        )
-    ).all()
+    created = await repository.insert_new_leads(
+        session, demand.id, [(sub_id, bank_id) for sub_id, bank_id, _ in rows], now=now
+    )
     if not created:
         return 0
     # What every lead of this demand shares is built once; each bank's fitting products once per bank.
@@ -294,7 +271,7 @@ def _delivery(lead: Lead, event_type: str, stamp: str, data: dict[str, Any]) -> 
 
 async def enqueue(session: AsyncSession, lead: Lead, event_type: str) -> None:
     """One webhook event for the lead's subscription, if it has a live endpoint."""
-    sub = await session.get(LeadSubscription, lead.subscription_id)
+    sub = await repository.subscription(session, lead.subscription_id)
     if sub is None or sub.webhook_url is None or sub.webhook_disabled_at is not None or sub.deleted_at:
         return
     stamp = utcnow().isoformat().replace("+00:00", "Z")
@@ -307,13 +284,7 @@ async def _fitting_by_bank(
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """Each bank's own active financing products this demand is eligible for (matching's rules)."""
     catalog = await indexing.catalog_snapshot(session)
-    products = (
-        await session.scalars(
-            select(FinancingProduct).where(
-                FinancingProduct.organization_id.in_(bank_ids), FinancingProduct.is_active
-            )
-        )
-    ).all()
+    products = await repository.active_financing_products(session, bank_ids)
     ask = scoring.financing_ask(demand)
     found: dict[uuid.UUID, list[dict[str, Any]]] = {bank: [] for bank in bank_ids}
     for p in products:
@@ -323,7 +294,7 @@ async def _fitting_by_bank(
 
 
 async def _demand_part(session: AsyncSession, demand: Demand) -> dict[str, Any]:
-    enterprise = await session.get(Organization, demand.organization_id)
+    enterprise = await repository.organization(session, demand.organization_id)
     assert enterprise is not None
     return {
         "demand": {
@@ -380,7 +351,7 @@ def _payload(
 
 async def lead_view(session: AsyncSession, lead: Lead) -> dict[str, Any]:
     """What the bank sees; the enterprise's contact details only once it accepted the bank's interest."""
-    demand = await session.get(Demand, lead.demand_id)
+    demand = await repository.demand(session, lead.demand_id)
     assert demand is not None
     part = await _demand_part(session, demand)
     fitting = await _fitting_by_bank(session, demand, {lead.organization_id})
@@ -395,33 +366,22 @@ async def page_feed(
     the publication commits, so a lead committed late must not land behind a cursor a bank already holds.
     Demands whose owner withdrew consent (share_with_banks false) leave the feed."""
     settled = utcnow() - timedelta(seconds=settle_seconds)
-    stmt = (
-        select(Lead)
-        .join(Demand, Demand.id == Lead.demand_id)
-        .where(Lead.organization_id == bank_id, Lead.created_at <= settled, Demand.share_with_banks)
-    )
-    return await keyset_page(session, stmt, keys=[Lead.created_at, Lead.id], params=page, direction="asc")
+    return await repository.page_feed(session, bank_id, created_before=settled, params=page)
 
 
 # -- the bank's side -----------------------------------------------------------------------------
 async def own_lead(
     session: AsyncSession, lead_id: uuid.UUID, bank_id: uuid.UUID, *, lock: bool = False
 ) -> Lead:
-    # A demand whose owner withdrew consent (share_with_banks false) is no longer the bank's to see.
-    stmt = (
-        select(Lead)
-        .join(Demand, Demand.id == Lead.demand_id)
-        .where(Lead.id == lead_id, Lead.organization_id == bank_id, Demand.share_with_banks)
-    )
-    if lock:
-        stmt = stmt.with_for_update(of=Lead).execution_options(populate_existing=True)
-    lead = await session.scalar(stmt)
+    """The bank's lead, while its demand is still shared with banks (404 otherwise)."""
+    lead = await repository.own_lead_row(session, lead_id, bank_id, lock=lock)
     if lead is None:
         raise NotFound("No such lead.", zh="没有这条线索。")
     return lead
 
 
 async def move(session: AsyncSession, lead: Lead, to_status: str) -> Lead:
+    """The bank moves its lead along TRANSITIONS (409 for any other move); the enterprise is notified."""
     if to_status == lead.status:
         return lead  # repeating a status is harmless
     if to_status not in TRANSITIONS[lead.status]:
@@ -437,8 +397,8 @@ async def move(session: AsyncSession, lead: Lead, to_status: str) -> Lead:
     lead.version += 1
     lead.updated_at = now
     await session.flush()
-    demand = await session.get(Demand, lead.demand_id)
-    bank = await session.get(Organization, lead.organization_id)
+    demand = await repository.demand(session, lead.demand_id)
+    bank = await repository.organization(session, lead.organization_id)
     if demand is not None and bank is not None:
         await notifications.notify(
             session,
@@ -452,15 +412,17 @@ async def move(session: AsyncSession, lead: Lead, to_status: str) -> Lead:
 
 
 # -- the enterprise's side -----------------------------------------------------------------------
-async def leads_of_demand(session: AsyncSession, demand: Demand) -> list[dict[str, Any]]:
-    rows = (
-        await session.execute(
-            select(Lead, Organization.name)
-            .join(Organization, Organization.id == Lead.organization_id)
-            .where(Lead.demand_id == demand.id)
-            .order_by(Lead.created_at, Lead.id)
-        )
-    ).all()
+async def own_demand(session: AsyncSession, demand_id: uuid.UUID, enterprise_id: uuid.UUID) -> Demand:
+    """The enterprise's own demand (404 for anyone else's)."""
+    demand = await repository.demand(session, demand_id)
+    if demand is None or demand.organization_id != enterprise_id:
+        raise NotFound("No such demand.", zh="没有这个需求。")
+    return demand
+
+
+async def leads_of_demand(session: AsyncSession, demand_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Which banks have the demand as a lead, oldest first (what its owner sees of them)."""
+    rows = await repository.leads_with_bank_names(session, demand_id)
     return [
         {
             "id": lead.id,
@@ -478,13 +440,9 @@ async def leads_of_demand(session: AsyncSession, demand: Demand) -> list[dict[st
 
 
 async def accept_interest(session: AsyncSession, lead_id: uuid.UUID, enterprise_id: uuid.UUID) -> Lead:
-    lead = await session.scalar(
-        select(Lead)
-        .join(Demand, Demand.id == Lead.demand_id)
-        .where(Lead.id == lead_id, Demand.organization_id == enterprise_id)
-        .with_for_update(of=Lead)
-        .execution_options(populate_existing=True)
-    )
+    """The owner of the lead's demand accepts the bank's interest: the contact details go to that bank, in
+    the feed and as a webhook event. Accepting twice changes nothing."""
+    lead = await repository.lock_lead_on_demand_of(session, lead_id, enterprise_id)
     if lead is None:
         raise NotFound("No such lead.", zh="没有这条线索。")
     if lead.status == "declined":
@@ -492,7 +450,7 @@ async def accept_interest(session: AsyncSession, lead_id: uuid.UUID, enterprise_
             "The bank declined this lead; there is no interest to accept.",
             zh="银行已婉拒这条线索，没有可接受的对接意向。",
         )
-    demand = await session.get(Demand, lead.demand_id)
+    demand = await repository.demand(session, lead.demand_id)
     if demand is None or not demand.share_with_banks:
         raise Conflict(
             "The demand no longer shares its financing need with banks; share it again first.",

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
-from app.kit.pagination import PageParams, keyset_page
+from app.kit.pagination import PageParams
 from app.kit.responses import dumps
 from app.models.base import utcnow
 from app.models.matching import Notification
+from app.notifications import repository
 
 
 async def notify(
@@ -64,34 +64,19 @@ async def page(
     since: datetime | None = None,
 ) -> tuple[list[Notification], str | None]:
     """The organization's notifications, newest first; only unread ones, or only those after `since`."""
-    stmt = select(Notification).where(Notification.organization_id == organization_id)
-    if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    if since is not None:
-        stmt = stmt.where(Notification.created_at > since)
-    return await keyset_page(session, stmt, keys=[Notification.created_at, Notification.id], params=params)
+    return await repository.page(session, organization_id, params, unread_only=unread_only, since=since)
 
 
 async def unread_count(session: AsyncSession, organization_id: uuid.UUID) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.organization_id == organization_id, Notification.read_at.is_(None))
-    )
-    return int(count or 0)
+    """How many of the organization's notifications no member has marked read."""
+    return await repository.unread_count(session, organization_id)
 
 
 async def mark_read(
     session: AsyncSession, notification_id: uuid.UUID, organization_id: uuid.UUID
 ) -> Notification:
     """The organization's own notification, marked read (404 for anyone else's)."""
-    notification = await session.scalar(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.organization_id == organization_id)
-        .values(read_at=func.coalesce(Notification.read_at, utcnow()))
-        .returning(Notification)
-        .execution_options(populate_existing=True)
-    )
+    notification = await repository.mark_read(session, notification_id, organization_id, now=utcnow())
     if notification is None:
         raise NotFound("No such notification.", zh="没有这条通知。")
     return notification
@@ -99,37 +84,22 @@ async def mark_read(
 
 async def mark_all_read(session: AsyncSession, organization_id: uuid.UUID) -> int:
     """Mark every unread notification of the organization read; how many were."""
-    result = await session.execute(
-        update(Notification)
-        .where(Notification.organization_id == organization_id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-        .returning(Notification.id)
-    )
-    return len(result.all())
+    return await repository.mark_all_read(session, organization_id, now=utcnow())
 
 
 async def created_at_of(
     session: AsyncSession, organization_id: uuid.UUID, notification_id: uuid.UUID
 ) -> datetime | None:
-    """When the organization's notification was created (None for another's or an unknown id)."""
-    return await session.scalar(
-        select(Notification.created_at).where(
-            Notification.id == notification_id, Notification.organization_id == organization_id
-        )
-    )
+    """When the organization's notification was created (None for another's or an unknown id): where a
+    stream resumes after `Last-Event-ID`."""
+    return await repository.created_at_of(session, organization_id, notification_id)
 
 
 async def ids_between(
     session: AsyncSession, organization_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[tuple[uuid.UUID, datetime]]:
-    rows = await session.execute(
-        select(Notification.id, Notification.created_at).where(
-            Notification.organization_id == organization_id,
-            Notification.created_at >= start,
-            Notification.created_at <= end,
-        )
-    )
-    return [(row.id, row.created_at) for row in rows]
+    """The organization's notifications created in [start, end]: those a stream counts as already sent."""
+    return await repository.ids_between(session, organization_id, start, end)
 
 
 async def created_since(
@@ -141,12 +111,4 @@ async def created_since(
     limit: int,
 ) -> list[Notification]:
     """The organization's notifications after `since` but for those in `exclude`, oldest first."""
-    stmt = (
-        select(Notification)
-        .where(Notification.organization_id == organization_id, Notification.created_at > since)
-        .order_by(Notification.created_at, Notification.id)
-        .limit(limit)
-    )
-    if exclude:
-        stmt = stmt.where(Notification.id.not_in(exclude))
-    return list(await session.scalars(stmt))
+    return await repository.created_since(session, organization_id, since, exclude=exclude, limit=limit)

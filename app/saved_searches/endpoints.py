@@ -14,24 +14,10 @@ from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.leads.schemas import SavedSearchCreate, SavedSearchList, SavedSearchOut
-from app.models.base import utcnow
 from app.models.catalog import EquipmentCategory, Industry, Region, TaskType
-from app.models.lead import SavedSearch
-from app.organizations import quotas
 from app.saved_searches import service
 
 router = APIRouter(tags=["saved searches"])
-
-
-def _view(s: SavedSearch) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "name": s.name,
-        "list": s.list_name,
-        "q": s.q,
-        "filters": s.filters,
-        "created_at": s.created_at,
-    }
 
 
 @router.post(
@@ -66,27 +52,14 @@ async def create_saved_search(
             await require_code(session, model, value, loc=["body", "filters", field])
 
     async def create() -> dict[str, Any]:
-        await quotas.ensure_room(
+        return await service.create(
             session,
-            principal.organization,
-            model=SavedSearch,
+            body,
+            organization=principal.organization,
+            user_id=principal.user.id,
             vetted_limit=settings.saved_searches_per_organization,
             unvetted_limit=settings.saved_searches_per_unvetted_organization,
-            what="saved searches",
-            what_zh="保存的搜索",
         )
-        saved = SavedSearch(
-            organization_id=principal.organization.id,
-            user_id=principal.user.id,
-            name=body.name,
-            list_name=body.list,
-            q=body.q,
-            filters=f.model_dump(exclude_none=True),
-            created_at=utcnow(),
-        )
-        session.add(saved)
-        await session.flush()
-        return _view(saved)
 
     return await idempotent_create(
         session,
@@ -112,7 +85,7 @@ async def list_saved_searches(
     """Suppliers and providers only: the organization's saved searches, newest first, paged with
     `cursor`."""
     rows, cursor = await service.page(session, principal.organization.id, page)
-    return FastJSONResponse({"items": [_view(s) for s in rows], "next_cursor": cursor})
+    return FastJSONResponse({"items": [service.view(s) for s in rows], "next_cursor": cursor})
 
 
 @router.delete(

@@ -6,17 +6,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
 from app.indexing import service as indexing
-from app.kit.pagination import PageParams, keyset_page
+from app.kit.pagination import PageParams
+from app.leads.schemas import SavedSearchCreate
 from app.matching import priority, scoring
+from app.models.base import utcnow
 from app.models.demand import Demand
 from app.models.lead import SavedSearch
 from app.models.organization import Organization
 from app.notifications import service as notifications
+from app.organizations import quotas
+from app.saved_searches import repository
 from search.text import Segmenter
 
 
@@ -32,6 +35,7 @@ def _words_found(segmenter: Segmenter, q: str, tokens: set[str]) -> bool:
 
 
 def fits(saved: SavedSearch, demand: Demand, segmenter: Segmenter, tokens: set[str]) -> bool:
+    """Whether the demand meets every filter of the saved search and has all its words."""
     f: dict[str, Any] = saved.filters or {}
     if f.get("task_type") and f["task_type"] != demand.task_type:
         return False
@@ -48,43 +52,23 @@ def fits(saved: SavedSearch, demand: Demand, segmenter: Segmenter, tokens: set[s
     return not saved.q or _words_found(segmenter, saved.q, tokens)
 
 
-def _filter_allows(key: str, value: str, *, prefix: bool = False) -> ColumnElement[bool]:
-    """The saved search sets no `key` filter, or one `value` meets (equal, or a prefix of it)."""
-    wanted = SavedSearch.filters[key].astext
-    met = literal(value).startswith(wanted) if prefix else wanted == value
-    return or_(wanted.is_(None), met)
-
-
-def candidates(demand: Demand) -> Any:
-    """The saved searches that could fit `demand`, narrowed in SQL by their exact filters (task, region,
-    industry) and held by organizations still in good standing (not suspended or rejected). Words,
-    category and budget are checked in Python (`fits`)."""
-    return (
-        select(SavedSearch)
-        .join(Organization, Organization.id == SavedSearch.organization_id)
-        .where(
-            Organization.vetting_status.in_(("pending", "vetted")),
-            SavedSearch.list_name == "demands",
-            _filter_allows("task_type", demand.task_type),
-            _filter_allows("region_code", demand.region_code),
-            _filter_allows("industry_code", demand.industry_code, prefix=True),
-            or_(
-                SavedSearch.filters["budget_min_cny"].astext.is_(None),
-                func.cast(SavedSearch.filters["budget_min_cny"].astext, type_=Demand.budget_max_cny.type)
-                <= demand.budget_max_cny,
-            ),
-        )
-        .order_by(SavedSearch.created_at, SavedSearch.id)
-    )
-
-
 async def notify_on_publish(session: AsyncSession, demand: Demand) -> int:
+    """Tell each organization with a saved search the newly published demand fits, once however many of
+    its searches fit; returns how many were told. The exact filters are narrowed in SQL, the words and
+    category here, matched as the search endpoint would match them."""
     catalog = await indexing.catalog_snapshot(session)
     segmenter = await indexing.segmenter(session)
     names = [catalog.categories[c].name for c in demand.category_codes if c in catalog.categories]
     tokens = set(segmenter.index_tokens(" ".join([demand.title, demand.description, *names])))
     notified: set[uuid.UUID] = set()
-    for saved in (await session.scalars(candidates(demand))).all():
+    candidates = await repository.candidates(
+        session,
+        task_type=demand.task_type,
+        region_code=demand.region_code,
+        industry_code=demand.industry_code,
+        budget_max_cny=demand.budget_max_cny,
+    )
+    for saved in candidates:
         if saved.organization_id in notified or not fits(saved, demand, segmenter, tokens):
             continue
         notified.add(saved.organization_id)
@@ -100,16 +84,63 @@ async def notify_on_publish(session: AsyncSession, demand: Demand) -> int:
     return len(notified)
 
 
+def view(saved: SavedSearch) -> dict[str, Any]:
+    """A saved search as the API shows it (shape: SavedSearchOut)."""
+    return {
+        "id": saved.id,
+        "name": saved.name,
+        "list": saved.list_name,
+        "q": saved.q,
+        "filters": saved.filters,
+        "created_at": saved.created_at,
+    }
+
+
+async def create(
+    session: AsyncSession,
+    data: SavedSearchCreate,
+    *,
+    organization: Organization,
+    user_id: uuid.UUID,
+    vetted_limit: int,
+    unvetted_limit: int,
+) -> dict[str, Any]:
+    """A new saved search of the organization, within its allowance (a smaller one until it is vetted: each
+    saved search is work on every publication); its filters' codes are the caller's to have checked."""
+    await quotas.ensure_room(
+        session,
+        organization,
+        model=SavedSearch,
+        vetted_limit=vetted_limit,
+        unvetted_limit=unvetted_limit,
+        what="saved searches",
+        what_zh="保存的搜索",
+    )
+    saved = SavedSearch(
+        organization_id=organization.id,
+        user_id=user_id,
+        name=data.name,
+        list_name=data.list,
+        q=data.q,
+        filters=data.filters.model_dump(exclude_none=True),
+        created_at=utcnow(),
+    )
+    session.add(saved)
+    await session.flush()
+    return view(saved)
+
+
 async def page(
     session: AsyncSession, organization_id: uuid.UUID, params: PageParams
 ) -> tuple[list[SavedSearch], str | None]:
-    stmt = select(SavedSearch).where(SavedSearch.organization_id == organization_id)
-    return await keyset_page(session, stmt, keys=[SavedSearch.created_at, SavedSearch.id], params=params)
+    """The organization's saved searches, newest first."""
+    return await repository.page_owned(session, organization_id, params)
 
 
 async def delete(session: AsyncSession, saved_search_id: uuid.UUID, organization_id: uuid.UUID) -> None:
-    saved = await session.get(SavedSearch, saved_search_id)
+    """Delete one of the organization's saved searches (404 for another organization's)."""
+    saved = await repository.get(session, saved_search_id)
     if saved is None or saved.organization_id != organization_id:
         raise NotFound("No such saved search.", zh="没有这个已保存的搜索。")
-    await session.delete(saved)
+    await repository.delete(session, saved)
     await session.flush()
