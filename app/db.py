@@ -16,7 +16,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    """No ping before each checkout (it cost a round trip on every request, doubling a single read's): a
+    connection that died with a database restart fails its first statement instead, that request gets
+    a 503 with Retry-After (app/errors.py), and SQLAlchemy then discards every pooled connection at once,
+    so the next requests get fresh ones (tests/test_database_restart.py)."""
+    return create_async_engine(url, pool_size=pool_size, max_overflow=10)
 
 
 def make_sessionmaker(bind: AsyncEngine) -> async_sessionmaker[AsyncSession]:

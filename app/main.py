@@ -42,6 +42,7 @@ from app.products.endpoints import router as products_router
 from app.providers.endpoints import router as providers_router
 from app.quotes.endpoints import router as quotes_router
 from app.saved_searches.endpoints import router as saved_searches_router
+from app.search_api import service as search_service
 from app.search_api.endpoints import router as search_router
 from app.spreadsheets.endpoints import router as spreadsheets_router
 from app.stats.endpoints import router as stats_router
@@ -156,6 +157,7 @@ def create_app(
     # The master key indexes; queries go out with a search-only key (search/meili.py).
     app.state.meili = indexing.meili_engine(settings.meili_url, key, search_key=search_key)
     indexing.configure(outbox=settings.meili_url is not None)
+    search_service.configure_cache(settings.search_cache_seconds)
     if sessionmaker is not None:
         app.state.sessionmaker = app.state.read_sessionmaker = sessionmaker
 

@@ -4,7 +4,8 @@ Meilisearch relay, the statistics' compaction, and housekeeping.
 Every part claims its work from PostgreSQL with leases, so any number of workers may run on any number
 of hosts. A failing part is logged and retried after a pause; it never stops the others.
 Housekeeping runs at start and then every HOUSEKEEPING_SECONDS: spent idempotency keys (older than their
-24 hours) and throttle counters whose window and wait are over are deleted.
+24 hours), throttle counters whose window and wait are over, and cached search results that expired or
+were overtaken by a write are deleted.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.kit import idempotency, rate_limit
 from app.leads.relay import deliver_once
 from app.stats import repository as stats
 from app.workflows import publishing  # noqa: F401 - registers the jobs it queues
+from search import cache as search_cache
 from search.engine import SearchUnavailable
 from search.meili import MeilisearchEngine
 
@@ -50,6 +52,7 @@ async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[s
         purged = {
             "idempotency_keys": await idempotency.purge(session),
             "rate_limit_buckets": await rate_limit.purge(session),
+            "search_results": await search_cache.purge(session),
         }
     log.info("worker.housekeeping", extra=purged)
     return purged

@@ -21,6 +21,7 @@ from app.indexing import repository
 from app.indexing import service as indexing
 from app.kit.leases import backoff
 from app.models.base import utcnow
+from search import cache
 from search.engine import SearchUnavailable
 from search.meili import MeilisearchEngine
 
@@ -104,6 +105,8 @@ async def relay_once(
         ]
         if stale:
             await repository.enqueue(session, stale)
+        # Cached results from Meilisearch predate what it now holds (search/cache.py).
+        await cache.bump(session, set(ids_by_index))
     log.info(
         "relay.batch_sent",
         extra={

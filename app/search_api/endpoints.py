@@ -33,7 +33,7 @@ async def _rate_limited(request: Request) -> None:
     settings: Settings = request.app.state.settings
     client = client_address(request, settings.trusted_proxy_networks)
     count, ends_at = await rate_limit.hit_apart(
-        request.app.state.sessionmaker, key=f"search:client:{client}", window_seconds=60
+        request.app.state.read_sessionmaker, key=f"search:client:{client}", window_seconds=60
     )
     rate_limit.refuse_over(
         count, settings.search_requests_per_client_per_minute, ends_at, what="searches", what_zh="搜索"

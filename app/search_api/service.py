@@ -8,16 +8,44 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import InvalidInput
 from app.indexing import service as indexing
+from search import cache
 from search.engine import InvalidCursor, SearchEngine, SearchQuery, SearchResult, SearchUnavailable
 from search.specs import SPECS
 
 log = logging.getLogger(__name__)
+_cache_seconds = 0.0
+
+
+def configure_cache(seconds: float) -> None:
+    """How long a search result is served from the shared cache (`SEARCH_CACHE_SECONDS`; 0: never)."""
+    global _cache_seconds
+    _cache_seconds = seconds
+
+
+def _autocommit(session: AsyncSession) -> bool:
+    bind = session.bind
+    options = bind.sync_engine.get_execution_options() if bind is not None else {}
+    return bool(options.get("isolation_level") == "AUTOCOMMIT")
 
 
 async def search(
     session: AsyncSession, meili: SearchEngine | None, index: str, query: SearchQuery
 ) -> SearchResult:
-    """Meilisearch when configured; PostgreSQL when it is not, or while it is unreachable."""
+    """Meilisearch when configured; PostgreSQL when it is not, or while it is unreachable.
+
+    Read requests (autocommit sessions) go through the shared cache (search/cache.py); a transaction
+    that writes never does, since it may be searching its own uncommitted documents."""
+    if _cache_seconds > 0 and _autocommit(session):
+        key = cache.key_of(index, "meilisearch" if meili is not None else "postgres", query)
+        return await cache.cached(
+            session, index, key, _cache_seconds, lambda: _search(session, meili, index, query)
+        )
+    return await _search(session, meili, index, query)
+
+
+async def _search(
+    session: AsyncSession, meili: SearchEngine | None, index: str, query: SearchQuery
+) -> SearchResult:
     spec = SPECS[index]
     try:
         if meili is not None:

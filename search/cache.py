@@ -1,0 +1,161 @@
+"""Search results kept in PostgreSQL, shared by every API process and host, and never stale past a write.
+
+Each index has a generation (`search_generations`). A deferred trigger on `search_documents` raises it
+once per index in every transaction that writes that index, at commit; the Meilisearch relay raises it
+after Meilisearch took a batch. An entry (`search_results_cache`, UNLOGGED: a cache needs no crash
+safety) is filed under the generation that was current *before* its result was computed, and a lookup
+only accepts the current one. A write committed while a result was being computed therefore leaves that
+result under the old generation, which no later lookup accepts: readers see a write as soon as it commits.
+Entries also expire after `ttl` seconds, and the worker purges spent ones.
+
+One statement reads the generation and the entry together; the entry is the engine's whole result
+(hits, facets, total, cursor), encoded by orjson.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, String, Table, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from search.engine import SearchQuery, SearchResult, TermMatching
+from search.postgres import metadata
+
+generations = Table(
+    "search_generations",
+    metadata,
+    Column("index_name", String(40), primary_key=True),
+    Column("generation", BigInteger, nullable=False, server_default="0"),
+)
+
+entries = Table(
+    "search_results_cache",
+    metadata,
+    Column("key", LargeBinary, primary_key=True),
+    Column("index_name", String(40), nullable=False),
+    Column("generation", BigInteger, nullable=False),
+    Column("result", LargeBinary, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    prefixes=["UNLOGGED"],
+)
+
+_LOOKUP = text("""
+    SELECT g.generation, c.result
+    FROM search_generations g
+    LEFT JOIN search_results_cache c
+      ON c.key = :key AND c.generation = g.generation AND c.expires_at > now()
+    WHERE g.index_name = :index
+""")
+
+
+def key_of(index: str, source: str, query: SearchQuery) -> bytes:
+    """The entry's key: the index, which engine answers (`meilisearch` or `postgres`) and the whole query."""
+    parts = [
+        index,
+        source,
+        query.q,
+        [[f.field, f.op, list(f.values)] for f in query.filters],
+        query.sort,
+        query.limit,
+        query.cursor,
+        query.any_word,
+        query.facets,
+    ]
+    return hashlib.sha256(orjson.dumps(parts)).digest()
+
+
+def _encode(result: SearchResult) -> bytes:
+    return orjson.dumps(
+        {
+            "hits": result.hits,
+            "next_cursor": result.next_cursor,
+            "facets": result.facets,
+            "total_estimate": result.total_estimate,
+            "engine": result.engine,
+            "term_matching": asdict(result.term_matching),
+            "extra": result.extra,
+        }
+    )
+
+
+def _decode(raw: bytes) -> SearchResult:
+    body: dict[str, Any] = orjson.loads(raw)
+    matching = body["term_matching"]
+    dropped = matching["dropped_terms"]
+    return SearchResult(
+        hits=body["hits"],
+        next_cursor=body["next_cursor"],
+        facets=body["facets"],
+        total_estimate=body["total_estimate"],
+        engine=body["engine"],
+        term_matching=TermMatching(
+            strategy=matching["strategy"], dropped_terms=None if dropped is None else tuple(dropped)
+        ),
+        extra=body["extra"],
+    )
+
+
+async def cached(
+    session: AsyncSession,
+    index: str,
+    key: bytes,
+    ttl: float,
+    compute: Callable[[], Awaitable[SearchResult]],
+) -> SearchResult:
+    """The entry under the current generation, or `compute()` filed under the generation read before it.
+    `session` must be in autocommit mode (a read request's), so the entry is visible at once and no
+    lock on it outlives the statement."""
+    if ttl <= 0:
+        return await compute()
+    row = (await session.execute(_LOOKUP, {"key": key, "index": index})).first()
+    if row is not None and row.result is not None:
+        return _decode(row.result)
+    result = await compute()
+    generation = 0 if row is None else int(row.generation)
+    stmt = insert(entries).values(
+        key=key,
+        index_name=index,
+        generation=generation,
+        result=_encode(result),
+        expires_at=text("now() + :ttl").bindparams(ttl=timedelta(seconds=ttl)),
+    )
+    # A racing reader may have filed the same key: the newer generation wins, never an older one.
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[entries.c.key],
+        set_={k: stmt.excluded[k] for k in ("generation", "result", "expires_at")},
+        where=entries.c.generation <= stmt.excluded.generation,
+    )
+    await session.execute(stmt)
+    return result
+
+
+async def bump(session: AsyncSession, indexes: set[str]) -> None:
+    """Raise these indexes' generations (the Meilisearch relay, after Meilisearch took a batch)."""
+    if indexes:
+        await session.execute(
+            text(
+                "INSERT INTO search_generations (index_name, generation) "
+                "SELECT unnest(CAST(:names AS text[])), 1 "
+                "ON CONFLICT (index_name) DO UPDATE SET generation = search_generations.generation + 1"
+            ),
+            {"names": sorted(indexes)},
+        )
+
+
+async def purge(session: AsyncSession) -> int:
+    """Delete expired entries and those of past generations; returns how many."""
+    result = await session.execute(
+        text("""
+        DELETE FROM search_results_cache c
+        USING search_generations g
+        WHERE g.index_name = c.index_name AND (c.expires_at <= now() OR c.generation < g.generation)
+    """)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,228 @@
+"""The shared search-results cache (search/cache.py): repeats are served from it, and a committed write to
+an index is visible to the very next search, through HTTP and on a real connection pool."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from app.main import create_app
+from app.worker import housekeeping
+from search import cache
+from search.engine import SearchQuery, SearchResult
+from tests.fixtures.factories import (
+    Account,
+    admin_account,
+    listed_product,
+    published_demand,
+    vetted_account,
+)
+
+SEARCH = "/search/products?q=单晶炉"
+
+
+@pytest.fixture
+async def pool(migrated_scratch_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_engine(migrated_scratch_database, pool_size=5)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def live(
+    migrated_scratch_database: str, settings: Settings, pool: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app as `serve` builds it: reads on autocommit sessions, so they use the cache."""
+    configured = settings.model_copy(
+        update={"database_url": migrated_scratch_database, "search_cache_seconds": 60.0}
+    )
+    app = create_app(configured, sessionmaker=pool)
+    bind = pool.kw["bind"]
+    app.state.read_sessionmaker = make_read_sessionmaker(bind)
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as client:
+        yield client
+
+
+async def _scalar(pool: async_sessionmaker[AsyncSession], sql: str) -> Any:
+    async with pool() as session:
+        return await session.scalar(text(sql))
+
+
+async def _parties(
+    live: httpx.AsyncClient, pool: async_sessionmaker[AsyncSession]
+) -> tuple[Account, Account]:
+    async with pool() as db, db.begin():
+        admin = await admin_account(live, db)
+    return admin, await vetted_account(live, admin, "supplier")
+
+
+async def _mark_entries(pool: async_sessionmaker[AsyncSession], total: int) -> None:
+    """Rewrite every stored result's total, to tell an answer from the cache from a computed one."""
+    async with pool() as session, session.begin():
+        rows = (await session.execute(text("SELECT key, result FROM search_results_cache"))).all()
+        for key, raw in rows:
+            body = orjson.loads(raw)
+            body["total_estimate"] = total
+            await session.execute(
+                text("UPDATE search_results_cache SET result = :r WHERE key = :k"),
+                {"r": orjson.dumps(body), "k": key},
+            )
+
+
+async def test_repeats_come_from_the_cache_and_a_write_shows_at_once(
+    live: httpx.AsyncClient, pool: async_sessionmaker[AsyncSession]
+) -> None:
+    admin, supplier = await _parties(live, pool)
+    await listed_product(live, supplier, admin, name="缓存一号单晶炉")
+    first = await live.get(SEARCH)
+    assert first.status_code == 200, first.text
+    assert first.json()["total_estimate"] == 1
+    assert await _scalar(pool, "SELECT count(*) FROM search_results_cache WHERE index_name = 'products'") == 1
+    generation = await _scalar(
+        pool, "SELECT generation FROM search_generations WHERE index_name = 'products'"
+    )
+    assert await _scalar(pool, "SELECT generation FROM search_results_cache") == generation
+
+    await _mark_entries(pool, total=777)
+    assert (await live.get(SEARCH)).json()["total_estimate"] == 777  # served by the entry
+
+    # Listing a second product commits a write to the index: the next search sees it, not the entry.
+    await listed_product(live, supplier, admin, name="缓存二号单晶炉")
+    after = (await live.get(SEARCH)).json()
+    assert after["total_estimate"] == 2
+    assert {h["name"] for h in after["items"]} == {"缓存一号单晶炉", "缓存二号单晶炉"}
+    assert (
+        await _scalar(pool, "SELECT generation FROM search_generations WHERE index_name = 'products'")
+        > generation
+    )
+
+
+async def test_an_expired_entry_is_computed_again(
+    live: httpx.AsyncClient, pool: async_sessionmaker[AsyncSession]
+) -> None:
+    admin, supplier = await _parties(live, pool)
+    await listed_product(live, supplier, admin)
+    assert (await live.get(SEARCH)).json()["total_estimate"] == 1
+    await _mark_entries(pool, total=777)
+    async with pool() as session, session.begin():
+        await session.execute(
+            text("UPDATE search_results_cache SET expires_at = now() - interval '1 second'")
+        )
+    assert (await live.get(SEARCH)).json()["total_estimate"] == 1
+
+
+async def test_product_matches_see_a_new_product_at_once(
+    live: httpx.AsyncClient, pool: async_sessionmaker[AsyncSession]
+) -> None:
+    admin, supplier = await _parties(live, pool)
+    enterprise = await vetted_account(live, admin, "enterprise")
+    demand = await published_demand(live, enterprise)
+    await listed_product(live, supplier, admin, name="匹配一号单晶炉")
+    url = f"/demands/{demand['id']}/matches?kind=product"
+    first = await live.get(url, headers=enterprise.headers)
+    assert first.status_code == 200, first.text
+    assert [m["target"]["name"] for m in first.json()["items"]] == ["匹配一号单晶炉"]
+    assert await _scalar(pool, "SELECT count(*) FROM search_results_cache WHERE index_name = 'products'") == 1
+    await listed_product(live, supplier, admin, name="匹配二号单晶炉")
+    names = {m["target"]["name"] for m in (await live.get(url, headers=enterprise.headers)).json()["items"]}
+    assert names == {"匹配一号单晶炉", "匹配二号单晶炉"}
+
+
+async def test_a_write_committed_while_computing_leaves_the_result_under_the_old_generation(
+    migrated_scratch_database: str, pool: async_sessionmaker[AsyncSession]
+) -> None:
+    """The race the design is for: the generation is read before the result is computed, so a result
+    that may predate a write is never filed under the write's generation."""
+    engine = pool.kw["bind"]
+    reads = make_read_sessionmaker(engine)
+    async with pool() as session, session.begin():
+        await session.execute(
+            text("""
+            INSERT INTO search_documents (index_name, doc_id, document, tsv, sort_ts, version)
+            VALUES ('products', gen_random_uuid(), '{}', ''::tsvector, 0, 1)
+        """)
+        )
+    computed = 0
+
+    async def compute_while_someone_writes() -> SearchResult:
+        nonlocal computed
+        computed += 1
+        if computed == 1:
+            async with pool() as writer, writer.begin():
+                await writer.execute(text("UPDATE search_documents SET version = version + 1"))
+        return SearchResult(hits=[], next_cursor=None, facets={}, total_estimate=computed, engine="postgres")
+
+    key = cache.key_of("products", "postgres", SearchQuery(q="x"))
+    async with reads() as session:
+        first = await cache.cached(session, "products", key, 60, compute_while_someone_writes)
+        second = await cache.cached(session, "products", key, 60, compute_while_someone_writes)
+        third = await cache.cached(session, "products", key, 60, compute_while_someone_writes)
+    assert (first.total_estimate, second.total_estimate, third.total_estimate) == (1, 2, 2)
+    assert computed == 2
+
+
+async def test_generations_move_once_per_committed_transaction_and_never_on_rollback(
+    pool: async_sessionmaker[AsyncSession],
+) -> None:
+    generation = "SELECT generation FROM search_generations WHERE index_name = 'products'"
+    before = await _scalar(pool, generation)
+    async with pool() as session, session.begin():
+        for n in range(3):
+            await session.execute(
+                text(
+                    "INSERT INTO search_documents (index_name, doc_id, document, tsv, sort_ts, version) "
+                    "VALUES ('products', gen_random_uuid(), '{}', ''::tsvector, :n, 1)"
+                ),
+                {"n": n},
+            )
+    assert await _scalar(pool, generation) == before + 1
+    async with pool() as session:
+        await session.execute(text("DELETE FROM search_documents"))
+        await session.rollback()
+    assert await _scalar(pool, generation) == before + 1
+    assert await _scalar(pool, "SELECT count(*) FROM search_documents") == 3
+    async with pool() as session, session.begin():
+        await session.execute(text("DELETE FROM search_documents"))
+    assert await _scalar(pool, generation) == before + 2
+    other = "SELECT generation FROM search_generations WHERE index_name = 'demands'"
+    assert await _scalar(pool, other) == 1
+
+
+async def test_housekeeping_purges_expired_and_overtaken_entries(
+    pool: async_sessionmaker[AsyncSession],
+) -> None:
+    async with pool() as session, session.begin():
+        await session.execute(
+            text("""
+            INSERT INTO search_results_cache (key, index_name, generation, result, expires_at)
+            SELECT k, 'products', g, '\\x7b7d', e
+            FROM (VALUES ('\\x01'::bytea, (SELECT generation FROM search_generations
+                                           WHERE index_name = 'products'), now() + interval '1 minute'),
+                         ('\\x02'::bytea, 0, now() + interval '1 minute'),
+                         ('\\x03'::bytea, (SELECT generation FROM search_generations
+                                           WHERE index_name = 'products'), now() - interval '1 second'))
+                 AS v(k, g, e)
+        """)
+        )
+    purged = await housekeeping(pool)
+    assert purged["search_results"] == 2
+    assert await _scalar(pool, "SELECT string_agg(encode(key, 'hex'), ',') FROM search_results_cache") == "01"
+
+
+async def test_requests_inside_a_transaction_never_use_the_cache(
+    client: httpx.AsyncClient, db: AsyncSession, admin: Account
+) -> None:
+    """The usual test app's sessions are transactions (savepoints): they search their own writes."""
+    supplier = await vetted_account(client, admin, "supplier")
+    await listed_product(client, supplier, admin)
+    assert (await client.get(SEARCH)).json()["total_estimate"] == 1
+    assert await db.scalar(text("SELECT count(*) FROM search_results_cache")) == 0
