@@ -15,18 +15,20 @@ One statement reads the generation and the entry together; the entry is the engi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, String, Table, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.engine import SearchQuery, SearchResult, TermMatching
 from search.postgres import metadata
+
+T = TypeVar("T")
 
 generations = Table(
     "search_generations",
@@ -39,19 +41,25 @@ entries = Table(
     "search_results_cache",
     metadata,
     Column("key", LargeBinary, primary_key=True),
-    Column("index_name", String(40), nullable=False),
+    Column("index_name", String(40), nullable=False),  # what the entry is: an index, or matches:<kind>
     Column("generation", BigInteger, nullable=False),
     Column("result", LargeBinary, nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    # The generations the result depends on; `generation` is their sum when it was computed.
+    Column("depends_on", ARRAY(String(40)), nullable=False),
     prefixes=["UNLOGGED"],
 )
 
+# Generations only ever grow, so their sum is unchanged exactly when none of them moved.
 _LOOKUP = text("""
+    WITH g AS (
+        SELECT coalesce(sum(generation), 0)::bigint AS generation
+        FROM search_generations WHERE index_name = ANY(CAST(:names AS text[]))
+    )
     SELECT g.generation, c.result
-    FROM search_generations g
+    FROM g
     LEFT JOIN search_results_cache c
       ON c.key = :key AND c.generation = g.generation AND c.expires_at > now()
-    WHERE g.index_name = :index
 """)
 
 
@@ -109,31 +117,58 @@ async def cached(
     ttl: float,
     compute: Callable[[], Awaitable[SearchResult]],
 ) -> SearchResult:
-    """The entry under the current generation, or `compute()` filed under the generation read before it.
-    `session` must be in autocommit mode (a read request's), so the entry is visible at once and no
-    lock on it outlives the statement."""
+    """A search result: the entry under the index's current generation, or `compute()` filed under the
+    generation read before it. `session` must be in autocommit mode (a read request's), so the entry is
+    visible at once and no lock on it outlives the statement."""
+    return await cached_value(
+        session,
+        kind=index,
+        depends_on=(index,),
+        key=key,
+        ttl=ttl,
+        compute=compute,
+        encode=_encode,
+        decode=_decode,
+    )
+
+
+async def cached_value(
+    session: AsyncSession,
+    *,
+    kind: str,
+    depends_on: Sequence[str],
+    key: bytes,
+    ttl: float,
+    compute: Callable[[], Awaitable[T]],
+    encode: Callable[[T], bytes],
+    decode: Callable[[bytes], T],
+) -> T:
+    """Any value computed from data whose writes raise the generations named in `depends_on` (indexes,
+    or `supplier_records`: quotes' and demands' status changes), cached the same way."""
     if ttl <= 0:
         return await compute()
-    row = (await session.execute(_LOOKUP, {"key": key, "index": index})).first()
+    names = sorted(depends_on)
+    row = (await session.execute(_LOOKUP, {"key": key, "names": names})).first()
     if row is not None and row.result is not None:
-        return _decode(row.result)
-    result = await compute()
+        return decode(row.result)
+    value = await compute()
     generation = 0 if row is None else int(row.generation)
     stmt = insert(entries).values(
         key=key,
-        index_name=index,
+        index_name=kind,
         generation=generation,
-        result=_encode(result),
+        result=encode(value),
         expires_at=text("now() + :ttl").bindparams(ttl=timedelta(seconds=ttl)),
+        depends_on=names,
     )
     # A racing reader may have filed the same key: the newer generation wins, never an older one.
     stmt = stmt.on_conflict_do_update(
         index_elements=[entries.c.key],
-        set_={k: stmt.excluded[k] for k in ("generation", "result", "expires_at")},
+        set_={k: stmt.excluded[k] for k in ("generation", "result", "expires_at", "depends_on")},
         where=entries.c.generation <= stmt.excluded.generation,
     )
     await session.execute(stmt)
-    return result
+    return value
 
 
 async def bump(session: AsyncSession, indexes: set[str]) -> None:
@@ -154,8 +189,9 @@ async def purge(session: AsyncSession) -> int:
     result = await session.execute(
         text("""
         DELETE FROM search_results_cache c
-        USING search_generations g
-        WHERE g.index_name = c.index_name AND (c.expires_at <= now() OR c.generation < g.generation)
+        WHERE c.expires_at <= now()
+           OR c.generation < (SELECT coalesce(sum(g.generation), 0) FROM search_generations g
+                              WHERE g.index_name = ANY(c.depends_on))
     """)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, core_page, keyset_page, keyset_statement
@@ -47,6 +47,23 @@ async def get_with_owner(session: AsyncSession, demand_id: uuid.UUID) -> tuple[D
 _D = Demand.__table__.c
 _O = Organization.__table__.c
 PUBLISHED_KEYS = (_D.published_at, _D.id)
+
+
+@functools.cache
+def _detail_statement() -> Select[Any]:
+    return (
+        select(Demand.__table__, _O.name.label("organization_name"), _O.vetting_status.label("owner_status"))
+        .join(Organization.__table__, _O.id == _D.organization_id)
+        .where(_D.id == bindparam("demand_id", type_=_D.id.type))
+    )
+
+
+async def detail_row(session: AsyncSession, demand_id: uuid.UUID) -> Row[Any] | None:
+    """The demand's columns with its organization's name and vetting status, as a plain row: the detail
+    read, on a statement built once and run on the session's connection (no ORM entity to set up)."""
+    connection = await session.connection()
+    row: Row[Any] | None = (await connection.execute(_detail_statement(), {"demand_id": demand_id})).first()
+    return row
 
 
 @functools.cache

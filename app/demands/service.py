@@ -150,10 +150,15 @@ async def get_visible(session: AsyncSession, demand_id: uuid.UUID, viewer: Viewe
 
 async def get_view(
     session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer
-) -> tuple[Demand, dict[str, Any]]:
-    """The demand and what this viewer may see of it."""
-    demand, organization_name = await _visible(session, demand_id, viewer)
-    return demand, view(demand, viewer, organization_name)
+) -> tuple[Row[Any], dict[str, Any]]:
+    """The demand (as a column row) and what this viewer may see of it; the same visibility as _visible."""
+    row = await repository.detail_row(session, demand_id)
+    if row is None:
+        raise NotFound("No such demand.", zh="没有这个需求。")
+    mine = viewer.is_admin or viewer.organization_id == row.organization_id
+    if not mine and (row.status == "draft" or row.owner_status != "vetted"):
+        raise NotFound("No such demand.", zh="没有这个需求。")
+    return row, view(row, viewer, row.organization_name)
 
 
 async def _get_owned_for_update(

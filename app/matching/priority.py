@@ -7,6 +7,8 @@ names no age for old chemical equipment, so that threshold is the team's estimat
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.kernel import Basis
@@ -14,9 +16,19 @@ from app.matching import weights
 
 
 class _DemandFacts(Protocol):
-    category_codes: list[str]
+    @property
+    def category_codes(self) -> list[str]: ...
+    @property
+    def old_equipment_age_years(self) -> int | None: ...
+    @property
+    def old_equipment_below_baseline(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _Facts:
     old_equipment_age_years: int | None
     old_equipment_below_baseline: bool
+    category_codes: list[str]
 
 
 # The strongest basis first: a reason resting on several rules is only as strong as its weakest.
@@ -78,7 +90,15 @@ def view(demand: _DemandFacts) -> dict[str, Any]:
 def reason(demand: _DemandFacts) -> tuple[bool, str, Basis, str]:
     """The priority factor of a match: (triggered, detail, basis, source). Triggered flags lend it their
     own bases; with none triggered it rests on all three rules, so on the weakest of them."""
-    found = flags(demand)
+    return _reason(
+        demand.old_equipment_age_years, demand.old_equipment_below_baseline, tuple(demand.category_codes)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _reason(age: int | None, below: bool, codes: tuple[str, ...]) -> tuple[bool, str, Basis, str]:
+    """`reason` for the facts it reads: asked once for each of a demand's hundred candidates."""
+    found = flags(_Facts(age, below, list(codes)))
     if found:
         return (
             True,

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, core_page, keyset_page, keyset_statement
@@ -34,17 +34,6 @@ async def get(session: AsyncSession, product_id: uuid.UUID, *, for_update: bool 
     return await session.scalar(stmt)
 
 
-async def get_with_supplier(session: AsyncSession, product_id: uuid.UUID) -> tuple[Product, str, str] | None:
-    """The product with its supplier's name and vetting status, in one query (the detail read path)."""
-    stmt = (
-        select(Product, Organization.name, Organization.vetting_status)
-        .join(Organization, Organization.id == Product.organization_id)
-        .where(Product.id == product_id)
-    )
-    row = (await session.execute(stmt)).first()
-    return (row[0], row[1], row[2]) if row else None
-
-
 async def supplier_status(session: AsyncSession, organization_id: uuid.UUID) -> str | None:
     return await session.scalar(select(Organization.vetting_status).where(Organization.id == organization_id))
 
@@ -52,6 +41,23 @@ async def supplier_status(session: AsyncSession, organization_id: uuid.UUID) -> 
 _P = Product.__table__.c
 _O = Organization.__table__.c
 LISTED_KEYS = (_P.listed_at, _P.id)
+
+
+@functools.cache
+def _detail_statement() -> Select[Any]:
+    return (
+        select(Product.__table__, _O.name.label("supplier_name"), _O.vetting_status.label("supplier_status"))
+        .join(Organization.__table__, _O.id == _P.organization_id)
+        .where(_P.id == bindparam("product_id", type_=_P.id.type))
+    )
+
+
+async def detail_row(session: AsyncSession, product_id: uuid.UUID) -> Row[Any] | None:
+    """The product's columns with its supplier's name and vetting status, as a plain row: the detail
+    read, on a statement built once and run on the session's connection (no ORM entity to set up)."""
+    connection = await session.connection()
+    row: Row[Any] | None = (await connection.execute(_detail_statement(), {"product_id": product_id})).first()
+    return row
 
 
 @functools.cache

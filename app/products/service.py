@@ -91,7 +91,7 @@ def imported_listing(
     return product, review
 
 
-def _is_public(product: Product, supplier_status: str | None) -> bool:
+def _is_public(product: Product | Row[Any], supplier_status: str | None) -> bool:
     return product.status == "listed" and supplier_status == "vetted"
 
 
@@ -109,16 +109,15 @@ async def get_visible(session: AsyncSession, product_id: uuid.UUID, viewer: View
 
 async def get_view(
     session: AsyncSession, product_id: uuid.UUID, viewer: Viewer
-) -> tuple[Product, dict[str, Any]]:
+) -> tuple[Row[Any], dict[str, Any]]:
     """The product and what this viewer may see of it; same visibility as get_visible, one query."""
-    row = await repository.get_with_supplier(session, product_id)
+    row = await repository.detail_row(session, product_id)
     if row is None:
         raise NotFound("No such product.", zh="没有这个产品。")
-    product, supplier_name, supplier_status = row
-    private = viewer.is_admin or viewer.organization_id == product.organization_id
-    if not private and not _is_public(product, supplier_status):
+    private = viewer.is_admin or viewer.organization_id == row.organization_id
+    if not private and not _is_public(row, row.supplier_status):
         raise NotFound("No such product.", zh="没有这个产品。")
-    return product, view(product, viewer, supplier_name)
+    return row, view(row, viewer, row.supplier_name)
 
 
 async def _get_owned_for_update(session: AsyncSession, product_id: uuid.UUID, viewer: Viewer) -> Product:

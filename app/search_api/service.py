@@ -22,6 +22,12 @@ def configure_cache(seconds: float) -> None:
     _cache_seconds = seconds
 
 
+def cache_ttl(session: AsyncSession) -> float:
+    """Seconds a value computed on `session` may be cached (search/cache.py): 0 unless the cache is on and
+    the session is a read request's (autocommit); a transaction that writes may see its own writes."""
+    return _cache_seconds if _cache_seconds > 0 and _autocommit(session) else 0.0
+
+
 def _autocommit(session: AsyncSession) -> bool:
     bind = session.bind
     options = bind.sync_engine.get_execution_options() if bind is not None else {}
@@ -35,11 +41,9 @@ async def search(
 
     Read requests (autocommit sessions) go through the shared cache (search/cache.py); a transaction
     that writes never does, since it may be searching its own uncommitted documents."""
-    if _cache_seconds > 0 and _autocommit(session):
+    if ttl := cache_ttl(session):
         key = cache.key_of(index, "meilisearch" if meili is not None else "postgres", query)
-        return await cache.cached(
-            session, index, key, _cache_seconds, lambda: _search(session, meili, index, query)
-        )
+        return await cache.cached(session, index, key, ttl, lambda: _search(session, meili, index, query))
     return await _search(session, meili, index, query)
 
 

@@ -21,8 +21,11 @@ from search.engine import SearchQuery, SearchResult
 from tests.fixtures.factories import (
     Account,
     admin_account,
+    financing_payload,
     listed_product,
     published_demand,
+    register_account,
+    vet,
     vetted_account,
 )
 
@@ -203,8 +206,8 @@ async def test_housekeeping_purges_expired_and_overtaken_entries(
     async with pool() as session, session.begin():
         await session.execute(
             text("""
-            INSERT INTO search_results_cache (key, index_name, generation, result, expires_at)
-            SELECT k, 'products', g, '\\x7b7d', e
+            INSERT INTO search_results_cache (key, index_name, generation, result, expires_at, depends_on)
+            SELECT k, 'products', g, '\\x7b7d', e, ARRAY['products']
             FROM (VALUES ('\\x01'::bytea, (SELECT generation FROM search_generations
                                            WHERE index_name = 'products'), now() + interval '1 minute'),
                          ('\\x02'::bytea, 0, now() + interval '1 minute'),
@@ -226,3 +229,109 @@ async def test_requests_inside_a_transaction_never_use_the_cache(
     await listed_product(client, supplier, admin)
     assert (await client.get(SEARCH)).json()["total_estimate"] == 1
     assert await db.scalar(text("SELECT count(*) FROM search_results_cache")) == 0
+
+
+async def _generation(pool: async_sessionmaker[AsyncSession], name: str) -> int:
+    async with pool() as session:
+        value = await session.scalar(
+            text("SELECT generation FROM search_generations WHERE index_name = :n"), {"n": name}
+        )
+        return int(value)
+
+
+async def test_ranked_matches_are_cached_per_demand_version(
+    live: httpx.AsyncClient, pool: async_sessionmaker[AsyncSession]
+) -> None:
+    admin, supplier = await _parties(live, pool)
+    enterprise = await vetted_account(live, admin, "enterprise")
+    demand = await published_demand(live, enterprise)
+    await listed_product(live, supplier, admin, name="版本一号单晶炉")
+    url = f"/demands/{demand['id']}/matches?kind=product"
+    assert (await live.get(url, headers=enterprise.headers)).status_code == 200
+    async with pool() as session, session.begin():
+        kinds = (await session.execute(text("SELECT index_name, depends_on FROM search_results_cache"))).all()
+        assert sorted((k, sorted(d)) for k, d in kinds) == [
+            ("matches:product", ["products", "supplier_records"]),
+            ("products", ["products"]),
+        ]
+        # Served from the entry: rewrite its one match's name.
+        raw = await session.scalar(
+            text("SELECT result FROM search_results_cache WHERE index_name = 'matches:product'")
+        )
+        body = orjson.loads(raw)
+        body["found"][0]["target_name"] = "缓存中的名字"
+        await session.execute(
+            text("UPDATE search_results_cache SET result = :r WHERE index_name = 'matches:product'"),
+            {"r": orjson.dumps(body)},
+        )
+    cached = (await live.get(url, headers=enterprise.headers)).json()
+    assert [m["target"]["name"] for m in cached["items"]] == ["缓存中的名字"]
+    # An edit of the demand is a new version: computed again.
+    edited = await live.patch(
+        f"/demands/{demand['id']}",
+        headers={
+            **enterprise.headers,
+            "If-Match": (await live.get(f"/demands/{demand['id']}")).headers["etag"],
+        },
+        json={"quantity": 3},
+    )
+    assert edited.status_code == 200, edited.text
+    fresh = (await live.get(url, headers=enterprise.headers)).json()
+    assert [m["target"]["name"] for m in fresh["items"]] == ["版本一号单晶炉"]
+
+
+async def test_supplier_records_move_with_quotes_and_demand_statuses_only(
+    live: httpx.AsyncClient, pool: async_sessionmaker[AsyncSession]
+) -> None:
+    """A supplier's accepted quotes and deliveries are in its product matches' score."""
+    admin, supplier = await _parties(live, pool)
+    enterprise = await vetted_account(live, admin, "enterprise")
+    demand = await published_demand(live, enterprise)  # a status change: draft → published
+    product = await listed_product(live, supplier, admin)
+    before = await _generation(pool, "supplier_records")
+    etag = (await live.get(f"/demands/{demand['id']}")).headers["etag"]
+    edited = await live.patch(
+        f"/demands/{demand['id']}", headers={**enterprise.headers, "If-Match": etag}, json={"quantity": 2}
+    )
+    assert edited.status_code == 200, edited.text
+    assert await _generation(pool, "supplier_records") == before  # an edit is not a status change
+    quoted = await live.post(
+        f"/demands/{demand['id']}/quotes",
+        headers=supplier.headers,
+        json={
+            "product_id": product["id"],
+            "price_cny": 9_000_000,
+            "delivery_days": 90,
+            "message": "含安装调试",
+        },
+    )
+    assert quoted.status_code == 201, quoted.text
+    assert await _generation(pool, "supplier_records") == before + 1
+
+
+async def test_provider_and_financing_matches_follow_their_writes_at_once(
+    live: httpx.AsyncClient, pool: async_sessionmaker[AsyncSession]
+) -> None:
+    admin, _ = await _parties(live, pool)
+    enterprise = await vetted_account(live, admin, "enterprise")
+    bank = await vetted_account(live, admin, "bank")
+    created = await live.post("/financing-products", headers=bank.headers, json=financing_payload())
+    assert created.status_code == 201, created.text
+    demand = await published_demand(live, enterprise)
+    financing = f"/demands/{demand['id']}/matches?kind=financing"
+    first = (await live.get(financing, headers=enterprise.headers)).json()
+    assert [m["target"]["id"] for m in first["items"]] == [created.json()["id"]]
+    off = await live.patch(
+        f"/financing-products/{created.json()['id']}", headers=bank.headers, json={"is_active": False}
+    )
+    assert off.status_code == 200, off.text
+    assert (await live.get(financing, headers=enterprise.headers)).json()["items"] == []
+
+    providers = f"/demands/{demand['id']}/matches?kind=provider"
+    assert (await live.get(providers, headers=enterprise.headers)).json()["items"] == []
+    provider = await register_account(live, "provider", provider_types=["engineering_firm"])
+    await vet(live, admin, provider.organization_id)
+    names = [
+        m["target"]["id"] for m in (await live.get(providers, headers=enterprise.headers)).json()["items"]
+    ]
+    assert names == [provider.organization_id]
