@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     catalog_cache_seconds: float = Field(default=300.0, ge=0)
     # How long a search result (the engine's hits, facets and total) is served from the shared cache in
     # PostgreSQL; any write to the index ends it at once (search/cache.py). 0 turns the cache off.
-    search_cache_seconds: float = Field(default=60.0, ge=0)
+    search_cache_seconds: float = Field(default=300.0, ge=0)
     saved_searches_per_organization: int = Field(default=50, ge=1)
     saved_searches_per_unvetted_organization: int = Field(default=3, ge=0)
     lead_subscriptions_per_organization: int = Field(default=20, ge=1)

@@ -9,16 +9,21 @@ result under the old generation, which no later lookup accepts: readers see a wr
 Entries also expire after `ttl` seconds, and the worker purges spent ones.
 
 One statement reads the generation and the entry together; the entry is the engine's whole result
-(hits, facets, total, cursor), encoded by orjson.
+(hits, facets, total, cursor), encoded by orjson. Each process also keeps the entries it used lately,
+decoded, under the generation they were filed with (at most LOCAL_BYTES of encoded size): when the
+shared entry is still live under that same generation, the lookup does not send its bytes and the local
+copy serves. Validity is always PostgreSQL's answer, so every process and host agrees; values handed out
+are shared, and callers never mutate them.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, String, Table, text
@@ -50,17 +55,63 @@ entries = Table(
     prefixes=["UNLOGGED"],
 )
 
-# Generations only ever grow, so their sum is unchanged exactly when none of them moved.
+# Generations only ever grow, so their sum is unchanged exactly when none of them moved. The bytes come
+# only when this process does not hold the entry under the current generation (`mine`) already.
 _LOOKUP = text("""
     WITH g AS (
         SELECT coalesce(sum(generation), 0)::bigint AS generation
         FROM search_generations WHERE index_name = ANY(CAST(:names AS text[]))
     )
-    SELECT g.generation, c.result
+    SELECT g.generation, c.key IS NOT NULL AS live,
+           CASE WHEN g.generation = :mine THEN NULL ELSE c.result END AS result
     FROM g
     LEFT JOIN search_results_cache c
       ON c.key = :key AND c.generation = g.generation AND c.expires_at > now()
 """)
+LOCAL_BYTES = 32 * 1024 * 1024
+
+
+class _Local:
+    """This process's recently used entries: key → (generation, value, encoded size), least recent first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self.entries: OrderedDict[bytes, tuple[int, Any, int]] = OrderedDict()
+
+    def get(self, key: bytes, generation: int) -> tuple[bool, Any]:
+        entry = self.entries.get(key)
+        if entry is None or entry[0] != generation:
+            return False, None
+        self.entries.move_to_end(key)
+        return True, entry[1]
+
+    def generation(self, key: bytes) -> int:
+        entry = self.entries.get(key)
+        return -1 if entry is None else entry[0]
+
+    def put(self, key: bytes, generation: int, value: Any, size: int) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= old[2]
+        if size > self.limit:
+            return
+        self.entries[key] = (generation, value, size)
+        self.size += size
+        while self.size > self.limit:
+            _, (_, _, dropped) = self.entries.popitem(last=False)
+            self.size -= dropped
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
+
+
+_local = _Local(LOCAL_BYTES)
+
+
+def forget_local() -> None:
+    """Drop this process's copies (tests that rewrite shared entries behind its back)."""
+    _local.clear()
 
 
 def key_of(index: str, source: str, query: SearchQuery) -> bytes:
@@ -148,16 +199,24 @@ async def cached_value(
     if ttl <= 0:
         return await compute()
     names = sorted(depends_on)
-    row = (await session.execute(_LOOKUP, {"key": key, "names": names})).first()
-    if row is not None and row.result is not None:
-        return decode(row.result)
-    value = await compute()
+    mine = _local.generation(key)
+    row = (await session.execute(_LOOKUP, {"key": key, "names": names, "mine": mine})).first()
+    if row is not None and row.live:
+        held, value = _local.get(key, int(row.generation))
+        if held:
+            return cast(T, value)
+        if row.result is not None:
+            decoded = decode(row.result)
+            _local.put(key, int(row.generation), decoded, len(row.result))
+            return decoded
+    computed = await compute()
     generation = 0 if row is None else int(row.generation)
+    encoded = encode(computed)
     stmt = insert(entries).values(
         key=key,
         index_name=kind,
         generation=generation,
-        result=encode(value),
+        result=encoded,
         expires_at=text("now() + :ttl").bindparams(ttl=timedelta(seconds=ttl)),
         depends_on=names,
     )
@@ -168,7 +227,8 @@ async def cached_value(
         where=entries.c.generation <= stmt.excluded.generation,
     )
     await session.execute(stmt)
-    return value
+    _local.put(key, generation, computed, len(encoded))
+    return computed
 
 
 async def bump(session: AsyncSession, indexes: set[str]) -> None:

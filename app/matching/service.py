@@ -13,8 +13,6 @@ from dataclasses import asdict
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Viewer
@@ -24,15 +22,13 @@ from app.indexing import documents
 from app.indexing import service as indexing
 from app.kernel import today_in_sichuan
 from app.kit.responses import dumps
-from app.matching import policies, priority, scoring, weights
+from app.matching import policies, priority, repository, scoring, weights
 from app.matching.scoring import Match, SupplierFacts
 from app.models.base import utcnow
 from app.models.demand import Demand
 from app.models.financing import FinancingProduct
 from app.models.matching import MatchFeedback
-from app.models.organization import Organization
 from app.models.product import Product
-from app.models.quote import Quote
 from app.notifications import service as notifications
 from app.search_api import service as search_service
 from search import cache
@@ -51,39 +47,25 @@ KIND_NAMES_ZH: dict[str, str] = {
 # -- access --------------------------------------------------------------------------------------
 async def owned_demand(session: AsyncSession, demand_id: uuid.UUID, viewer: Viewer) -> Demand:
     """Matches are the owner's (and admins'): anyone else gets 404, as if the demand did not exist."""
-    demand = await session.get(Demand, demand_id)
+    demand = await repository.demand(session, demand_id)
     if demand is None or not (viewer.is_admin or viewer.organization_id == demand.organization_id):
         raise NotFound("No such demand.", zh="没有这个需求。")
     return demand
 
 
 async def owned_product(session: AsyncSession, product_id: uuid.UUID, viewer: Viewer) -> tuple[Product, str]:
-    row = (
-        await session.execute(
-            select(Product, Organization.name)
-            .join(Organization, Organization.id == Product.organization_id)
-            .where(Product.id == product_id)
-        )
-    ).first()
+    row = await repository.product_with_supplier(session, product_id)
     if row is None or not (viewer.is_admin or viewer.organization_id == row[0].organization_id):
         raise NotFound("No such product.", zh="没有这个产品。")
-    return row[0], row[1]
+    return row
 
 
 # -- facts ---------------------------------------------------------------------------------------
 async def supplier_facts(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, SupplierFacts]:
     if not ids:
         return {}
-    accepted = func.count(Quote.id).filter(Quote.status == "accepted")
-    delivered = func.count(Quote.id).filter(Quote.status == "accepted", Demand.status == "completed")
-    rows = await session.execute(
-        select(Organization.id, Organization.region_code, accepted, delivered)
-        .outerjoin(Quote, Quote.organization_id == Organization.id)
-        .outerjoin(Demand, Demand.id == Quote.demand_id)
-        .where(Organization.id.in_(ids))
-        .group_by(Organization.id, Organization.region_code)
-    )
-    return {r[0]: SupplierFacts(r[1], int(r[2]), int(r[3])) for r in rows}
+    rows = await repository.supplier_records(session, ids)
+    return {ident: SupplierFacts(region, accepted, delivered) for ident, region, accepted, delivered in rows}
 
 
 def product_words(segmenter: Any, doc: dict[str, Any]) -> list[str]:
@@ -109,13 +91,7 @@ def _tokens(segmenter: Any, text: str) -> tuple[str, ...]:
 
 async def feedback_state(session: AsyncSession, demand_id: uuid.UUID, kind: str) -> dict[str, str]:
     """target id → its latest action (shortlist | dismiss | clear)."""
-    rows = await session.execute(
-        select(MatchFeedback.target_id, MatchFeedback.action)
-        .where(MatchFeedback.demand_id == demand_id, MatchFeedback.kind == kind)
-        .order_by(MatchFeedback.target_id, MatchFeedback.created_at.desc(), MatchFeedback.id)
-        .ext(distinct_on(MatchFeedback.target_id))
-    )
-    return {r[0]: r[1] for r in rows}
+    return await repository.latest_feedback(session, demand_id, kind)
 
 
 # -- the four kinds ------------------------------------------------------------------------------
@@ -173,13 +149,7 @@ async def product_matches(
 
 
 async def provider_matches(session: AsyncSession, demand: Demand, catalog: CatalogSnapshot) -> list[Match]:
-    needed = scoring.needed_provider_types(demand)
-    stmt = select(Organization).where(
-        Organization.kind == "provider", Organization.vetting_status == "vetted"
-    )
-    if needed:
-        stmt = stmt.where(Organization.provider_types.overlap(list(needed)))
-    providers = (await session.scalars(stmt)).all()
+    providers = await repository.vetted_providers(session, sorted(scoring.needed_provider_types(demand)))
     segmenter = await indexing.segmenter(session)
     words = scoring.demand_words(segmenter, demand, catalog)
     found = []
@@ -200,13 +170,7 @@ async def financing_matches(
     session: AsyncSession, demand: Demand, catalog: CatalogSnapshot
 ) -> tuple[list[Match], list[dict[str, Any]]]:
     """Eligible products, scored; and the near misses, each with the one condition that failed."""
-    rows = (
-        await session.execute(
-            select(FinancingProduct, Organization.name)
-            .join(Organization, Organization.id == FinancingProduct.organization_id)
-            .where(FinancingProduct.is_active, Organization.vetting_status == "vetted")
-        )
-    ).all()
+    rows = await repository.active_financing(session)
     ask = scoring.financing_ask(demand)
     eligible: list[tuple[FinancingProduct, str]] = []
     near: list[dict[str, Any]] = []
@@ -396,25 +360,7 @@ async def _could_match(session: AsyncSession, kind: str, target_id: str) -> bool
         ident = uuid.UUID(target_id)
     except ValueError:
         return False
-    vetted = Organization.vetting_status == "vetted"
-    stmt: Any
-    if kind == "product":
-        stmt = (
-            select(Product.id)
-            .join(Organization, Organization.id == Product.organization_id)
-            .where(Product.id == ident, Product.status == "listed", vetted)
-        )
-    elif kind == "provider":
-        stmt = select(Organization.id).where(
-            Organization.id == ident, Organization.kind == "provider", vetted
-        )
-    else:
-        stmt = (
-            select(FinancingProduct.id)
-            .join(Organization, Organization.id == FinancingProduct.organization_id)
-            .where(FinancingProduct.id == ident, FinancingProduct.is_active, vetted)
-        )
-    return await session.scalar(stmt) is not None
+    return await repository.target_exists(session, kind, ident)
 
 
 # -- reverse: a product's demands ----------------------------------------------------------------
@@ -438,28 +384,9 @@ async def matching_demands(
     )
     hits = (await search_service.search(session, meili, "demands", query)).hits
     ids = [uuid.UUID(h["id"]) for h in hits]
-    rows = (
-        await session.execute(
-            select(Demand, Organization.name)
-            .join(Organization, Organization.id == Demand.organization_id)
-            .where(Demand.id.in_(ids), Demand.status == "published", Organization.vetting_status == "vetted")
-        )
-    ).all()
-    latest = (
-        select(MatchFeedback.demand_id, MatchFeedback.action)
-        .where(
-            MatchFeedback.demand_id.in_(ids),
-            MatchFeedback.kind == "product",
-            MatchFeedback.target_id == str(product.id),
-        )
-        .order_by(MatchFeedback.demand_id, MatchFeedback.created_at.desc(), MatchFeedback.id)
-        .ext(distinct_on(MatchFeedback.demand_id))
-        .subquery()
-    )
+    rows = await repository.published_demands_of_vetted(session, ids)
     # Demands whose owners dismissed this product do not offer it to its supplier again.
-    dismissed = set(
-        (await session.scalars(select(latest.c.demand_id).where(latest.c.action == "dismiss"))).all()
-    )
+    dismissed = await repository.dismissed_by(session, ids, product.id)
     supplier = (await supplier_facts(session, {product.organization_id})).get(
         product.organization_id, SupplierFacts()
     )

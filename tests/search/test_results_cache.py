@@ -68,8 +68,9 @@ async def _parties(
     return admin, await vetted_account(live, admin, "supplier")
 
 
-async def _mark_entries(pool: async_sessionmaker[AsyncSession], total: int) -> None:
-    """Rewrite every stored result's total, to tell an answer from the cache from a computed one."""
+async def _mark_entries(pool: async_sessionmaker[AsyncSession], total: int, *, forget: bool = True) -> None:
+    """Rewrite every stored result's total, to tell an answer from the cache from a computed one; and
+    (unless `forget` is False) drop this process's copies, so the shared entries answer."""
     async with pool() as session, session.begin():
         rows = (await session.execute(text("SELECT key, result FROM search_results_cache"))).all()
         for key, raw in rows:
@@ -79,6 +80,8 @@ async def _mark_entries(pool: async_sessionmaker[AsyncSession], total: int) -> N
                 text("UPDATE search_results_cache SET result = :r WHERE key = :k"),
                 {"r": orjson.dumps(body), "k": key},
             )
+    if forget:
+        cache.forget_local()
 
 
 async def test_repeats_come_from_the_cache_and_a_write_shows_at_once(
@@ -95,8 +98,12 @@ async def test_repeats_come_from_the_cache_and_a_write_shows_at_once(
     )
     assert await _scalar(pool, "SELECT generation FROM search_results_cache") == generation
 
+    # The process's own copy answers while the shared entry is live under the same generation…
+    await _mark_entries(pool, total=555, forget=False)
+    assert (await live.get(SEARCH)).json()["total_estimate"] == 1
+    # …and the shared entry answers a process without one (here: after forgetting its copies).
     await _mark_entries(pool, total=777)
-    assert (await live.get(SEARCH)).json()["total_estimate"] == 777  # served by the entry
+    assert (await live.get(SEARCH)).json()["total_estimate"] == 777
 
     # Listing a second product commits a write to the index: the next search sees it, not the entry.
     await listed_product(live, supplier, admin, name="缓存二号单晶炉")
@@ -264,6 +271,7 @@ async def test_ranked_matches_are_cached_per_demand_version(
             text("UPDATE search_results_cache SET result = :r WHERE index_name = 'matches:product'"),
             {"r": orjson.dumps(body)},
         )
+    cache.forget_local()
     cached = (await live.get(url, headers=enterprise.headers)).json()
     assert [m["target"]["name"] for m in cached["items"]] == ["缓存中的名字"]
     # An edit of the demand is a new version: computed again.
