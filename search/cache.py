@@ -10,7 +10,7 @@ Entries also expire after `ttl` seconds, and the worker purges spent ones.
 
 One statement reads the generation and the entry together; the entry is the engine's whole result
 (hits, facets, total, cursor), encoded by orjson. Each process also keeps the entries it used lately,
-decoded, under the generation they were filed with (at most LOCAL_BYTES of encoded size): when the
+decoded, under the generation they were filed with (at most LOCAL_BYTES, 64 MB, of encoded size): when the
 shared entry is still live under that same generation, the lookup does not send its bytes and the local
 copy serves. Validity is always PostgreSQL's answer, so every process and host agrees; values handed out
 are shared, and callers never mutate them.
@@ -19,6 +19,7 @@ are shared, and callers never mutate them.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
@@ -34,6 +35,7 @@ from search.engine import SearchQuery, SearchResult, TermMatching
 from search.postgres import metadata
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 generations = Table(
     "search_generations",
@@ -68,7 +70,7 @@ _LOOKUP = text("""
     LEFT JOIN search_results_cache c
       ON c.key = :key AND c.generation = g.generation AND c.expires_at > now()
 """)
-LOCAL_BYTES = 32 * 1024 * 1024
+LOCAL_BYTES = 64 * 1024 * 1024
 
 
 class _Local:
@@ -206,9 +208,14 @@ async def cached_value(
         if held:
             return cast(T, value)
         if row.result is not None:
-            decoded = decode(row.result)
-            _local.put(key, int(row.generation), decoded, len(row.result))
-            return decoded
+            try:
+                decoded = decode(row.result)
+            except (ValueError, KeyError, TypeError):
+                # Written by another release in another format: computed again, and overwritten below.
+                log.warning("search_cache.undecodable_entry", extra={"kind": kind})
+            else:
+                _local.put(key, int(row.generation), decoded, len(row.result))
+                return decoded
     computed = await compute()
     generation = 0 if row is None else int(row.generation)
     encoded = encode(computed)

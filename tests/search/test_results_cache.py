@@ -343,3 +343,20 @@ async def test_provider_and_financing_matches_follow_their_writes_at_once(
         m["target"]["id"] for m in (await live.get(providers, headers=enterprise.headers)).json()["items"]
     ]
     assert names == [provider.organization_id]
+
+
+async def test_an_entry_in_another_format_is_computed_again_not_a_500(
+    live: httpx.AsyncClient, pool: async_sessionmaker[AsyncSession]
+) -> None:
+    """A release that changed the stored format may meet entries the previous one wrote."""
+    admin, supplier = await _parties(live, pool)
+    await listed_product(live, supplier, admin)
+    assert (await live.get(SEARCH)).json()["total_estimate"] == 1
+    async with pool() as session, session.begin():
+        await session.execute(text("UPDATE search_results_cache SET result = '\\x5b5d'"))  # "[]"
+    cache.forget_local()
+    again = await live.get(SEARCH)
+    assert again.status_code == 200, again.text
+    assert again.json()["total_estimate"] == 1
+    stored = await _scalar(pool, "SELECT result FROM search_results_cache")
+    assert orjson.loads(stored)["total_estimate"] == 1
