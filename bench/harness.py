@@ -60,10 +60,12 @@ class Scale:
     index_demands: int
     lead_demands: int  # leads: shared demands published against…
     lead_subscriptions: int  # …this many subscriptions with webhooks
+    workers: int = 1  # API processes each benchmark's server runs (`serve --workers`)
 
     def describe(self) -> str:
         return (
             f"{self.name}: demo data x{self.data}, {ROUNDS} rounds of {self.seconds} s a scenario, "
+            f"{self.workers} API process{'es' if self.workers > 1 else ''}, "
             f"{self.index_products:,} products and {self.index_demands:,} demands in the search index, "
             f"leads {self.lead_demands:,} demands x {self.lead_subscriptions} subscriptions"
         )
@@ -218,8 +220,9 @@ def prepare_data(scale: int) -> dict[str, str]:
 class Server:
     """`python -m app serve` in a subprocess, stopped (and its embedded cluster with it) on exit."""
 
-    def __init__(self, env: dict[str, str], *, log: Path | None = None, workers: int = 1) -> None:
-        self.env, self.port, self.log, self.workers = env, free_port(), log, workers
+    def __init__(self, env: dict[str, str], *, log: Path | None = None, workers: int | None = None) -> None:
+        self.env, self.port, self.log = env, free_port(), log
+        self.workers = workers or API_WORKERS
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -462,12 +465,20 @@ def parser(prog: str) -> argparse.ArgumentParser:
         "and N x 1,000 lead demands",
     )
     p.add_argument("--seconds", type=int, help="seconds per scenario and round (default: the scale's)")
+    p.add_argument("--workers", type=int, default=1, help="API processes per server (default 1)")
     return p
 
 
+API_WORKERS = 1  # set from --workers by scale_of
+
+
 def scale_of(args: argparse.Namespace) -> Scale:
+    global API_WORKERS
     scale: Scale = args.scale
-    return dataclasses.replace(scale, seconds=args.seconds) if args.seconds else scale
+    if args.seconds:
+        scale = dataclasses.replace(scale, seconds=args.seconds)
+    API_WORKERS = max(1, args.workers)
+    return dataclasses.replace(scale, workers=API_WORKERS)
 
 
 def main(name: str, run: Benchmark) -> None:
