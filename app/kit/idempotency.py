@@ -68,16 +68,35 @@ async def idempotent_create(
     Fields in `stored_without` (secrets) are left out of the stored response; `on_replay` puts them back
     from where they are kept safely.
     """
-
-    def headers(payload: Any, **more: str) -> dict[str, str]:
-        if location is not None and isinstance(payload, dict) and "id" in payload:
-            more["Location"] = location.format(id=payload["id"])
-        return more
-
     if key is None:
         payload = _payload(await create())
-        return FastJSONResponse(payload, status_code=status_code, headers=headers(payload))
+        return FastJSONResponse(payload, status_code=status_code, headers=_headers(location, payload))
     fingerprint = _fingerprint(method, path, body)
+    stored = await _live_key(session, user_id=user_id, key=key)
+    if stored is not None:
+        return await _replay(stored, fingerprint, location=location, on_replay=on_replay)
+    payload = _payload(await create())
+    kept = payload
+    if stored_without and isinstance(payload, dict):
+        kept = {name: value for name, value in payload.items() if name not in stored_without}
+    await _remember(
+        session,
+        IdempotencyKey(
+            user_id=user_id, key=key, request_hash=fingerprint, status_code=status_code, response_body=kept
+        ),
+    )
+    return FastJSONResponse(payload, status_code=status_code, headers=_headers(location, payload))
+
+
+def _headers(location: str | None, payload: Any, **more: str) -> dict[str, str]:
+    if location is not None and isinstance(payload, dict) and "id" in payload:
+        more["Location"] = location.format(id=payload["id"])
+    return more
+
+
+async def _live_key(session: AsyncSession, *, user_id: uuid.UUID, key: str) -> IdempotencyKey | None:
+    """The stored use of this key, if still within its retention. An expired one is deleted first, so the
+    key may be reused without waiting for the scheduled purge."""
     await session.execute(
         delete(IdempotencyKey).where(
             IdempotencyKey.user_id == user_id,
@@ -85,33 +104,39 @@ async def idempotent_create(
             IdempotencyKey.created_at < utcnow() - RETENTION,
         )
     )
-    stored = await session.scalar(
+    return await session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
     )
-    if stored is not None:
-        if stored.request_hash != fingerprint:
-            raise InvalidInput(
-                ["header", "Idempotency-Key"],
-                "this key was already used with a different request; use a new key",
-                zh="此键已用于另一个不同的请求；请换一个新键",
-            )
-        replayed = stored.response_body
-        if on_replay is not None and isinstance(replayed, dict):
-            replayed = await on_replay(replayed)
-        return FastJSONResponse(
-            replayed,
-            status_code=stored.status_code,
-            headers=headers(replayed, **{"Idempotent-Replayed": "true"}),
+
+
+async def _replay(
+    stored: IdempotencyKey,
+    fingerprint: bytes,
+    *,
+    location: str | None,
+    on_replay: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None,
+) -> FastJSONResponse:
+    """The first response again, marked as replayed; a different body under the same key is refused, since
+    replaying would answer a request that was never run."""
+    if stored.request_hash != fingerprint:
+        raise InvalidInput(
+            ["header", "Idempotency-Key"],
+            "this key was already used with a different request; use a new key",
+            zh="此键已用于另一个不同的请求；请换一个新键",
         )
-    payload = _payload(await create())
-    kept = payload
-    if stored_without and isinstance(payload, dict):
-        kept = {name: value for name, value in payload.items() if name not in stored_without}
-    session.add(
-        IdempotencyKey(
-            user_id=user_id, key=key, request_hash=fingerprint, status_code=status_code, response_body=kept
-        )
+    replayed = stored.response_body
+    if on_replay is not None and isinstance(replayed, dict):
+        replayed = await on_replay(replayed)
+    return FastJSONResponse(
+        replayed,
+        status_code=stored.status_code,
+        headers=_headers(location, replayed, **{"Idempotent-Replayed": "true"}),
     )
+
+
+async def _remember(session: AsyncSession, stored: IdempotencyKey) -> None:
+    """Store the response in the creating transaction; the unique key makes a concurrent twin fail here."""
+    session.add(stored)
     try:
         await session.flush()
     except IntegrityError as exc:  # the same key, concurrently: the first one wins
@@ -119,7 +144,6 @@ async def idempotent_create(
             "A request with this Idempotency-Key is already in progress; retry shortly.",
             zh="使用此 Idempotency-Key 的请求正在处理中，请稍后重试。",
         ) from exc
-    return FastJSONResponse(payload, status_code=status_code, headers=headers(payload))
 
 
 async def purge(session: AsyncSession) -> int:

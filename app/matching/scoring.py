@@ -150,22 +150,7 @@ def score_product(
     """`product` is the product's search document (the same facts whichever way the match is made)."""
     w = PRODUCT_WEIGHTS
     match = Match("product", str(product["id"]), str(product["name"]))
-    code = str(product["category_code"])
-    category_name = catalog.categories[code].name if code in catalog.categories else code
-    if code in demand.category_codes:
-        match.add(w, "category", 1.0, f"设备类别与需求一致：{category_name}")
-    else:
-        parent = next((c for c in demand.category_codes if priority.under(code, [c])), None)
-        parent_name = catalog.categories[parent].name if parent in catalog.categories else (parent or "")
-        match.add(
-            w,
-            "category",
-            0.85 if parent else 0.0,
-            f"属于需求类别「{parent_name}」下的「{category_name}」"
-            if parent
-            else f"类别「{category_name}」与需求不符",
-        )
-
+    _product_category(match, demand, str(product["category_code"]), catalog)
     value, shared = overlap(words, product_words)
     match.add(
         w,
@@ -175,12 +160,55 @@ def score_product(
         if shared
         else "需求关键词未在产品信息中出现",
     )
-
     fit, detail = _industry_fit(demand.industry_code, list(product.get("industry_codes") or []), catalog)
     match.add(w, "industry", fit, detail)
+    _product_region(match, demand, list(product.get("region_codes") or [OPEN]), supplier, catalog)
+    _product_price(match, demand, int(product["price_min_cny"]), int(product["price_max_cny"]))
+    _product_energy(match, demand, product.get("energy_grade"))
+    sichuan: dict[str, Any] = {"basis": "plan", "source": weights.MADE_IN_SICHUAN_SOURCE}
+    if product.get("made_in_sichuan"):
+        match.add(w, "made_in_sichuan", 1.0, "“四川造”已经审核确认", **sichuan)
+    else:
+        match.add(w, "made_in_sichuan", 0.0, "非经确认的“四川造”产品", **sichuan)
+    record = supplier.accepted_quotes + supplier.deliveries
+    match.add(
+        w,
+        "supplier_record",
+        min(1.0, math.log1p(record) / math.log1p(10)),
+        f"平台成交{supplier.accepted_quotes}单，完成交付{supplier.deliveries}单"
+        if record
+        else "平台上暂无成交记录",
+    )
+    _product_lead_time(match, demand, product.get("lead_time_days"), today)
+    match.add_priority(w, demand, otherwise=0.0)
+    return match
 
+
+def _product_category(match: Match, demand: Demand, code: str, catalog: CatalogSnapshot) -> None:
+    """The same category as the demand's, or one under it."""
+    w = PRODUCT_WEIGHTS
+    category_name = catalog.categories[code].name if code in catalog.categories else code
+    if code in demand.category_codes:
+        match.add(w, "category", 1.0, f"设备类别与需求一致：{category_name}")
+        return
+    parent = next((c for c in demand.category_codes if priority.under(code, [c])), None)
+    parent_name = catalog.categories[parent].name if parent in catalog.categories else (parent or "")
+    match.add(
+        w,
+        "category",
+        0.85 if parent else 0.0,
+        f"属于需求类别「{parent_name}」下的「{category_name}」"
+        if parent
+        else f"类别「{category_name}」与需求不符",
+    )
+
+
+def _product_region(
+    match: Match, demand: Demand, regions: list[str], supplier: SupplierFacts, catalog: CatalogSnapshot
+) -> None:
+    """A local supplier first, then one serving the city, then one serving the whole province."""
+    w = PRODUCT_WEIGHTS
     region_name = catalog.regions.get(demand.region_code, demand.region_code)
-    regions = list(product.get("region_codes") or [OPEN])
     if supplier.region_code == demand.region_code:
         match.add(w, "region", 1.0, f"供应商位于{region_name}，本地服务")
     elif demand.region_code in regions:
@@ -190,8 +218,12 @@ def score_product(
     else:
         match.add(w, "region", 0.0, f"服务范围不含{region_name}")
 
+
+def _product_price(match: Match, demand: Demand, price_min: int, price_max: int) -> None:
+    """The price for the demand's quantity against its budget."""
+    w = PRODUCT_WEIGHTS
     quantity = max(1, demand.quantity or 1)
-    low, high = int(product["price_min_cny"]) * quantity, int(product["price_max_cny"]) * quantity
+    low, high = price_min * quantity, price_max * quantity
     budget = f"预算{wan(demand.budget_min_cny)}–{wan(demand.budget_max_cny)}"
     each = f"（{quantity}台套）" if quantity > 1 else ""
     if low > demand.budget_max_cny:
@@ -201,11 +233,13 @@ def score_product(
     else:
         match.add(w, "price", 1.0, f"价格{wan(low)}–{wan(high)}{each}，在{budget}内")
 
-    grade = product.get("energy_grade")
+
+def _product_energy(match: Match, demand: Demand, grade: Any) -> None:
+    """The demand's own requirement is scored by the team's rule; the grade implied for equipment below
+    the baseline is the plan's (a product with no grade shown still gets the team's 0.3)."""
+    w = PRODUCT_WEIGHTS
     required = demand.required_energy_grade
     reason = "需求要求"
-    # The demand's own requirement is scored by the team's rule; the grade implied for equipment below
-    # the baseline is the plan's (a product with no grade shown still gets the team's 0.3).
     cited: dict[str, Any] = {}
     if required is None and demand.old_equipment_below_baseline:
         required, reason = weights.BELOW_BASELINE_REQUIRED_GRADE, "在用设备低于能效基准水平，按方案鼓励的"
@@ -217,43 +251,27 @@ def score_product(
             match.add(w, "energy", 1.0, f"能效{grade}级，满足{reason}的{required}级及以上", **cited)
         else:
             match.add(w, "energy", 0.0, f"能效{grade}级，达不到{reason}的{required}级", **cited)
+        return
+    values = {1: 1.0, 2: 0.8, 3: 0.4}
+    if grade is None:
+        match.add(w, "energy", 0.5, "需求未提能效要求，产品未标能效等级")
     else:
-        values = {1: 1.0, 2: 0.8, 3: 0.4}
-        if grade is None:
-            match.add(w, "energy", 0.5, "需求未提能效要求，产品未标能效等级")
-        else:
-            match.add(w, "energy", values.get(int(grade), 0.4), f"能效{grade}级（需求未提要求，1级最优）")
+        match.add(w, "energy", values.get(int(grade), 0.4), f"能效{grade}级（需求未提要求，1级最优）")
 
-    sichuan: dict[str, Any] = {"basis": "plan", "source": weights.MADE_IN_SICHUAN_SOURCE}
-    if product.get("made_in_sichuan"):
-        match.add(w, "made_in_sichuan", 1.0, "“四川造”已经审核确认", **sichuan)
-    else:
-        match.add(w, "made_in_sichuan", 0.0, "非经确认的“四川造”产品", **sichuan)
 
-    record = supplier.accepted_quotes + supplier.deliveries
-    match.add(
-        w,
-        "supplier_record",
-        min(1.0, math.log1p(record) / math.log1p(10)),
-        f"平台成交{supplier.accepted_quotes}单，完成交付{supplier.deliveries}单"
-        if record
-        else "平台上暂无成交记录",
-    )
-
-    lead = product.get("lead_time_days")
+def _product_lead_time(match: Match, demand: Demand, lead: Any, today: date) -> None:
+    """The product's lead time against the days left before the demand's expected start."""
+    w = PRODUCT_WEIGHTS
     if lead is None or demand.expected_start is None:
         match.add(w, "lead_time", 0.5, "交货期或计划开工日期未填写")
+        return
+    days = (demand.expected_start - today).days
+    if days <= 0:
+        match.add(w, "lead_time", 0.0, "计划开工日期已过，请更新需求")
+    elif lead <= days:
+        match.add(w, "lead_time", 1.0, f"交货期{lead}天，早于计划开工（还有{max(days, 0)}天）")
     else:
-        days = (demand.expected_start - today).days
-        if days <= 0:
-            match.add(w, "lead_time", 0.0, "计划开工日期已过，请更新需求")
-        elif lead <= days:
-            match.add(w, "lead_time", 1.0, f"交货期{lead}天，早于计划开工（还有{max(days, 0)}天）")
-        else:
-            match.add(w, "lead_time", days / lead, f"交货期{lead}天，计划开工仅剩{days}天")
-
-    match.add_priority(w, demand, otherwise=0.0)
-    return match
+        match.add(w, "lead_time", days / lead, f"交货期{lead}天，计划开工仅剩{days}天")
 
 
 # -- providers -----------------------------------------------------------------------------------
@@ -290,40 +308,11 @@ def score_provider(
 ) -> Match:
     w = PROVIDER_WEIGHTS
     match = Match("provider", str(provider.id), provider.name)
-    types = set(provider.provider_types)
-    names = "、".join(PROVIDER_TYPE_NAMES.get(t, t) for t in provider.provider_types)
-    needs = [
-        n
-        for n, wanted in (("design", demand.needs_design), ("engineering", demand.needs_engineering))
-        if wanted
-    ]
-    if needs:
-        covered = [n for n in needs if types & set(TYPES_FOR_NEED[n])]
-        need_names = {"design": "设计", "engineering": "工程实施"}
-        match.add(
-            w,
-            "provider_type",
-            len(covered) / len(needs),
-            f"需求需要{'和'.join(need_names[n] for n in needs)}服务；{names}可承担"
-            f"{'和'.join(need_names[n] for n in covered) or '其中任何一项都不'}",
-        )
-    else:
-        match.add(w, "provider_type", 0.5, f"需求未勾选设计或工程服务；{names}可提供方案咨询")
-
+    _provider_type(match, demand, provider)
     codes = sorted({provider.industry_code or "", *provider.industry_codes} - {""})
     fit, detail = _industry_fit(demand.industry_code, codes, catalog)
     match.add(w, "industry", fit, detail.replace("适用行业", "服务行业"))
-
-    region_name = catalog.regions.get(demand.region_code, demand.region_code)
-    if provider.region_code == demand.region_code:
-        match.add(w, "region", 1.0, f"位于{region_name}")
-    elif demand.region_code in provider.service_region_codes:
-        match.add(w, "region", 0.8, f"服务范围包含{region_name}")
-    elif not provider.service_region_codes:
-        match.add(w, "region", 0.6, "服务范围覆盖全省")
-    else:
-        match.add(w, "region", 0.0, f"服务范围不含{region_name}")
-
+    _provider_region(match, demand, provider, catalog)
     cases = list(provider.cases)
     same = [
         c
@@ -364,6 +353,42 @@ def score_provider(
     )
     match.details = {"provider_types": list(provider.provider_types), "region_code": provider.region_code}
     return match
+
+
+def _provider_type(match: Match, demand: Demand, provider: Organization) -> None:
+    """Whether the provider's types cover the services the demand asks for (design, engineering)."""
+    types = set(provider.provider_types)
+    names = "、".join(PROVIDER_TYPE_NAMES.get(t, t) for t in provider.provider_types)
+    needs = [
+        n
+        for n, wanted in (("design", demand.needs_design), ("engineering", demand.needs_engineering))
+        if wanted
+    ]
+    if not needs:
+        match.add(PROVIDER_WEIGHTS, "provider_type", 0.5, f"需求未勾选设计或工程服务；{names}可提供方案咨询")
+        return
+    covered = [n for n in needs if types & set(TYPES_FOR_NEED[n])]
+    need_names = {"design": "设计", "engineering": "工程实施"}
+    match.add(
+        PROVIDER_WEIGHTS,
+        "provider_type",
+        len(covered) / len(needs),
+        f"需求需要{'和'.join(need_names[n] for n in needs)}服务；{names}可承担"
+        f"{'和'.join(need_names[n] for n in covered) or '其中任何一项都不'}",
+    )
+
+
+def _provider_region(match: Match, demand: Demand, provider: Organization, catalog: CatalogSnapshot) -> None:
+    w = PROVIDER_WEIGHTS
+    region_name = catalog.regions.get(demand.region_code, demand.region_code)
+    if provider.region_code == demand.region_code:
+        match.add(w, "region", 1.0, f"位于{region_name}")
+    elif demand.region_code in provider.service_region_codes:
+        match.add(w, "region", 0.8, f"服务范围包含{region_name}")
+    elif not provider.service_region_codes:
+        match.add(w, "region", 0.6, "服务范围覆盖全省")
+    else:
+        match.add(w, "region", 0.0, f"服务范围不含{region_name}")
 
 
 # -- financing -----------------------------------------------------------------------------------
@@ -520,6 +545,9 @@ def policy_estimate(demand: Demand, policy: Policy) -> dict[str, Any]:
     }
 
 
+Check = tuple[str, float, str, tuple[Basis, str]]  # factor, value, detail, (basis, source)
+
+
 def score_policy(
     demand: Demand, policy: Policy, *, today: date, relending_products: int, catalog: CatalogSnapshot
 ) -> Match | None:
@@ -528,33 +556,62 @@ def score_policy(
     source sets carries the policy's basis; a threshold or guess of ours is an estimate."""
     if not policy.in_force(today):
         return None
-    c = policy.conditions
     cited: tuple[Basis, str] = (policy.basis, f"{policy.source.document} {policy.source.section}")
-    assumed: tuple[Basis, str] = ("estimate", c.investment_assumption or TEAM_ESTIMATE_SOURCE)
-    checks: list[tuple[str, float, str, tuple[Basis, str]]] = []
+    parts = (
+        _policy_scope(demand, policy, cited),
+        _policy_investment(demand, policy),
+        _policy_financing(demand, policy, relending_products, cited),
+    )
+    if any(part is None for part in parts):
+        return None
+    checks = [check for part in parts for check in part or []]
+    checks += _policy_land(demand, policy)
+    triggered, detail, basis, source = priority.reason(demand)
+    checks.append(("priority", 1.0 if triggered else 0.5, detail, (basis, source)))
+    # Equal weights, rounded, the last taking the remainder so they still add up to 1.
+    share = round(1 / len(checks), 4)
+    equal = {factor: share for factor, _, _, _ in checks}
+    equal[checks[-1][0]] = round(1 - share * (len(checks) - 1), 4)
+    match = Match("policy", policy.code, policy.name)
+    for factor, value, text, (rule_basis, rule_source) in checks:
+        match.add(equal, factor, value, text, basis=rule_basis, source=rule_source)
+    match.details = {
+        "basis": policy.basis,
+        "estimate": policy_estimate(demand, policy),
+        "source": policy.source.model_dump(mode="json"),
+        "valid_from": policy.valid_from.isoformat(),
+        "valid_to": policy.valid_to.isoformat() if policy.valid_to else None,
+    }
+    return match
+
+
+def _policy_scope(demand: Demand, policy: Policy, cited: tuple[Basis, str]) -> list[Check] | None:
+    """The policy's task types or equipment catalogue (None: the demand is outside both)."""
+    c = policy.conditions
     task_ok = demand.task_type in c.task_types
-    category_ok = any(priority.under(code, list(c.category_prefixes)) for code in demand.category_codes)
     if c.category_prefixes:
+        category_ok = any(priority.under(code, list(c.category_prefixes)) for code in demand.category_codes)
         if not (task_ok or category_ok):
             return None
-        checks.append(
-            (
-                "scope",
-                1.0,
-                "设备属于目录所列节能节水、环保或安全生产类别"
-                if category_ok
-                else "技改任务属于政策支持领域（设备须在目录内）",
-                cited,
-            )
+        detail = (
+            "设备属于目录所列节能节水、环保或安全生产类别"
+            if category_ok
+            else "技改任务属于政策支持领域（设备须在目录内）"
         )
-    elif c.task_types:
-        if not task_ok:
-            return None
-        checks.append(("scope", 1.0, "技改任务属于政策支持领域", cited))
+        return [("scope", 1.0, detail, cited)]
+    if c.task_types:
+        return [("scope", 1.0, "技改任务属于政策支持领域", cited)] if task_ok else None
+    return []
+
+
+def _policy_investment(demand: Demand, policy: Policy) -> list[Check] | None:
+    """The investment band (None: outside it). One basis, the budget's midpoint, for both thresholds and
+    the estimate, so the 项目法 and the 因素法, which are alternatives, never both apply."""
+    c = policy.conditions
+    assumed: tuple[Basis, str] = ("estimate", c.investment_assumption or TEAM_ESTIMATE_SOURCE)
     investment = _investment(demand)
+    checks: list[Check] = []
     if c.min_investment_cny is not None:
-        # One basis (the budget's midpoint) for both thresholds and the estimate, so the 项目法 and the
-        # 因素法, which are alternatives, never both apply.
         if investment < c.min_investment_cny:
             return None
         checks.append(
@@ -576,49 +633,39 @@ def score_policy(
                 assumed,
             )
         )
+    return checks
+
+
+def _policy_financing(
+    demand: Demand, policy: Policy, relending_products: int, cited: tuple[Basis, str]
+) -> list[Check] | None:
+    """A financing need where the policy requires one (None: none stated), and the relending products."""
+    c = policy.conditions
+    checks: list[Check] = []
     if c.needs_financing:
         if demand.financing_amount_cny is None:
             return None
         checks.append(("financing", 1.0, f"有融资需求{wan(demand.financing_amount_cny)}", cited))
     if c.relending_product:
-        checks.append(
-            (
-                "relending_product",
-                1.0 if relending_products else 0.5,
-                f"有{relending_products}款可对接的再贷款支持产品"
-                if relending_products
-                else "暂无可对接的再贷款支持产品，可向经办银行咨询",
-                cited,
-            )
+        detail = (
+            f"有{relending_products}款可对接的再贷款支持产品"
+            if relending_products
+            else "暂无可对接的再贷款支持产品，可向经办银行咨询"
         )
-    if c.no_new_land_or_capacity:
-        # The condition is the plan's; whether this demand meets it is our guess from its task.
-        guess: tuple[Basis, str] = (
-            "estimate",
-            f"团队估算：{policy.source.section}的条件是不新增用地和产能，是否满足按技改任务推测，须企业确认",
-        )
-        if demand.task_type == "micro":
-            checks.append(("no_new_land_or_capacity", 0.8, "微技改一般不新增用地和产能（请确认）", guess))
-        elif demand.old_equipment_age_years is not None:
-            checks.append(
-                ("no_new_land_or_capacity", 0.6, "更新在用设备，可能不新增用地和产能（请确认）", guess)
-            )
-        else:
-            checks.append(("no_new_land_or_capacity", 0.3, "未说明是否新增用地和产能", guess))
-    triggered, detail, basis, source = priority.reason(demand)
-    checks.append(("priority", 1.0 if triggered else 0.5, detail, (basis, source)))
-    # Equal weights, rounded, the last taking the remainder so they still add up to 1.
-    share = round(1 / len(checks), 4)
-    equal = {factor: share for factor, _, _, _ in checks}
-    equal[checks[-1][0]] = round(1 - share * (len(checks) - 1), 4)
-    match = Match("policy", policy.code, policy.name)
-    for factor, value, text, (rule_basis, rule_source) in checks:
-        match.add(equal, factor, value, text, basis=rule_basis, source=rule_source)
-    match.details = {
-        "basis": policy.basis,
-        "estimate": policy_estimate(demand, policy),
-        "source": policy.source.model_dump(mode="json"),
-        "valid_from": policy.valid_from.isoformat(),
-        "valid_to": policy.valid_to.isoformat() if policy.valid_to else None,
-    }
-    return match
+        checks.append(("relending_product", 1.0 if relending_products else 0.5, detail, cited))
+    return checks
+
+
+def _policy_land(demand: Demand, policy: Policy) -> list[Check]:
+    """The condition is the plan's; whether this demand meets it is our guess from its task."""
+    if not policy.conditions.no_new_land_or_capacity:
+        return []
+    guess: tuple[Basis, str] = (
+        "estimate",
+        f"团队估算：{policy.source.section}的条件是不新增用地和产能，是否满足按技改任务推测，须企业确认",
+    )
+    if demand.task_type == "micro":
+        return [("no_new_land_or_capacity", 0.8, "微技改一般不新增用地和产能（请确认）", guess)]
+    if demand.old_equipment_age_years is not None:
+        return [("no_new_land_or_capacity", 0.6, "更新在用设备，可能不新增用地和产能（请确认）", guess)]
+    return [("no_new_land_or_capacity", 0.3, "未说明是否新增用地和产能", guess)]

@@ -30,6 +30,7 @@ from starlette.types import Receive, Scope, Send
 from app.auth import principal as auth
 from app.errors import TooManyRequests
 from app.models.base import utcnow
+from app.models.matching import Notification
 from app.notifications import service
 
 log = logging.getLogger(__name__)
@@ -219,34 +220,15 @@ async def events(
         while True:
             subscription.wake.clear()
             try:
-                async with sessionmaker() as session:
-                    live = await auth.login_session_live(
-                        session, user_id=subscription.user_id, session_id=session_id
-                    )
-                    fresh = (
-                        []
-                        if not live
-                        else await service.created_since(
-                            session,
-                            subscription.organization_id,
-                            cursor.newest - LOOKBACK,
-                            exclude=list(cursor.sent),
-                            limit=BATCH,
-                        )
-                    )
+                live, fresh = await _read_news(sessionmaker, subscription, cursor, session_id=session_id)
                 failures = 0
             except (DBAPIError, OSError) as exc:
-                # A database blip must not end every stream at once: wait and look again.
                 failures += 1
-                log.warning(
-                    "notifications.stream_read_failed", extra={"error": str(exc), "failures": failures}
-                )
-                if utcnow() >= ends_at:
+                if not await _back_off(exc, failures, ends_at=ends_at):
                     return
-                await asyncio.sleep(min(2.0**failures, SAFETY_POLL_SECONDS))
                 continue
             if not live:
-                yield {"event": "reauthenticate", "data": "{}"}
+                yield _reauthenticate()
                 return
             for notification in fresh:
                 cursor.mark(notification.id, notification.created_at)
@@ -261,12 +243,48 @@ async def events(
             if remaining <= 0:
                 if token_expires_at is not None and token_expires_at <= utcnow():
                     # The client reconnects with a fresh token and Last-Event-ID.
-                    yield {"event": "reauthenticate", "data": "{}"}
+                    yield _reauthenticate()
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(subscription.wake.wait(), timeout=min(SAFETY_POLL_SECONDS, remaining))
     finally:
         hub.unsubscribe(subscription)
+
+
+def _reauthenticate() -> dict[str, str]:
+    return {"event": "reauthenticate", "data": "{}"}
+
+
+async def _read_news(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    subscription: _Subscription,
+    cursor: StreamCursor,
+    *,
+    session_id: uuid.UUID,
+) -> tuple[bool, list[Notification]]:
+    """Whether the login session is still live and, if so, what is new past the cursor. Each look uses
+    its own short session, so an idle stream holds no database connection."""
+    async with sessionmaker() as session:
+        if not await auth.login_session_live(session, user_id=subscription.user_id, session_id=session_id):
+            return False, []
+        fresh = await service.created_since(
+            session,
+            subscription.organization_id,
+            cursor.newest - LOOKBACK,
+            exclude=list(cursor.sent),
+            limit=BATCH,
+        )
+    return True, fresh
+
+
+async def _back_off(exc: Exception, failures: int, *, ends_at: datetime) -> bool:
+    """After a failed read, wait and say whether to look again. A database blip must not end every stream
+    at once; a stream past its end simply stops."""
+    log.warning("notifications.stream_read_failed", extra={"error": str(exc), "failures": failures})
+    if utcnow() >= ends_at:
+        return False
+    await asyncio.sleep(min(2.0**failures, SAFETY_POLL_SECONDS))
+    return True
 
 
 class StreamResponse(EventSourceResponse):

@@ -130,6 +130,25 @@ async def update_organization(
     if_match: str | None,
 ) -> Organization:
     """Members edit their own profile; a rejected organization that edits goes back to the queue."""
+    organization = await _editable(session, organization_id, viewer=viewer, if_match=if_match)
+    changes = await _checked_changes(session, organization, data)
+    identity: dict[str, Any] = {
+        field: changes.pop(field)
+        for field in ("name", "uscc")
+        if field in changes and changes[field] != getattr(organization, field)
+    }
+    changes = {field: value for field, value in changes.items() if field not in ("name", "uscc")}
+    if "uscc" in identity:
+        await _check_uscc_free(session, identity["uscc"], organization.id)
+    _apply_edit(organization, changes, identity)
+    await flush_or_conflict(session, {"uq_organizations_uscc": (["body", "uscc"], USCC_TAKEN, USCC_TAKEN_ZH)})
+    return organization
+
+
+async def _editable(
+    session: AsyncSession, organization_id: uuid.UUID, *, viewer: Viewer, if_match: str | None
+) -> Organization:
+    """The organization locked for the edit, if the viewer is a member and holds its current version."""
     organization = await get_visible(session, organization_id, viewer)
     if not viewer.is_member_of(organization):
         raise Forbidden(
@@ -137,6 +156,14 @@ async def update_organization(
         )
     organization = await repository.get(session, organization_id, for_update=True) or organization
     check_if_match(if_match, ETAG_KIND, organization.version)
+    return organization
+
+
+async def _checked_changes(
+    session: AsyncSession, organization: Organization, data: OrganizationUpdate
+) -> dict[str, Any]:
+    """The fields sent, checked (no nulls where a value is required, catalog codes, provider types), with
+    a provider's profile flattened into its columns."""
     changes = data.model_dump(exclude_unset=True)
     for field in ("name", "uscc", "region_code", "description", "provider_types"):
         if field in changes and changes[field] is None:
@@ -163,20 +190,17 @@ async def update_organization(
         await _check_profile_codes(session, data.profile, loc=["body", "profile"])
         changes.update(data.profile.model_dump(mode="json"))
         del changes["profile"]
-    identity: dict[str, Any] = {
-        field: changes.pop(field)
-        for field in ("name", "uscc")
-        if field in changes and changes[field] != getattr(organization, field)
-    }
-    changes = {field: value for field, value in changes.items() if field not in ("name", "uscc")}
-    if "uscc" in identity:
-        await _check_uscc_free(session, identity["uscc"], organization.id)
+    return changes
+
+
+def _apply_edit(organization: Organization, changes: dict[str, Any], identity: dict[str, Any]) -> None:
+    """Apply the edit; a changed name or USCC (`identity`) of a vetted organization waits for an admin."""
     if identity and organization.vetting_status in ("vetted", "suspended"):
         # Who the organization is was vetted: a new name or code waits for an admin.
         organization.pending_change = {**(organization.pending_change or {}), **identity}
         organization.pending_change_at = utcnow()
     else:
-        changes.update(identity)
+        changes = {**changes, **identity}
     for field, value in changes.items():
         setattr(organization, field, value)
     if changes or identity:
@@ -184,8 +208,6 @@ async def update_organization(
         organization.updated_at = utcnow()
         if organization.vetting_status == "rejected":
             organization.vetting_status = "pending"
-    await flush_or_conflict(session, {"uq_organizations_uscc": (["body", "uscc"], USCC_TAKEN, USCC_TAKEN_ZH)})
-    return organization
 
 
 async def _check_uscc_free(session: AsyncSession, uscc: str, organization_id: uuid.UUID) -> None:

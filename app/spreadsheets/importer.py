@@ -184,36 +184,46 @@ class RowValidator:
     def check(
         self, row: SheetRow, letters: dict[Column, str], unreadable: set[str]
     ) -> tuple[Accepted | None, list[Problem]]:
+        """One row through the API's own rules: its organization, its cells, the input model, the domain's
+        build, then the import's no-duplicates rule. Every problem found is returned, so one upload shows
+        them all; the row is accepted only when there are none."""
         problems: list[Problem] = []
+        organization, payload = self._read_row(row, letters, problems)
+        if self.uscc_column not in row.values:
+            problems.append(self._problem(row.number, self.uscc_column, "required", "必填", letters))
+        _drop_empty_groups(payload)
+        try:
+            data = self.model.model_validate(payload)
+        except ValidationError as exc:
+            problems += self._validation_problems(exc, row.number, letters, unreadable, problems)
+            return None, problems
+        if organization is None:
+            return None, problems
+        try:
+            built = self.build(data, organization.id)
+        except InvalidInput as exc:
+            problems += self._domain_problems(exc, row.number, letters)
+            return None, problems
+        duplicate = self._duplicate_problem(
+            (organization.id, str(getattr(data, self.key_field))), row, letters
+        )
+        if duplicate is not None:
+            problems.append(duplicate)
+        if problems:
+            return None, problems
+        return Accepted(row.number, built), problems
+
+    def _read_row(
+        self, row: SheetRow, letters: dict[Column, str], problems: list[Problem]
+    ) -> tuple[Organization | None, dict[str, Any]]:
+        """The row's organization (None if it may not import) and its cells as a nested payload, with
+        catalog names resolved to codes. Problems found on the way are appended to `problems`."""
         payload: dict[str, Any] = {}
-        uscc_column = self.uscc_column
         organization: Organization | None = None
         for column, value in row.values.items():
             assert column.path is not None
             if column.path == ("uscc",):
-                organization = self.lookups.organizations.get(str(value).upper())
-                if organization is None:
-                    msg = f"no organization is registered with USCC {value!r}; register it first"
-                    zh = f"没有以统一社会信用代码“{value}”注册的机构，请先注册"
-                    problems.append(self._problem(row.number, column, msg, zh, letters))
-                elif organization.kind != self.organization_kind:
-                    msg = (
-                        f"this organization is of kind {organization.kind!r}, not {self.organization_kind!r}"
-                    )
-                    zh = (
-                        f"该机构是{_kind_zh(organization.kind)}（{organization.kind}），"
-                        f"不是{_kind_zh(self.organization_kind)}（{self.organization_kind}）"
-                    )
-                    problems.append(self._problem(row.number, column, msg, zh, letters))
-                    organization = None
-                elif not self._may_import(organization):
-                    msg = f"this {organization.kind}'s vetting status is {organization.vetting_status}"
-                    zh = (
-                        f"该{_kind_zh(organization.kind)}的审核状态为“{_vetting_zh(organization.vetting_status)}”"
-                        f"（{organization.vetting_status}），不能导入"
-                    )
-                    problems.append(self._problem(row.number, column, msg, zh, letters))
-                    organization = None
+                organization = self._organization(row.number, column, value, letters, problems)
                 continue
             try:
                 value = self._resolve_codes(column, value)
@@ -224,53 +234,86 @@ class RowValidator:
             for part in column.path[:-1]:
                 target = target.setdefault(part, {})
             target[column.path[-1]] = value
-        if uscc_column not in row.values:
-            problems.append(self._problem(row.number, uscc_column, "required", "必填", letters))
-        _drop_empty_groups(payload)
-        try:
-            data = self.model.model_validate(payload)
-        except ValidationError as exc:
-            taken = {(p.field, p.msg) for p in problems}
-            for err in exc.errors():
-                where = _column_for(self.columns, tuple(err["loc"])) or self._named_in(err["msg"])
-                if where is not None and (
-                    where.header in unreadable or any(p.field == where.header for p in problems)
-                ):
-                    continue  # already reported as unreadable or unknown
-                if err["type"] == "missing":
-                    msg, zh = "required", "必填"
-                else:
-                    msg = err["msg"].removeprefix("Value error, ")
-                    zh = validation_message(dict(err), "zh")
-                problem = self._problem(row.number, where, msg, zh, letters)
-                if (problem.field, problem.msg) not in taken:
-                    problems.append(problem)
-            return None, problems
+        return organization, payload
+
+    def _organization(
+        self, number: int, column: Column, value: Any, letters: dict[Column, str], problems: list[Problem]
+    ) -> Organization | None:
+        """The registered organization a USCC names, if it is of the right kind and may import."""
+        organization = self.lookups.organizations.get(str(value).upper())
         if organization is None:
-            return None, problems
-        try:
-            built = self.build(data, organization.id)
-        except InvalidInput as exc:
-            for field_error in exc.errors or []:
-                if isinstance(field_error, FieldError):
-                    where = _column_for(self.columns, tuple(field_error.loc))
-                    zh = field_error.zh or field_error.msg
-                    problems.append(self._problem(row.number, where, field_error.msg, zh, letters))
-            return None, problems
-        key = (organization.id, str(getattr(data, self.key_field)))
+            msg = f"no organization is registered with USCC {value!r}; register it first"
+            zh = f"没有以统一社会信用代码“{value}”注册的机构，请先注册"
+        elif organization.kind != self.organization_kind:
+            msg = f"this organization is of kind {organization.kind!r}, not {self.organization_kind!r}"
+            zh = (
+                f"该机构是{_kind_zh(organization.kind)}（{organization.kind}），"
+                f"不是{_kind_zh(self.organization_kind)}（{self.organization_kind}）"
+            )
+        elif not self._may_import(organization):
+            msg = f"this {organization.kind}'s vetting status is {organization.vetting_status}"
+            zh = (
+                f"该{_kind_zh(organization.kind)}的审核状态为“{_vetting_zh(organization.vetting_status)}”"
+                f"（{organization.vetting_status}），不能导入"
+            )
+        else:
+            return organization
+        problems.append(self._problem(number, column, msg, zh, letters))
+        return None
+
+    def _validation_problems(
+        self,
+        exc: ValidationError,
+        number: int,
+        letters: dict[Column, str],
+        unreadable: set[str],
+        found: list[Problem],
+    ) -> list[Problem]:
+        """The input model's errors placed on their columns, skipping cells already reported (unreadable
+        or unknown) so one mistake is not listed twice."""
+        problems: list[Problem] = []
+        taken = {(p.field, p.msg) for p in found}
+        for err in exc.errors():
+            where = _column_for(self.columns, tuple(err["loc"])) or self._named_in(err["msg"])
+            if where is not None and (
+                where.header in unreadable or any(p.field == where.header for p in [*found, *problems])
+            ):
+                continue
+            if err["type"] == "missing":
+                msg, zh = "required", "必填"
+            else:
+                msg = err["msg"].removeprefix("Value error, ")
+                zh = validation_message(dict(err), "zh")
+            problem = self._problem(number, where, msg, zh, letters)
+            if (problem.field, problem.msg) not in taken:
+                problems.append(problem)
+        return problems
+
+    def _domain_problems(self, exc: InvalidInput, number: int, letters: dict[Column, str]) -> list[Problem]:
+        """The domain service's own checks (the ones beyond the input model), placed on their columns."""
+        problems: list[Problem] = []
+        for field_error in exc.errors or []:
+            if isinstance(field_error, FieldError):
+                where = _column_for(self.columns, tuple(field_error.loc))
+                zh = field_error.zh or field_error.msg
+                problems.append(self._problem(number, where, field_error.msg, zh, letters))
+        return problems
+
+    def _duplicate_problem(
+        self, key: tuple[uuid.UUID, str], row: SheetRow, letters: dict[Column, str]
+    ) -> Problem | None:
+        """The import's own rule: a row repeating a stored item or an earlier row is refused, so a file
+        imported twice is not doubled. The first row with a key claims it."""
         if key in self.lookups.existing:
             msg = f"{self.key_column.header} already exists for this organization"
             zh = f"该机构已有{self.key_column.header}相同的{self.item_zh}"
-            problems.append(self._problem(row.number, self.key_column, msg, zh, letters))
         elif key in self.first_row_of:
             msg = f"duplicates row {self.first_row_of[key]}"
             zh = f"与第 {self.first_row_of[key]} 行重复"
-            problems.append(self._problem(row.number, self.key_column, msg, zh, letters))
         else:
             self.first_row_of[key] = row.number
-        if problems:
-            return None, problems
-        return Accepted(row.number, built), problems
+            return None
+        return self._problem(row.number, self.key_column, msg, zh, letters)
 
     def _may_import(self, organization: Organization) -> bool:
         if self.organization_kind == "supplier":

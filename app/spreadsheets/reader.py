@@ -294,7 +294,21 @@ def read_sheet(data: bytes, columns: tuple[Column, ...]) -> Sheet:
 
 
 def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
+    """The header first, then merged ranges, then the data rows. A problem in the header row stops there:
+    rows read against the wrong columns would only add misleading problems."""
     problems: list[Problem] = []
+    positions = _header_positions(sheet, columns, problems)
+    letters = {column: get_column_letter(index) for index, column in positions.items()}
+    problems += _merged_problems(workbook, sheet, letters)
+    if any(p.row == 1 for p in problems):
+        return Sheet(rows=[], problems=problems, letters=letters)
+    rows = _data_rows(sheet, positions, problems)
+    return Sheet(rows=rows, problems=problems, letters=letters)
+
+
+def _header_positions(sheet: Any, columns: tuple[Column, ...], problems: list[Problem]) -> dict[int, Column]:
+    """Which column each header cell is (by 1-based position); unknown, repeated and missing required
+    headers are appended to `problems`."""
     by_header = {c.header: c for c in columns}
     # One row, however wide (at most 16,384 cells): a header past MAX_COLUMNS is refused, not ignored.
     header_cells = next(sheet.iter_rows(min_row=1, max_row=1), ())
@@ -328,7 +342,12 @@ def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
     for column in columns:
         if column.required and column not in positions.values():
             problems.append(Problem(1, column.header, None, "a required column is missing", "缺少必填的列"))
-    letters = {column: get_column_letter(index) for index, column in positions.items()}
+    return positions
+
+
+def _merged_problems(workbook: Any, sheet: Any, letters: dict[Column, str]) -> list[Problem]:
+    """One problem per merged range: only its first cell holds a value, so the others would read empty."""
+    problems: list[Problem] = []
     for merged in _merged_ranges(workbook, sheet):
         first = merged.split(":")[0]
         letter = first.rstrip("0123456789")
@@ -343,8 +362,12 @@ def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
                 f"合并单元格 {merged}，请取消合并，并给每个单元格分别填写值",
             )
         )
-    if any(p.row == 1 for p in problems):
-        return Sheet(rows=[], problems=problems, letters=letters)
+    return problems
+
+
+def _data_rows(sheet: Any, positions: dict[int, Column], problems: list[Problem]) -> list[SheetRow]:
+    """The non-empty rows under the header, streamed and refused as soon as they pass the limits;
+    unreadable cells are appended to `problems`."""
     last = max(positions, default=1)
     rows: list[SheetRow] = []
     for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=last), start=2):
@@ -362,14 +385,18 @@ def _read(workbook: Any, sheet: Any, columns: tuple[Column, ...]) -> Sheet:
                 f"At most {MAX_ROWS:,} rows can be imported at once; split the file.",
                 zh=f"一次最多导入 {MAX_ROWS:,} 行，请拆分文件。",
             )
-        row = SheetRow(number=number)
-        for index, cell in enumerate(cells, start=1):
-            column = positions.get(index)
-            if column is None or not column.importable or _empty(cell.value):
-                continue
-            try:
-                row.values[column] = read_cell(column, cell.value, data_type=cell.data_type)
-            except CellError as exc:
-                problems.append(Problem(number, column.header, get_column_letter(index), str(exc), exc.zh))
-        rows.append(row)
-    return Sheet(rows=rows, problems=problems, letters=letters)
+        rows.append(_data_row(number, cells, positions, problems))
+    return rows
+
+
+def _data_row(number: int, cells: Any, positions: dict[int, Column], problems: list[Problem]) -> SheetRow:
+    row = SheetRow(number=number)
+    for index, cell in enumerate(cells, start=1):
+        column = positions.get(index)
+        if column is None or not column.importable or _empty(cell.value):
+            continue
+        try:
+            row.values[column] = read_cell(column, cell.value, data_type=cell.data_type)
+        except CellError as exc:
+            problems.append(Problem(number, column.header, get_column_letter(index), str(exc), exc.zh))
+    return row

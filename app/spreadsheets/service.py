@@ -26,7 +26,7 @@ from app.spreadsheets.columns import (
     CodeList,
 )
 from app.spreadsheets.exporter import beijing
-from app.spreadsheets.reader import read_sheet
+from app.spreadsheets.reader import Problem, Sheet, read_sheet
 from app.spreadsheets.schemas import ImportProblem, ImportReport
 
 log = logging.getLogger(__name__)
@@ -171,22 +171,11 @@ async def export_list(session: AsyncSession, list_name: str) -> tuple[bytes, str
     return content, f"{SHEET_TITLES[list_name]}-{datetime.now(CHINA):%Y%m%d}.xlsx"
 
 
-async def import_list(
-    session: AsyncSession,
-    list_name: str,
-    content: bytes,
-    *,
-    file_name: str,
-    dry_run: bool,
-    admin_user_id: uuid.UUID,
-    language: Language = DEFAULT_LANGUAGE,
-) -> ImportReport:
-    """Check every row; store them all (demands as drafts, products as listed) or none of them.
+Progress = Callable[[str, int, int], None]
 
-    The report's messages are in `language` (the problem's title and detail follow the request's)."""
-    started = time.perf_counter()
-    import_id = uuid.uuid4().hex[:12]
-    columns = COLUMNS[list_name]
+
+def _progress_log(import_id: str, list_name: str, started: float) -> Progress:
+    """A long import logs each phase's progress under one id, so a slow upload can be followed live."""
 
     def progress(phase: str, done: int, total: int) -> None:
         log.info(
@@ -201,11 +190,15 @@ async def import_list(
             },
         )
 
-    sheet = await anyio.to_thread.run_sync(read_sheet, content, columns)
-    progress("read", len(sheet.rows), len(sheet.rows))
+    return progress
+
+
+async def _lookups(session: AsyncSession, list_name: str, sheet: Sheet) -> importer.Lookups:
+    """Everything the rows are checked against, read once up front so validation runs off the event loop
+    without touching the database: catalog codes, the sheet's organizations, what they already have."""
     usccs = [str(v) for row in sheet.rows for c, v in row.values.items() if c.path == ("uscc",)]
     organizations = await repository.organizations_by_uscc(session, usccs)
-    lookups = importer.Lookups(
+    return importer.Lookups(
         codes={
             kind: importer.code_index(kind, pairs)
             for kind, pairs in (await repository.catalog_entries(session)).items()
@@ -213,6 +206,87 @@ async def import_list(
         organizations=organizations,
         existing=await repository.existing_keys(session, list_name, (o.id for o in organizations.values())),
     )
+
+
+def _report(
+    list_name: str,
+    sheet: Sheet,
+    accepted: list[importer.Accepted],
+    problems: list[Problem],
+    *,
+    dry_run: bool,
+    language: Language,
+) -> ImportReport:
+    """The report before anything is stored; its problems capped so the response stays readable."""
+    return ImportReport(
+        list=list_name,
+        dry_run=dry_run,
+        rows=len(sheet.rows),
+        accepted=len(accepted),
+        rejected=_rejected_rows(problems),
+        errors=[
+            ImportProblem(row=p.row, field=p.field, column=p.column, msg=p.text(language))
+            for p in problems[:MAX_LISTED_PROBLEMS]
+        ],
+        errors_truncated=len(problems) > MAX_LISTED_PROBLEMS,
+        imported=0,
+    )
+
+
+def _rejected_rows(problems: list[Problem]) -> int:
+    # Row 1 is the header: a problem there (a missing column) rejects no data row by itself.
+    return len({p.row for p in problems if p.row > 1})
+
+
+def _refuse_if_unimportable(report: ImportReport, problems: list[Problem], sheet: Sheet) -> None:
+    """All or nothing: any problem, or an empty sheet, refuses the whole file with the full report."""
+    if problems:
+        rejected = max(_rejected_rows(problems), 1)
+        raise ImportRejected(
+            f"{len(problems)} problem(s) in {rejected} row(s); fix them and upload the file again. "
+            "Nothing was imported.",
+            zh=f"{rejected} 行共有 {len(problems)} 处问题，请修改后重新上传文件。未导入任何数据。",
+            **report.model_dump(mode="json"),
+        )
+    if not sheet.rows:
+        raise ImportRejected(
+            "The sheet has no data rows under its header.",
+            zh="工作表的表头下面没有数据行。",
+            **report.model_dump(mode="json"),
+        )
+
+
+async def _store(session: AsyncSession, accepted: list[importer.Accepted], progress: Progress) -> None:
+    """Parents first: a product's review row refers to it, so each position is flushed before the next."""
+    depth = max(len(a.built) for a in accepted)
+    for position in range(depth):
+        session.add_all([a.built[position] for a in accepted if len(a.built) > position])
+        await session.flush()
+        progress("write", position + 1, depth)
+
+
+async def import_list(
+    session: AsyncSession,
+    list_name: str,
+    content: bytes,
+    *,
+    file_name: str,
+    dry_run: bool,
+    admin_user_id: uuid.UUID,
+    language: Language = DEFAULT_LANGUAGE,
+) -> ImportReport:
+    """Check every row; store them all (demands as drafts, products as listed) or none of them.
+
+    Reading and validating the workbook are CPU work and run in a worker thread. A dry run returns the
+    report even when there are problems; a real one raises `ImportRejected` with it. The report's messages
+    are in `language` (the problem's title and detail follow the request's)."""
+    started = time.perf_counter()
+    import_id = uuid.uuid4().hex[:12]
+    columns = COLUMNS[list_name]
+    progress = _progress_log(import_id, list_name, started)
+    sheet = await anyio.to_thread.run_sync(read_sheet, content, columns)
+    progress("read", len(sheet.rows), len(sheet.rows))
+    lookups = await _lookups(session, list_name, sheet)
     accepted, problems = await anyio.to_thread.run_sync(
         lambda: importer.validate(
             sheet,
@@ -225,42 +299,13 @@ async def import_list(
         )
     )
     progress("validate", len(sheet.rows), len(sheet.rows))
-    rejected = len({p.row for p in problems if p.row > 1})
-    report = ImportReport(
-        list=list_name,
-        dry_run=dry_run,
-        rows=len(sheet.rows),
-        accepted=len(accepted),
-        rejected=rejected,
-        errors=[
-            ImportProblem(row=p.row, field=p.field, column=p.column, msg=p.text(language))
-            for p in problems[:MAX_LISTED_PROBLEMS]
-        ],
-        errors_truncated=len(problems) > MAX_LISTED_PROBLEMS,
-        imported=0,
-    )
-    if problems:
-        if dry_run:
-            return report
-        raise ImportRejected(
-            f"{len(problems)} problem(s) in {max(rejected, 1)} row(s); fix them and upload the file again. "
-            "Nothing was imported.",
-            zh=f"{max(rejected, 1)} 行共有 {len(problems)} 处问题，请修改后重新上传文件。未导入任何数据。",
-            **report.model_dump(mode="json"),
-        )
-    if not sheet.rows:
-        raise ImportRejected(
-            "The sheet has no data rows under its header.",
-            zh="工作表的表头下面没有数据行。",
-            **report.model_dump(mode="json"),
-        )
+    report = _report(list_name, sheet, accepted, problems, dry_run=dry_run, language=language)
+    if dry_run and problems:
+        return report
+    _refuse_if_unimportable(report, problems, sheet)
     if dry_run:
         return report
-    # Parents first: a product's review row refers to it.
-    for position in range(max(len(a.built) for a in accepted)):
-        session.add_all([a.built[position] for a in accepted if len(a.built) > position])
-        await session.flush()
-        progress("write", position + 1, max(len(a.built) for a in accepted))
+    await _store(session, accepted, progress)
     log.info(
         "spreadsheet.imported",
         extra={
