@@ -13,6 +13,7 @@ import os
 import socket
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +22,7 @@ from app.indexing import repository
 from app.indexing import service as indexing
 from app.kit.leases import backoff
 from app.models.base import utcnow
+from app.models.outbox import SearchOutbox
 from search import cache
 from search.engine import SearchUnavailable
 from search.meili import MeilisearchEngine
@@ -56,46 +58,13 @@ async def relay_once(
     ids_by_index: dict[str, set[uuid.UUID]] = defaultdict(set)
     for row in rows:
         ids_by_index[row.index_name].add(row.doc_id)
-    row_ids = [row.id for row in rows]
-    sent: dict[tuple[str, uuid.UUID], int | None] = {}
     try:
-        for index, ids in ids_by_index.items():
-            async with sessionmaker() as session:
-                engine = await indexing.postgres_engine(session)
-                current = await engine.get(index, sorted(ids))
-            await meili.upsert(meili.uid(index), list(current.values()))
-            await meili.delete(meili.uid(index), [str(i) for i in ids if i not in current])
-            sent.update({(index, i): (int(current[i]["version"]) if i in current else None) for i in ids})
+        sent = await _send(sessionmaker, meili, ids_by_index)
     except Exception as exc:  # any failure: retry later, never lose the rows
-        unreachable = isinstance(exc, SearchUnavailable)
-        attempts = max(row.attempts for row in rows)
-        # An outage is not the batch's fault: it does not use up attempts, so a long outage never
-        # dead-letters the backlog; it waits (at most 30 s between tries) and drains when search returns.
-        dead = not unreachable and attempts >= MAX_ATTEMPTS
-        delay = min(backoff(attempts), timedelta(seconds=30)) if unreachable else backoff(attempts)
-        async with sessionmaker() as session, session.begin():
-            await repository.release_for_retry(
-                session,
-                row_ids,
-                worker=worker,
-                error=repr(exc),
-                available_at=utcnow() + delay,
-                dead=dead,
-                undo_attempt=unreachable,
-            )
-        log.warning(
-            "relay.batch_failed",
-            extra={
-                "rows": len(rows),
-                "attempts": attempts,
-                "dead": dead,
-                "unreachable": unreachable,
-                "error": repr(exc)[:300],
-            },
-        )
+        await _release(sessionmaker, rows, exc, worker=worker)
         return len(rows)
     async with sessionmaker() as session, session.begin():
-        done = await repository.acknowledge(session, row_ids, worker=worker)
+        done = await repository.acknowledge(session, [row.id for row in rows], worker=worker)
         # Another relay may have sent a newer version while we were sending an older one: if what we sent
         # is no longer current, queue the document again so the newest state is sent last.
         stale = [
@@ -117,3 +86,57 @@ async def relay_once(
         },
     )
     return len(rows)
+
+
+async def _send(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    meili: MeilisearchEngine,
+    ids_by_index: dict[str, set[uuid.UUID]],
+) -> dict[tuple[str, uuid.UUID], int | None]:
+    """Each document's current state from the PostgreSQL index (or its deletion) to Meilisearch; returns
+    the version sent of each (None: deleted)."""
+    sent: dict[tuple[str, uuid.UUID], int | None] = {}
+    for index, ids in ids_by_index.items():
+        async with sessionmaker() as session:
+            engine = await indexing.postgres_engine(session)
+            current = await engine.get(index, sorted(ids))
+        await meili.upsert(meili.uid(index), list(current.values()))
+        await meili.delete(meili.uid(index), [str(i) for i in ids if i not in current])
+        sent.update({(index, i): (int(current[i]["version"]) if i in current else None) for i in ids})
+    return sent
+
+
+async def _release(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    rows: Sequence[SearchOutbox],
+    exc: Exception,
+    *,
+    worker: str,
+) -> None:
+    """Back to the queue with backoff. An outage is not the batch's fault: it does not use up attempts, so
+    a long outage never dead-letters the backlog; it waits (at most 30 s between tries) and drains when
+    search returns."""
+    unreachable = isinstance(exc, SearchUnavailable)
+    attempts = max(row.attempts for row in rows)
+    dead = not unreachable and attempts >= MAX_ATTEMPTS
+    delay = min(backoff(attempts), timedelta(seconds=30)) if unreachable else backoff(attempts)
+    async with sessionmaker() as session, session.begin():
+        await repository.release_for_retry(
+            session,
+            [row.id for row in rows],
+            worker=worker,
+            error=repr(exc),
+            available_at=utcnow() + delay,
+            dead=dead,
+            undo_attempt=unreachable,
+        )
+    log.warning(
+        "relay.batch_failed",
+        extra={
+            "rows": len(rows),
+            "attempts": attempts,
+            "dead": dead,
+            "unreachable": unreachable,
+            "error": repr(exc)[:300],
+        },
+    )
