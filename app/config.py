@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         default=".data",
         description="Files the service keeps outside the database in development (the dev signing key).",
     )
+    # smtp://user:pass@host:587 (STARTTLS when the server offers it) or smtps://…:465; unset → each message
+    # is written as an .eml file under DATA_DIR/mail and its path logged (app/mail/senders.py).
+    smtp_url: SecretStr | None = None
+    mail_from: str = "四川省设备更新供需对接平台 <noreply@sichuan-renewal.example>"
     meili_url: str | None = None
     meili_master_key: SecretStr | None = None
     # Queries use this search-only key; unset → Meilisearch's Default Search API Key, looked up at start.

@@ -1,5 +1,5 @@
-"""The worker (`python -m app worker`): jobs left over by the API (app/jobs/), webhook deliveries, the
-Meilisearch relay, the statistics' compaction, and housekeeping.
+"""The worker (`python -m app worker`): jobs left over by the API (app/jobs/), mail (app/mail/), webhook
+deliveries, the Meilisearch relay, the statistics' compaction, and housekeeping.
 
 Every part claims its work from PostgreSQL with leases, so any number of workers may run on any number
 of hosts. A failing part is logged and retried after a pause; it never stops the others.
@@ -26,6 +26,8 @@ from app.indexing.relay import relay_once, worker_name
 from app.jobs import queue as jobs
 from app.kit import idempotency, rate_limit
 from app.leads.relay import deliver_once
+from app.mail.relay import deliver_once as deliver_mail_once
+from app.mail.senders import sender_for
 from app.stats import repository as stats
 from app.workflows import publishing  # noqa: F401 - registers the jobs it queues
 from search import cache as search_cache
@@ -81,6 +83,8 @@ async def run(
     client = httpx.AsyncClient(
         follow_redirects=False, trust_env=False, limits=httpx.Limits(max_connections=10)
     )
+    smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
+    mail_sender = sender_for(smtp_url, settings.data_dir)
     indexes_ready = False
     next_housekeeping = next_compaction = 0.0
     try:
@@ -102,6 +106,13 @@ async def run(
             except Exception:
                 log.exception("worker.jobs_failed")
                 moved = 0
+                await asyncio.sleep(PAUSE_AFTER_FAILURE_SECONDS)
+            try:
+                moved += await deliver_mail_once(
+                    sessionmaker, mail_sender, mail_from=settings.mail_from, worker=name
+                )
+            except Exception:
+                log.exception("worker.mail_batch_failed")
                 await asyncio.sleep(PAUSE_AFTER_FAILURE_SECONDS)
             try:
                 moved += await deliver_once(sessionmaker, client, settings, worker=name, batch=options.batch)

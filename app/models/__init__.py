@@ -8,6 +8,7 @@ from app.models.financing import FinancingProduct
 from app.models.idempotency import IdempotencyKey
 from app.models.job import Job
 from app.models.lead import Lead, LeadSubscription, SavedSearch, WebhookAttempt, WebhookDelivery
+from app.models.mail import MailMessage
 from app.models.matching import MatchFeedback, Notification
 from app.models.organization import Organization, VettingDecision
 from app.models.outbox import SearchOutbox
@@ -28,6 +29,7 @@ __all__ = [
     "Job",
     "Lead",
     "LeadSubscription",
+    "MailMessage",
     "MatchFeedback",
     "Notification",
     "Organization",
