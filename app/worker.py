@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -68,6 +69,38 @@ async def compact_stats(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     return folded
 
 
+async def _guarded(event: str, work: Callable[[], Awaitable[Any]], *, pause: bool = True) -> int:
+    """Run one part of the loop; a failure is logged (and, for the parts that move work, followed by a
+    pause) and counts as nothing moved, so one failing part never stops the others."""
+    try:
+        done = await work()
+    except SearchUnavailable as exc:
+        log.warning("worker.meilisearch_unreachable", extra={"error": str(exc)[:200]})
+    except Exception:
+        log.exception(event)
+    else:
+        return done if isinstance(done, int) else 0
+    if pause:
+        await asyncio.sleep(PAUSE_AFTER_FAILURE_SECONDS)
+    return 0
+
+
+async def _relay_search(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    meili: MeilisearchEngine,
+    state: dict[str, bool],
+    *,
+    worker: str,
+    batch: int,
+) -> int:
+    """The Meilisearch relay, after making sure the indexes exist with their settings (once per worker)."""
+    if not state["indexes_ready"]:
+        async with sessionmaker() as session:
+            await indexing.ensure_meili_indexes(session, meili)
+        state["indexes_ready"] = True
+    return await relay_once(sessionmaker, meili, worker=worker, batch=batch)
+
+
 async def run(
     settings: Settings,
     database_url: str,
@@ -85,51 +118,40 @@ async def run(
     )
     smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
     mail_sender = sender_for(smtp_url, settings.data_dir)
-    indexes_ready = False
+    search_state = {"indexes_ready": False}
     next_housekeeping = next_compaction = 0.0
     try:
         while not stopping():
             if time.monotonic() >= next_housekeeping:
-                try:
-                    await housekeeping(sessionmaker)
-                except Exception:
-                    log.exception("worker.housekeeping_failed")
+                await _guarded("worker.housekeeping_failed", lambda: housekeeping(sessionmaker), pause=False)
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
             if time.monotonic() >= next_compaction:
-                try:
-                    await compact_stats(sessionmaker)
-                except Exception:
-                    log.exception("worker.stats_compaction_failed")
-                next_compaction = time.monotonic() + STATS_COMPACT_SECONDS
-            try:
-                moved = await jobs.run_due(sessionmaker, jobs.JobContext(meili=meili), worker=name)
-            except Exception:
-                log.exception("worker.jobs_failed")
-                moved = 0
-                await asyncio.sleep(PAUSE_AFTER_FAILURE_SECONDS)
-            try:
-                moved += await deliver_mail_once(
-                    sessionmaker, mail_sender, mail_from=settings.mail_from, worker=name
+                await _guarded(
+                    "worker.stats_compaction_failed", lambda: compact_stats(sessionmaker), pause=False
                 )
-            except Exception:
-                log.exception("worker.mail_batch_failed")
-                await asyncio.sleep(PAUSE_AFTER_FAILURE_SECONDS)
-            try:
-                moved += await deliver_once(sessionmaker, client, settings, worker=name, batch=options.batch)
-            except Exception:
-                # A database hiccup must not stop delivery (or the search relay): log, wait, go on.
-                log.exception("worker.webhook_batch_failed")
-                await asyncio.sleep(PAUSE_AFTER_FAILURE_SECONDS)
+                next_compaction = time.monotonic() + STATS_COMPACT_SECONDS
+            moved = await _guarded(
+                "worker.jobs_failed",
+                lambda: jobs.run_due(sessionmaker, jobs.JobContext(meili=meili), worker=name),
+            )
+            moved += await _guarded(
+                "worker.mail_batch_failed",
+                lambda: deliver_mail_once(
+                    sessionmaker, mail_sender, mail_from=settings.mail_from, worker=name
+                ),
+            )
+            # A database hiccup must not stop delivery (or the search relay): log, wait, go on.
+            moved += await _guarded(
+                "worker.webhook_batch_failed",
+                lambda: deliver_once(sessionmaker, client, settings, worker=name, batch=options.batch),
+            )
             if meili is not None:
-                try:
-                    if not indexes_ready:
-                        async with sessionmaker() as session:
-                            await indexing.ensure_meili_indexes(session, meili)
-                        indexes_ready = True
-                    moved += await relay_once(sessionmaker, meili, worker=name, batch=options.batch)
-                except SearchUnavailable as exc:
-                    log.warning("worker.meilisearch_unreachable", extra={"error": str(exc)[:200]})
-                    await asyncio.sleep(PAUSE_AFTER_FAILURE_SECONDS)
+                moved += await _guarded(
+                    "worker.search_relay_failed",
+                    lambda: _relay_search(
+                        sessionmaker, meili, search_state, worker=name, batch=options.batch
+                    ),
+                )
             if options.once and moved == 0:
                 break
             if moved == 0:
