@@ -169,10 +169,13 @@ async def cached(
     key: bytes,
     ttl: float,
     compute: Callable[[], Awaitable[SearchResult]],
+    *,
+    engine: str | None = None,
 ) -> SearchResult:
     """A search result: the entry under the index's current generation, or `compute()` filed under the
     generation read before it. `session` must be in autocommit mode (a read request's), so the entry is
-    visible at once and no lock on it outlives the statement."""
+    visible at once and no lock on it outlives the statement. With `engine`, only a result that engine
+    gave is kept: a fallback answer while Meilisearch is down must not outlive the outage."""
     return await cached_value(
         session,
         kind=index,
@@ -182,6 +185,7 @@ async def cached(
         compute=compute,
         encode=_encode,
         decode=_decode,
+        keep=None if engine is None else (lambda result: result.engine == engine),
     )
 
 
@@ -195,6 +199,7 @@ async def cached_value(
     compute: Callable[[], Awaitable[T]],
     encode: Callable[[T], bytes],
     decode: Callable[[bytes], T],
+    keep: Callable[[T], bool] | None = None,
 ) -> T:
     """Any value computed from data whose writes raise the generations named in `depends_on` (indexes,
     or `supplier_records`: quotes' and demands' status changes), cached the same way."""
@@ -217,6 +222,8 @@ async def cached_value(
                 _local.put(key, int(row.generation), decoded, len(row.result))
                 return decoded
     computed = await compute()
+    if keep is not None and not keep(computed):
+        return computed
     generation = 0 if row is None else int(row.generation)
     encoded = encode(computed)
     stmt = insert(entries).values(

@@ -10,10 +10,10 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.kit import leases
+from app.mail import repository
 from app.mail.senders import MailSender, PermanentFailure
 from app.models.base import utcnow
 from app.models.mail import MailMessage
@@ -57,11 +57,7 @@ async def deliver_once(
             await _failed(sessionmaker, row, exc, worker=worker)
             continue
         async with sessionmaker() as session, session.begin():
-            await session.execute(
-                update(MailMessage)
-                .where(MailMessage.id == row.id, MailMessage.locked_by == worker)
-                .values(sent_at=utcnow(), locked_until=None, locked_by=None, last_error=None)
-            )
+            await repository.mark_sent(session, row.id, worker=worker)
     return len(rows)
 
 

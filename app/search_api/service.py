@@ -42,8 +42,11 @@ async def search(
     Read requests (autocommit sessions) go through the shared cache (search/cache.py); a transaction
     that writes never does, since it may be searching its own uncommitted documents."""
     if ttl := cache_ttl(session):
-        key = cache.key_of(index, "meilisearch" if meili is not None else "postgres", query)
-        return await cache.cached(session, index, key, ttl, lambda: _search(session, meili, index, query))
+        engine = "meilisearch" if meili is not None else "postgres"
+        key = cache.key_of(index, engine, query)
+        return await cache.cached(
+            session, index, key, ttl, lambda: _search(session, meili, index, query), engine=engine
+        )
     return await _search(session, meili, index, query)
 
 

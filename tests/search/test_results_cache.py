@@ -3,6 +3,7 @@ an index is visible to the very next search, through HTTP and on a real connecti
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from app.main import create_app
+from app.search_api import service as search_service
 from app.worker import housekeeping
 from search import cache
 from search.engine import SearchQuery, SearchResult
+from search.meili import MeilisearchEngine
 from tests.fixtures.factories import (
     Account,
     admin_account,
@@ -360,3 +363,22 @@ async def test_an_entry_in_another_format_is_computed_again_not_a_500(
     assert again.json()["total_estimate"] == 1
     stored = await _scalar(pool, "SELECT result FROM search_results_cache")
     assert orjson.loads(stored)["total_estimate"] == 1
+
+
+async def test_a_fallback_answer_while_meilisearch_is_down_is_not_kept(
+    migrated_scratch_database: str, pool: async_sessionmaker[AsyncSession]
+) -> None:
+    """Kept under Meilisearch's key, a PostgreSQL answer given during an outage would outlive it."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = MeilisearchEngine(f"http://127.0.0.1:{port}", "master", search_key="search", timeout=1)
+    search_service.configure_cache(60.0)
+    reads = make_read_sessionmaker(pool.kw["bind"])
+    async with reads() as session:
+        result = await search_service.search(session, down, "products", SearchQuery(q="单晶炉"))
+        assert result.engine == "postgres"
+        assert await session.scalar(text("SELECT count(*) FROM search_results_cache")) == 0
+        # Without Meilisearch configured, the same answer is PostgreSQL's own, and kept.
+        await search_service.search(session, None, "products", SearchQuery(q="单晶炉"))
+        assert await session.scalar(text("SELECT count(*) FROM search_results_cache")) == 1
