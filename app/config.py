@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     # How long a search result (the engine's hits, facets and total) is served from the shared cache in
     # PostgreSQL; any write to the index ends it at once (search/cache.py). 0 turns the cache off.
     search_cache_seconds: float = Field(default=300.0, ge=0)
+    # Teams: how long an emailed invitation stands, and how many one organization may send an hour.
+    invitation_ttl_hours: int = Field(default=72, ge=1)
+    invitations_per_organization_per_hour: int = Field(default=50, ge=1)
+    # Where the mobile front end opens links mailed to users (invitations, password resets, email
+    # checks): the token is appended as `?token=`. Mails also carry the token to paste by hand.
+    frontend_url: str = "http://localhost:3000"
     saved_searches_per_organization: int = Field(default=50, ge=1)
     saved_searches_per_unvetted_organization: int = Field(default=3, ge=0)
     lead_subscriptions_per_organization: int = Field(default=20, ge=1)

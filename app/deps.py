@@ -52,18 +52,29 @@ CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(_optional_principal)]
 
 
-def require_kind(*kinds: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets only organizations of these kinds through (403 otherwise)."""
+def require(*kinds: str, role: str = "member") -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that lets through only callers of these organization kinds (any kind when none is
+    given) whose role in it is `role` or above (403 otherwise). The role is kept on the function, so
+    the route table can be checked and documented (tests/test_role_matrix.py)."""
 
     async def _check(principal: CurrentPrincipal) -> Principal:
-        if principal.kind not in kinds:
+        if kinds and principal.kind not in kinds:
             raise Forbidden(
                 f"This needs an account of kind: {', '.join(kinds)}.",
                 zh=f"此操作需要以下类型的账号：{'、'.join(kinds)}。",
             )
+        if not principal.is_admin:
+            principal.viewer.require(role, action="This", action_zh="此操作")
         return principal
 
+    _check.required_role = role  # type: ignore[attr-defined]
+    _check.required_kinds = kinds  # type: ignore[attr-defined]
     return _check
+
+
+def require_kind(*kinds: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """Organizations of these kinds, any role."""
+    return require(*kinds)
 
 
 AdminPrincipal = Annotated[Principal, Depends(require_kind("admin"))]
@@ -71,6 +82,12 @@ EnterprisePrincipal = Annotated[Principal, Depends(require_kind("enterprise"))]
 SupplierPrincipal = Annotated[Principal, Depends(require_kind("supplier"))]
 BankPrincipal = Annotated[Principal, Depends(require_kind("bank"))]
 QuoterPrincipal = Annotated[Principal, Depends(require_kind("supplier", "provider"))]
+# The same, for what commits the organization (app/auth/roles.py): managers and owners.
+ManagerPrincipal = Annotated[Principal, Depends(require(role="manager"))]
+OwnerPrincipal = Annotated[Principal, Depends(require(role="owner"))]
+EnterpriseManager = Annotated[Principal, Depends(require("enterprise", role="manager"))]
+BankManager = Annotated[Principal, Depends(require("bank", role="manager"))]
+QuoterManager = Annotated[Principal, Depends(require("supplier", "provider", role="manager"))]
 
 
 def viewer_of(principal: Principal | None) -> Viewer:

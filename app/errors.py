@@ -128,6 +128,15 @@ class InvalidInput(AppError):
         )
 
 
+class InvalidFields(AppError):
+    """422 naming several fields at once: `errors` holds a `FieldError` for each."""
+
+    status = 422
+    slug = "validation-error"
+    title = "Request is not valid"
+    title_zh = "请求内容无效"
+
+
 class Unauthorized(AppError):
     status = 401
     slug = "unauthorized"

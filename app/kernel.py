@@ -136,6 +136,23 @@ class NotificationKind(Vocabulary):
     VETTING_DECISION = "vetting_decision"
     WEBHOOK_DISABLED = "webhook_disabled"
     REGISTRATION_ATTEMPT = "registration_attempt"
+    MEMBER_JOINED = "member_joined"
+    MEMBER_LEFT = "member_left"
+
+
+class MemberRole(Vocabulary):
+    """A user's role in their organization (what each may do: app/auth/roles.py)."""
+
+    OWNER = "owner"
+    MANAGER = "manager"
+    MEMBER = "member"
+
+
+class InvitationStatus(Vocabulary):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
 
 
 # Every enum above, by the name its OpenAPI component carries (each must have labels in app/catalog/labels).
@@ -149,4 +166,6 @@ STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     ProductStatus,
     QuoteStatus,
     NotificationKind,
+    MemberRole,
+    InvitationStatus,
 )

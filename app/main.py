@@ -46,6 +46,7 @@ from app.search_api import service as search_service
 from app.search_api.endpoints import router as search_router
 from app.spreadsheets.endpoints import router as spreadsheets_router
 from app.stats.endpoints import router as stats_router
+from app.teams.endpoints import router as teams_router
 from app.workflows.endpoints import router as workflows_router
 from search.engine import SearchUnavailable
 
@@ -166,6 +167,7 @@ def create_app(
         catalog_router,
         accounts_router,
         organizations_router,
+        teams_router,
         providers_router,
         demands_router,
         workflows_router,

@@ -26,6 +26,7 @@ from app.main import create_app
 from seed.catalog import catalog_rows
 from tests.fixtures.factories import Account, admin_account, vetted_account
 from tests.fixtures.live import add_admin, prepare_database
+from tests.fixtures.smtp import mailbox, smtp  # noqa: F401 - the in-process SMTP server, for every test
 
 
 @pytest.fixture(scope="session")

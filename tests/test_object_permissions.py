@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import (
     Demand,
     FinancingProduct,
+    Invitation,
     Lead,
     LeadSubscription,
     MatchFeedback,
@@ -24,6 +25,7 @@ from app.models import (
     Product,
     Quote,
     SavedSearch,
+    User,
     WebhookDelivery,
 )
 from tests.fixtures.factories import (
@@ -77,6 +79,12 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
         json={"price_cny": 1_000_000, "delivery_days": 30},
     )
     financing = await client.post("/financing-products", headers=bank.headers, json=financing_payload())
+    invitation = await client.post(
+        f"/organizations/{enterprise.organization_id}/invitations",
+        headers=enterprise.headers,
+        json={"email": "invitee@example.com", "role": "manager"},
+    )
+    assert invitation.status_code == 201, invitation.text
     note = Notification(
         organization_id=uuid.UUID(supplier.organization_id), kind="demand_match", title="新需求", data={}
     )
@@ -102,6 +110,9 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "delivery": f"{sub_id}|{delivery['items'][0]['id']}",
             "lead": lead["id"],
             "saved_search": saved.json()["id"],
+            "member": f"{enterprise.organization_id}|{enterprise.user_id}",
+            "invitation": f"{enterprise.organization_id}|{invitation.json()['id']}",
+            "owner_user": enterprise.user_id,
         },
     )
 
@@ -118,6 +129,17 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
         ("vetted_org", None),
     ],
     ("POST", "/admin/organizations/{organization_id}/vetting"): [("pending_org", {"decision": "approve"})],
+    ("GET", "/organizations/{organization_id}/members"): [("pending_org", None), ("vetted_org", None)],
+    ("PATCH", "/organizations/{organization_id}/members/{user_id}"): [("member", {"role": "member"})],
+    ("DELETE", "/organizations/{organization_id}/members/{user_id}"): [("member", None)],
+    ("POST", "/organizations/{organization_id}/ownership-transfer"): [("vetted_org", {"user_id": "{owner}"})],
+    ("GET", "/organizations/{organization_id}/invitations"): [("pending_org", None), ("vetted_org", None)],
+    ("POST", "/organizations/{organization_id}/invitations"): [
+        ("pending_org", {"email": "intruder@example.com", "role": "owner"}),
+        ("vetted_org", {"email": "intruder@example.com", "role": "owner"}),
+    ],
+    ("DELETE", "/organizations/{organization_id}/invitations/{invitation_id}"): [("invitation", None)],
+    ("POST", "/organizations/{organization_id}/invitations/{invitation_id}/resend"): [("invitation", None)],
     ("GET", "/demands/{demand_id}"): [("draft_demand", None)],
     ("PATCH", "/demands/{demand_id}"): [
         ("draft_demand", {"title": "劫持"}),
@@ -190,7 +212,12 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
     saved = await db.get(SavedSearch, uuid.UUID(ids["saved_search"]))
     delivery = await db.get(WebhookDelivery, ids["delivery"].split("|")[1])
     assert sub is not None and lead is not None and saved is not None and delivery is not None
+    owner = await db.get(User, uuid.UUID(ids["owner_user"]))
+    invitations = (await db.scalars(select(Invitation).order_by(Invitation.id))).all()
+    assert owner is not None and len(invitations) == 1
     extra = {
+        "owner": (owner.role, owner.is_active, owner.organization_id),
+        "invitations": [(i.email, i.role, i.token_hash, i.expires_at, i.revoked_at) for i in invitations],
         "subscription": (sub.name, sub.webhook_secret, sub.deleted_at),
         "lead": (lead.status, lead.interest_accepted_at, lead.version),
         "delivery": (delivery.status, delivery.attempts, delivery.next_attempt_at),
@@ -217,6 +244,8 @@ async def test_strangers_can_neither_read_nor_change_what_is_not_theirs(
             path = template
             for value in world.ids[id_key].split("|"):  # one id per placeholder, in order
                 path = path[: path.index("{")] + value + path[path.index("}") + 1 :]
+            if body is not None and body.get("user_id") == "{owner}":
+                body = {"user_id": world.ids["owner_user"]}
             for who, stranger in world.strangers.items():
                 headers = stranger.headers if stranger else {}
                 query = {"kind": "product"} if template.endswith("/matches") else None

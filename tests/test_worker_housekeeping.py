@@ -24,7 +24,9 @@ def test_worker_purges_spent_keys_and_counters(migrated_scratch_database: str) -
         org = Organization(name="测试企业", kind="enterprise", uscc=make_uscc(), vetting_status="vetted")
         session.add(org)
         session.flush()
-        user = User(email="keeper@example.com", name="k", password_hash="x", organization_id=org.id)
+        user = User(
+            email="keeper@example.com", name="k", password_hash="x", organization_id=org.id, role="owner"
+        )
         session.add(user)
         session.flush()
         for key, age in (("spent", timedelta(hours=25)), ("live", timedelta(hours=1))):

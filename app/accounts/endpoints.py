@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response, status
 
 from app.accounts import service
-from app.accounts.schemas import MeOut, RefreshIn, RegisterIn, RegisterOut, TokenOut, UserOut
+from app.accounts.schemas import MembershipRole, MeOut, RefreshIn, RegisterIn, RegisterOut, TokenOut, UserOut
 from app.auth.principal import Viewer
 from app.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.errors import InvalidInput
@@ -106,9 +106,10 @@ async def logout(principal: CurrentPrincipal, session: SessionDep) -> Response:
 )
 async def me(principal: CurrentPrincipal, session: SessionDep) -> MeOut:
     """Any logged-in caller: the caller's user and organization, with the organization's private
-    fields (contacts, vetting status and note) since the caller is its member."""
-    user = principal.user
+    fields (contacts, vetting status and note) since the caller is its member, and the caller's
+    `membership.role` in it (`owner`, `manager` or `member`: what each may do is in the README)."""
     return MeOut(
-        user=UserOut(id=user.id, email=user.email, name=user.name),
+        user=service.user_out(principal.user),
         organization=await organizations.to_out(session, principal.organization, principal.viewer),
+        membership=MembershipRole(role=principal.user.role),
     )

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
+from app.kernel import MemberRole
 from app.kit.inputs import StrictInput
 from app.organizations.schemas import OrganizationCreate, OrganizationOut
 
@@ -24,6 +25,11 @@ class UserOut(BaseModel):
     id: uuid.UUID
     email: str
     name: str
+    email_verified: bool = Field(default=False, description="Whether the address was confirmed by mail.")
+
+
+class MembershipRole(BaseModel):
+    role: MemberRole
 
 
 class RegisterOut(BaseModel):
@@ -34,6 +40,7 @@ class RegisterOut(BaseModel):
 class MeOut(BaseModel):
     user: UserOut
     organization: OrganizationOut
+    membership: MembershipRole
 
 
 class TokenOut(BaseModel):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository
-from app.accounts.schemas import RegisterIn, TokenOut
+from app.accounts.schemas import RegisterIn, TokenOut, UserOut
 from app.accounts.security import (
     hash_password,
     hash_refresh_token,
@@ -44,6 +44,12 @@ class RefreshTokenReused(Unauthorized):
     keeps_changes = True
 
 
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id, email=user.email, name=user.name, email_verified=user.email_verified_at is not None
+    )
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -70,6 +76,7 @@ async def register(
         name=data.name,
         password_hash=password_hash or await hash_password(data.password),
         organization_id=organization.id,
+        role="owner",
     )
     session.add(user)
     await flush_or_conflict(session, {"uq_users_email": (["body", "email"], EMAIL_TAKEN, EMAIL_TAKEN_ZH)})
@@ -126,7 +133,9 @@ async def _decoy(session: AsyncSession, data: RegisterIn, existing: User) -> Reg
         "若忘记密码，请联系管理员。若不是您，无需处理，账号未受影响。",
         {},
     )
-    user = User(id=uuid.uuid4(), email=existing.email, name=data.name, organization_id=organization.id)
+    user = User(
+        id=uuid.uuid4(), email=existing.email, name=data.name, organization_id=organization.id, role="owner"
+    )
     return Registration(user, organization)
 
 
@@ -143,7 +152,11 @@ async def create_admin(session: AsyncSession, *, email: str, password: str, name
         session.add(organization)
         await session.flush()
     user = User(
-        email=email, name=name, password_hash=await hash_password(password), organization_id=organization.id
+        email=email,
+        name=name,
+        password_hash=await hash_password(password),
+        organization_id=organization.id,
+        role="owner",
     )
     session.add(user)
     await session.flush()

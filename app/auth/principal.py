@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import roles
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.config import Settings
-from app.errors import Unauthorized
+from app.errors import Forbidden, Unauthorized
 from app.models.account import AuthSession, User
 from app.models.organization import Organization
 
@@ -22,12 +23,32 @@ class Viewer:
 
     organization_id: uuid.UUID | None
     is_admin: bool
+    # The viewer's role in their organization (app/auth/roles.py); None for anonymous callers.
+    role: str | None = None
 
     def is_member_of(self, organization: Organization) -> bool:
         return self.organization_id == organization.id
 
+    def may(self, needed: str) -> bool:
+        return self.is_admin or roles.may(self.role, needed)
+
+    def require(self, needed: str, *, action: str, action_zh: str) -> None:
+        """403 unless the viewer's role is `needed` or above: the one role check every part uses."""
+        if not self.may(needed):
+            raise role_refused(needed, action=action, action_zh=action_zh)
+
 
 ANONYMOUS = Viewer(organization_id=None, is_admin=False)
+
+
+def role_refused(needed: str, *, action: str, action_zh: str) -> Forbidden:
+    above = "" if needed == "owner" else " or owner"
+    above_zh = "" if needed == "owner" else "或所有者"
+    return Forbidden(
+        f"{action} needs the role {needed}{above} in your organization; ask one of its owners.",
+        zh=f"{action_zh}需要本机构的{roles.ROLE_NAMES_ZH[needed]}{above_zh}角色，请联系本机构的所有者。",
+        needed_role=needed,
+    )
 
 
 @dataclass(frozen=True)
@@ -49,8 +70,12 @@ class Principal:
         return self.organization.kind == "admin"
 
     @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
     def viewer(self) -> Viewer:
-        return Viewer(organization_id=self.organization.id, is_admin=self.is_admin)
+        return Viewer(organization_id=self.organization.id, is_admin=self.is_admin, role=self.user.role)
 
 
 async def get_principal_rows(
@@ -66,6 +91,7 @@ async def get_principal_rows(
             AuthSession.id == session_id,
             AuthSession.revoked_at.is_(None),
             User.is_active.is_(True),
+            User.left_organization_at.is_(None),
         )
     )
     row = (await session.execute(stmt)).first()

@@ -217,6 +217,19 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "vetting_decision": ("审核结果", "Vetting decision"),
         "webhook_disabled": ("Webhook 已停用", "Webhook disabled"),
         "registration_attempt": ("有人用本机构成员的邮箱注册", "Someone registered with a member's email"),
+        "member_joined": ("新成员加入", "A member joined"),
+        "member_left": ("成员离开", "A member left"),
+    },
+    "MemberRole": {
+        "owner": ("所有者", "Owner"),
+        "manager": ("管理者", "Manager"),
+        "member": ("成员", "Member"),
+    },
+    "InvitationStatus": {
+        "pending": ("待接受", "Pending"),
+        "accepted": ("已接受", "Accepted"),
+        "revoked": ("已撤销", "Revoked"),
+        "expired": ("已过期", "Expired"),
     },
 }
 

@@ -11,6 +11,7 @@ from app.demands.schemas import DemandCreate, DemandList, DemandOut
 from app.deps import (
     CurrentPrincipal,
     EnterprisePrincipal,
+    ManagerPrincipal,
     OptionalPrincipal,
     SessionDep,
     viewer_of,
@@ -160,7 +161,7 @@ async def _transition(
     summary="Close a demand (owner, or an admin moderating)",
 )
 async def close_demand(
-    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    demand_id: uuid.UUID, session: SessionDep, principal: ManagerPrincipal
 ) -> FastJSONResponse:
     """The owner, or an admin moderating, closes a `draft`, `published` or `contracted` demand (409
     from any other status; 403 for others who can see it). Returns the demand, now `closed`."""
@@ -175,7 +176,7 @@ async def close_demand(
     summary="Mark a contracted demand's project completed",
 )
 async def complete_demand(
-    demand_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    demand_id: uuid.UUID, session: SessionDep, principal: ManagerPrincipal
 ) -> FastJSONResponse:
     """The owner marks a `contracted` demand's project done; the demand becomes `completed` (409 from
     any other status, 403 for others who can see it)."""

@@ -180,6 +180,8 @@ async def update_demand(
 ) -> Demand:
     """Edit a draft or published demand; all-or-nothing."""
     demand = await _get_owned_for_update(session, demand_id, viewer)
+    if demand.status != "draft":
+        viewer.require("manager", action="Editing a published demand", action_zh="修改已发布的需求")
     check_if_match(if_match, ETAG_KIND, demand.version)
     if demand.status not in EDITABLE_STATUSES:
         raise Conflict(

@@ -4,7 +4,15 @@ import uuid
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.deps import BankPrincipal, CurrentPrincipal, IfMatchHeader, OptionalPrincipal, SessionDep, viewer_of
+from app.deps import (
+    BankManager,
+    BankPrincipal,
+    IfMatchHeader,
+    ManagerPrincipal,
+    OptionalPrincipal,
+    SessionDep,
+    viewer_of,
+)
 from app.financing import service
 from app.financing.repository import FinancingFilters
 from app.financing.schemas import (
@@ -35,7 +43,7 @@ router = APIRouter(tags=["financing"])
 async def create_financing_product(
     body: FinancingProductCreate,
     request: Request,
-    principal: BankPrincipal,
+    principal: BankManager,
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
@@ -140,7 +148,7 @@ async def update_financing_product(
     product_id: uuid.UUID,
     body: FinancingProductUpdate,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: ManagerPrincipal,
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> FinancingProductOut:

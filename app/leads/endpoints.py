@@ -9,7 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 
 from app.catalog.service import require_codes
-from app.deps import BankPrincipal, EnterprisePrincipal, SessionDep, SettingsDep
+from app.deps import (
+    BankManager,
+    BankPrincipal,
+    EnterpriseManager,
+    EnterprisePrincipal,
+    SessionDep,
+    SettingsDep,
+)
 from app.errors import Forbidden
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
@@ -54,7 +61,7 @@ def _vetted(principal: Any) -> None:
 async def create_lead_subscription(
     body: SubscriptionCreate,
     request: Request,
-    principal: BankPrincipal,
+    principal: BankManager,
     session: SessionDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -134,7 +141,7 @@ async def get_lead_subscription(
 async def update_lead_subscription(
     subscription_id: uuid.UUID,
     body: SubscriptionUpdate,
-    principal: BankPrincipal,
+    principal: BankManager,
     session: SessionDep,
     settings: SettingsDep,
 ) -> FastJSONResponse:
@@ -165,7 +172,7 @@ async def update_lead_subscription(
     summary="Stop a subscription (its leads stay in the feed)",
 )
 async def delete_lead_subscription(
-    subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep
+    subscription_id: uuid.UUID, principal: BankManager, session: SessionDep
 ) -> Response:
     """Bank accounts only: stops the subscription (404 for another bank's); it gets no new leads and
     no more webhook events, but the leads it already brought stay in the bank's feed. Answers 204."""
@@ -183,7 +190,7 @@ async def delete_lead_subscription(
     summary="A new webhook signing secret (shown once); the old one stops at once",
 )
 async def rotate_lead_subscription_secret(
-    subscription_id: uuid.UUID, principal: BankPrincipal, session: SessionDep, settings: SettingsDep
+    subscription_id: uuid.UUID, principal: BankManager, session: SessionDep, settings: SettingsDep
 ) -> FastJSONResponse:
     """Bank accounts only: issues a new webhook signing secret, shown in this response only; the old
     secret stops signing at once, so update the receiver first. 404 for another bank's subscription."""
@@ -223,7 +230,7 @@ async def list_webhook_deliveries(
 async def replay_webhook_delivery(
     subscription_id: uuid.UUID,
     delivery_id: Annotated[str, Path(pattern=r"^msg_[0-9a-f]{32}$", description="A webhook-id, msg_…")],
-    principal: BankPrincipal,
+    principal: BankManager,
     session: SessionDep,
 ) -> FastJSONResponse:
     """Bank accounts only: queues one delivery to be sent again with the same `webhook-id` and body
@@ -281,7 +288,7 @@ async def get_lead(lead_id: uuid.UUID, principal: BankPrincipal, session: Sessio
     summary="Work a lead: new → viewed → contacted → approved / declined",
 )
 async def update_lead_status(
-    lead_id: uuid.UUID, body: LeadStatusUpdate, principal: BankPrincipal, session: SessionDep
+    lead_id: uuid.UUID, body: LeadStatusUpdate, principal: BankManager, session: SessionDep
 ) -> FastJSONResponse:
     """Vetted bank accounts only (403 otherwise): moves one of the bank's leads along new → viewed →
     contacted → approved, or to declined from any open status; sending the current status again
@@ -318,7 +325,7 @@ async def list_demand_leads(
     summary="The enterprise accepts a bank's interest: its contact details are released to that bank",
 )
 async def accept_lead_interest(
-    lead_id: uuid.UUID, principal: EnterprisePrincipal, session: SessionDep
+    lead_id: uuid.UUID, principal: EnterpriseManager, session: SessionDep
 ) -> FastJSONResponse:
     """Enterprise accounts only: the owner of the lead's demand accepts the bank's interest, releasing
     the enterprise's contact details to that bank (in the feed and as a `lead.contact_released`

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the mappers see every table."""
 
-from app.models.account import AuthSession, RateLimitBucket, RefreshToken, User
+from app.models.account import AccountToken, AuthSession, Invitation, RateLimitBucket, RefreshToken, User
 from app.models.base import Base
 from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
 from app.models.demand import Demand
@@ -17,6 +17,7 @@ from app.models.quote import Quote
 from app.models.stats import DemandFacts, StatsCell, StatsCellDelta
 
 __all__ = [
+    "AccountToken",
     "AuthSession",
     "Base",
     "Demand",
@@ -26,6 +27,7 @@ __all__ = [
     "FinancingType",
     "IdempotencyKey",
     "Industry",
+    "Invitation",
     "Job",
     "Lead",
     "LeadSubscription",

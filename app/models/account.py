@@ -1,18 +1,27 @@
-"""Users, their login sessions and rotating refresh tokens, and login throttling buckets."""
+"""Users (each a member of one organization, with a role), their login sessions and rotating refresh
+tokens, invitations, single-use account tokens (password reset, email verification), and throttling
+buckets."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from app.models.base import Base, Timestamps, UUIDPrimaryKey, check_in, utcnow
+
+# What each role may do is in app/auth/roles.py; the order here is from most to least.
+MEMBER_ROLES = ("owner", "manager", "member")
+ACCOUNT_TOKEN_PURPOSES = ("password_reset", "verify_email")
 
 
 class User(UUIDPrimaryKey, Timestamps, Base):
+    """A person, and their membership: a user belongs to exactly one organization, with one role."""
+
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint(check_in("role", MEMBER_ROLES), name="role"),)
 
     # Stored lower-cased; uniqueness is on the normalised form.
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -21,7 +30,13 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
+    role: Mapped[str] = mapped_column(String(20))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    # Set when the user was removed from (or left) the organization: the account is then inactive, and
+    # an invitation to any organization can bring it back, with a new password.
+    left_organization_at: Mapped[datetime | None]
+    email_verified_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
 
 
@@ -32,6 +47,10 @@ class AuthSession(UUIDPrimaryKey, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a refresh token of this session was last traded in: how a session list shows what is in use.
+    last_used_at: Mapped[datetime | None]
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    client_address: Mapped[str | None] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
 
@@ -60,3 +79,51 @@ class RateLimitBucket(Base):
     count: Mapped[int] = mapped_column(default=0)
     window_ends_at: Mapped[datetime]
     blocked_until: Mapped[datetime | None]
+
+
+class Invitation(UUIDPrimaryKey, Base):
+    """An owner's invitation of an email address to the organization, with a role. The token is mailed;
+    only its SHA-256 is kept. Single use: accepting, revoking or resending (a new token) ends it."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(check_in("role", MEMBER_ROLES), name="role"),
+        # One open invitation per address and organization: a second is a resend.
+        Index(
+            "uq_invitations_open",
+            "organization_id",
+            "email",
+            unique=True,
+            postgresql_where=text("accepted_at IS NULL AND revoked_at IS NULL"),
+        ),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+
+
+class AccountToken(UUIDPrimaryKey, Base):
+    """A single-use token mailed to a user: a password reset (30 minutes) or an email verification."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (CheckConstraint(check_in("purpose", ACCOUNT_TOKEN_PURPOSES), name="purpose"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    # The address it was sent to: a token for an address the user has since changed proves nothing.
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

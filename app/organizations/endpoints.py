@@ -4,7 +4,14 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from app.deps import CurrentPrincipal, IfMatchHeader, OptionalPrincipal, SessionDep, viewer_of
+from app.deps import (
+    CurrentPrincipal,
+    IfMatchHeader,
+    ManagerPrincipal,
+    OptionalPrincipal,
+    SessionDep,
+    viewer_of,
+)
 from app.kit.etag import set_etag
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
@@ -43,7 +50,7 @@ async def update_organization(
     organization_id: uuid.UUID,
     body: OrganizationUpdate,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: ManagerPrincipal,
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> OrganizationOut:

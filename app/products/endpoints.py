@@ -9,6 +9,7 @@ from app.auth.principal import ANONYMOUS, Viewer
 from app.deps import (
     CurrentPrincipal,
     IfMatchHeader,
+    ManagerPrincipal,
     OptionalPrincipal,
     SessionDep,
     SupplierPrincipal,
@@ -173,7 +174,7 @@ async def update_product(
     summary="Submit a draft, rejected or withdrawn product for review",
 )
 async def submit_product(
-    product_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    product_id: uuid.UUID, session: SessionDep, principal: ManagerPrincipal
 ) -> FastJSONResponse:
     """The owning supplier submits a `draft`, `rejected` or `withdrawn` product for admin review; it
     becomes `pending_review` (409 from any other status, 403 for others who can see it)."""
@@ -190,7 +191,7 @@ async def submit_product(
     summary="Take a product off the list",
 )
 async def withdraw_product(
-    product_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    product_id: uuid.UUID, session: SessionDep, principal: ManagerPrincipal
 ) -> FastJSONResponse:
     """The owning supplier takes a `listed` or `pending_review` product off the list; it becomes
     `withdrawn` and can be submitted again later (409 from any other status, 403 for others who can

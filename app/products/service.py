@@ -137,6 +137,8 @@ async def update_product(
 ) -> Product:
     """Edit a product; a listed product that changes goes back to review."""
     product = await _get_owned_for_update(session, product_id, viewer)
+    if product.status != "draft":
+        viewer.require("manager", action="Editing a submitted product", action_zh="修改已提交的产品")
     check_if_match(if_match, ETAG_KIND, product.version)
     fields = data.model_dump(exclude_unset=True)
     for name in _REQUIRED:

@@ -5,7 +5,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import CurrentPrincipal, QuoterPrincipal, SessionDep
+from app.deps import CurrentPrincipal, ManagerPrincipal, QuoterManager, QuoterPrincipal, SessionDep
 from app.kit.etag import set_etag
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
@@ -30,7 +30,7 @@ async def create_quote(
     demand_id: uuid.UUID,
     body: QuoteCreate,
     request: Request,
-    principal: QuoterPrincipal,
+    principal: QuoterManager,
     session: SessionDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> FastJSONResponse:
@@ -120,7 +120,7 @@ async def get_quote(
     responses=problems(401, 403, 404, 409, 422),
     summary="Accept a quote: the demand becomes contracted at the quote's price",
 )
-async def accept_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
+async def accept_quote(quote_id: uuid.UUID, session: SessionDep, principal: ManagerPrincipal) -> QuoteOut:
     """Only the enterprise that posted the demand (403 for the quoter and admins) accepts a
     `submitted` quote (409 otherwise); the demand, which must be `published` (409), becomes
     `contracted` with the quote's price as its contracted amount. The quoting organization is
@@ -136,7 +136,7 @@ async def accept_quote(quote_id: uuid.UUID, session: SessionDep, principal: Curr
     responses=problems(401, 403, 404, 409, 422),
     summary="Decline a quote",
 )
-async def decline_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
+async def decline_quote(quote_id: uuid.UUID, session: SessionDep, principal: ManagerPrincipal) -> QuoteOut:
     """Only the enterprise that posted the demand (403 for the quoter and admins) declines a
     `submitted` quote (409 otherwise); the quoting organization is notified. Returns the quote, now
     `declined`."""
@@ -151,7 +151,7 @@ async def decline_quote(quote_id: uuid.UUID, session: SessionDep, principal: Cur
     responses=problems(401, 403, 404, 409, 422),
     summary="Withdraw a submitted quote (its maker)",
 )
-async def withdraw_quote(quote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> QuoteOut:
+async def withdraw_quote(quote_id: uuid.UUID, session: SessionDep, principal: ManagerPrincipal) -> QuoteOut:
     """Only the organization that made the quote (403 for others who can see it) withdraws it while it
     is `submitted` (409 otherwise). Returns the quote, now `withdrawn`."""
     return await service.to_out(session, await service.withdraw(session, quote_id, viewer=principal.viewer))

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app.catalog.service import require_code
-from app.deps import QuoterPrincipal, SessionDep, SettingsDep
+from app.deps import QuoterManager, QuoterPrincipal, SessionDep, SettingsDep
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
@@ -31,7 +31,7 @@ router = APIRouter(tags=["saved searches"])
 async def create_saved_search(
     body: SavedSearchCreate,
     request: Request,
-    principal: QuoterPrincipal,
+    principal: QuoterManager,
     session: SessionDep,
     settings: SettingsDep,
     idempotency_key: IdempotencyKeyHeader = None,
@@ -96,7 +96,7 @@ async def list_saved_searches(
     summary="Delete one of the organization's saved searches",
 )
 async def delete_saved_search(
-    saved_search_id: uuid.UUID, principal: QuoterPrincipal, session: SessionDep
+    saved_search_id: uuid.UUID, principal: QuoterManager, session: SessionDep
 ) -> Response:
     """Suppliers and providers only: deletes one of the organization's saved searches (404 for another
     organization's). Answers 204."""

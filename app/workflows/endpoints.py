@@ -11,7 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from app.auth.principal import Viewer
 from app.demands import service
 from app.demands.schemas import DemandOut, DemandUpdate
-from app.deps import CurrentPrincipal, IfMatchHeader, SessionDep
+from app.deps import CurrentPrincipal, IfMatchHeader, ManagerPrincipal, SessionDep
 from app.jobs.after_commit import run_after_commit
 from app.kit.etag import etag_for
 from app.kit.problems import problems
@@ -64,7 +64,7 @@ async def publish_demand(
     request: Request,
     background: BackgroundTasks,
     session: SessionDep,
-    principal: CurrentPrincipal,
+    principal: ManagerPrincipal,
 ) -> FastJSONResponse:
     """The owner publishes a `draft` (409 from any other status); the owner's organization must be
     vetted (403) and `expected_start` must not be in the past (422). Publishing offers the demand to

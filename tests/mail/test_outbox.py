@@ -6,15 +6,11 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import socket
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,44 +19,11 @@ from app.mail import relay, service
 from app.mail.senders import FileSender, SmtpSender, sender_for
 from app.models.mail import MailMessage
 from tests.fixtures.cli import run_cli
+from tests.fixtures.smtp import Inbox, free_port
 
 FROM = "四川省设备更新供需对接平台 <noreply@sichuan-renewal.example>"
 SUBJECT = "重置密码：四川省设备更新供需对接平台"
 BODY = "您好，张工：\n请在30分钟内打开以下链接重置密码。\n"
-
-
-@dataclass
-class Inbox:
-    """What the SMTP server received; `refuse` makes it answer 550 to every message."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
-    refuse: bool = False
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 @pytest.fixture
@@ -122,7 +85,7 @@ async def test_a_server_that_is_down_delays_the_message_and_the_retry_keeps_its_
 ) -> None:
     inbox, port = smtp
     queued = await _queue(pool)
-    down = SmtpSender(f"smtp://127.0.0.1:{_free_port()}", timeout=5)
+    down = SmtpSender(f"smtp://127.0.0.1:{free_port()}", timeout=5)
     assert await relay.deliver_once(pool, down, mail_from=FROM, worker="w1") == 1
     row = await _row(pool, queued.id)
     assert row.sent_at is None and row.dead_at is None and row.attempts == 1
