@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     login_backoff_base_seconds: int = Field(default=30, ge=1)
     # Registrations per client address per hour (each creates a pending organization and a user).
     registrations_per_client_per_hour: int = Field(default=10, ge=1)
+    # Password-reset requests from one client address an hour (429 beyond); one address gets at most 3
+    # reset mails an hour however many are asked for, and the answer does not change.
+    password_resets_per_client_per_hour: int = Field(default=10, ge=1)
     # A pending organization holds its 统一社会信用代码 this long; after that, a new registration with the
     # same code takes it over (the stale one is rejected, its members told why).
     pending_uscc_hold_days: int = Field(default=14, ge=1)

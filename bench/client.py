@@ -400,7 +400,9 @@ async def _notification_latency(scale: Scale, server: _Server, env: dict[str, st
 
             async def logout(token: str) -> None:
                 async with gate:
-                    await api.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+                    await api.post(
+                        "/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}, json={}
+                    )
 
             await asyncio.gather(*(logout(t) for t in tokens))
         await conn.execute("DELETE FROM notifications WHERE kind = %s", (KIND,))

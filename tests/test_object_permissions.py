@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
+    AuthSession,
     Demand,
     FinancingProduct,
     Invitation,
@@ -85,6 +86,7 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
         json={"email": "invitee@example.com", "role": "manager"},
     )
     assert invitation.status_code == 201, invitation.text
+    sessions = (await client.get("/me/sessions", headers=enterprise.headers)).json()["items"]
     note = Notification(
         organization_id=uuid.UUID(supplier.organization_id), kind="demand_match", title="新需求", data={}
     )
@@ -113,6 +115,7 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "member": f"{enterprise.organization_id}|{enterprise.user_id}",
             "invitation": f"{enterprise.organization_id}|{invitation.json()['id']}",
             "owner_user": enterprise.user_id,
+            "session": sessions[0]["id"],
         },
     )
 
@@ -179,6 +182,7 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
     ("POST", "/leads/{lead_id}/accept-interest"): [("lead", None)],
     ("GET", "/demands/{demand_id}/leads"): [("live_demand", None)],
     ("DELETE", "/saved-searches/{saved_search_id}"): [("saved_search", None)],
+    ("DELETE", "/me/sessions/{session_id}"): [("session", None)],
     ("GET", "/quotes/{quote_id}"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/accept"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/decline"): [("quote", None)],
@@ -213,10 +217,12 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
     delivery = await db.get(WebhookDelivery, ids["delivery"].split("|")[1])
     assert sub is not None and lead is not None and saved is not None and delivery is not None
     owner = await db.get(User, uuid.UUID(ids["owner_user"]))
+    assert await db.get(AuthSession, uuid.UUID(ids["session"])) is not None
     invitations = (await db.scalars(select(Invitation).order_by(Invitation.id))).all()
     assert owner is not None and len(invitations) == 1
     extra = {
         "owner": (owner.role, owner.is_active, owner.organization_id),
+        "session": (await db.scalar(select(AuthSession.revoked_at).where(AuthSession.id == ids["session"]))),
         "invitations": [(i.email, i.role, i.token_hash, i.expires_at, i.revoked_at) for i in invitations],
         "subscription": (sub.name, sub.webhook_secret, sub.deleted_at),
         "lead": (lead.status, lead.interest_accepted_at, lead.version),

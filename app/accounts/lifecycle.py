@@ -41,7 +41,11 @@ async def _new_token(session: AsyncSession, user: User, purpose: str, ttl: timed
     token, token_hash = new_refresh_token()
     session.add(
         AccountToken(
-            user_id=user.id, purpose=purpose, email=user.email, token_hash=token_hash, expires_at=utcnow() + ttl
+            user_id=user.id,
+            purpose=purpose,
+            email=user.email,
+            token_hash=token_hash,
+            expires_at=utcnow() + ttl,
         )
     )
     await session.flush()
@@ -94,10 +98,14 @@ async def change_password(
         raise WrongPassword(["body", "current_password"], "is wrong", zh="不正确")
     throttle.succeeded(key)
     if new == current:
-        raise InvalidInput(["body", "new_password"], "must differ from the current one", zh="不能与当前密码相同")
+        raise InvalidInput(
+            ["body", "new_password"], "must differ from the current one", zh="不能与当前密码相同"
+        )
     now = utcnow()
     user.password_hash = await hash_password(new)
-    await repository.revoke_sessions(session, user.id, at=now, reason="password_changed", keep=principal.session_id)
+    await repository.revoke_sessions(
+        session, user.id, at=now, reason="password_changed", keep=principal.session_id
+    )
     await repository.void_tokens(session, user.id, "password_reset")
     await _mail_password_changed(session, user, how="修改")
 
@@ -125,7 +133,8 @@ async def request_reset(session: AsyncSession, settings: Settings, *, email: str
         subject=f"重置密码：{SITE}",
         body=(
             f"{user.name}，您好：\n\n有人（希望是您本人）申请重置您在{SITE}的密码。\n\n"
-            f"请在 30 分钟内打开以下链接设置新密码（只能使用一次）：\n{_link(settings, 'reset-password', token)}\n\n"
+            "请在 30 分钟内打开以下链接设置新密码（只能使用一次）：\n"
+            f"{_link(settings, 'reset-password', token)}\n\n"
             f"或在应用中输入重置码：\n{token}\n\n"
             "重置后，您所有设备上的登录都会退出。如果不是您本人申请，请忽略本邮件，您的密码不会改变。\n"
         ),

@@ -25,7 +25,9 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
 async def void_tokens(session: AsyncSession, user_id: uuid.UUID, purpose: str) -> None:
     await session.execute(
         update(AccountToken)
-        .where(AccountToken.user_id == user_id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .where(
+            AccountToken.user_id == user_id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None)
+        )
         .values(used_at=func.now())
     )
 
@@ -57,7 +59,9 @@ async def revoke_session(
     stmt = update(AuthSession).where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
     if user_id is not None:
         stmt = stmt.where(AuthSession.user_id == user_id)
-    result = await session.execute(stmt.values(revoked_at=at, revoked_reason=reason).returning(AuthSession.id))
+    result = await session.execute(
+        stmt.values(revoked_at=at, revoked_reason=reason).returning(AuthSession.id)
+    )
     return result.first() is not None
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
@@ -52,3 +53,52 @@ class TokenOut(BaseModel):
 
 class RefreshIn(StrictInput):
     refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class PasswordChangeIn(StrictInput):
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: Password
+
+
+class PasswordResetIn(StrictInput):
+    email: EmailStr = Field(max_length=254)
+
+
+class PasswordResetConfirmIn(StrictInput):
+    token: str = Field(min_length=1, max_length=200, description="The token from the reset mail.")
+    new_password: Password
+
+
+class VerifyEmailIn(StrictInput):
+    token: str = Field(min_length=1, max_length=200, description="The token from the check mail.")
+
+
+class LogoutIn(StrictInput):
+    refresh_token: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The session to end; leave it out to end the bearer token's session.",
+    )
+
+
+class SessionOut(BaseModel):
+    """One login session: a device or app that logged in and may still refresh its tokens."""
+
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime = Field(description="When it last traded a refresh token (or logged in).")
+    user_agent: str | None
+    client_address: str | None
+    current: bool = Field(description="Whether this is the session of the token that asked.")
+
+
+class SessionList(BaseModel):
+    items: list[SessionOut]
+    next_cursor: str | None
+
+
+class Accepted(BaseModel):
+    """The request was taken; what follows (a mail, a text) happens out of band."""
+
+    status: Literal["accepted"] = "accepted"

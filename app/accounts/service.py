@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import repository
+from app.accounts import lifecycle, repository
 from app.accounts.schemas import RegisterIn, TokenOut, UserOut
 from app.accounts.security import (
     hash_password,
@@ -111,6 +111,7 @@ async def register_from_client(
         if existing is not None:
             return await _decoy(session, data, existing)
         user, organization = await register(session, data)
+        await lifecycle.send_email_check(session, settings, user)
     return Registration(user, organization)
 
 
@@ -177,7 +178,13 @@ async def admin_user_id(session: AsyncSession, email: str) -> uuid.UUID:
 
 
 async def login(
-    session: AsyncSession, settings: Settings, *, email: str, password: str, client: str
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    user_agent: str | None = None,
 ) -> TokenOut:
     """Check the password. Failures are counted per account and client together (a guesser elsewhere
     cannot lock the real user out), per client (one address trying many accounts) and per account over
@@ -210,8 +217,22 @@ async def login(
     throttle.succeeded(pair_key)
     if rehashed is not None:
         user.password_hash = rehashed  # made at an older cost: kept at today's
-    user.last_login_at = utcnow()
-    auth_session = AuthSession(user_id=user.id)
+    return await start_session(session, settings, user, client=client, user_agent=user_agent)
+
+
+async def start_session(
+    session: AsyncSession, settings: Settings, user: User, *, client: str, user_agent: str | None
+) -> TokenOut:
+    """A new login session for a user who proved who they are (password or texted code): a token pair."""
+    now = utcnow()
+    user.last_login_at = now
+    auth_session = AuthSession(
+        user_id=user.id,
+        created_at=now,
+        last_used_at=now,
+        client_address=client[:64],
+        user_agent=(user_agent or "")[:200] or None,
+    )
     session.add(auth_session)
     await session.flush()
     return await _issue_pair(session, settings, user, auth_session.id)
@@ -238,6 +259,7 @@ async def refresh(session: AsyncSession, settings: Settings, *, refresh_token: s
     if stored.expires_at <= now:
         raise Unauthorized("The refresh token has expired; log in again.", zh="刷新令牌已过期，请重新登录。")
     stored.used_at = now
+    auth_session.last_used_at = now
     user = await repository.get_user(session, auth_session.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("This account is disabled.", zh="该账号已被停用。")

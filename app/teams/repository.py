@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, keyset_page
-from app.models.account import AuthSession, Invitation, User
+from app.models.account import Invitation, User
 from app.models.organization import Organization
 
 ACTIVE = (User.is_active.is_(True), User.left_organization_at.is_(None))
@@ -50,15 +49,6 @@ async def get_user_by_email(session: AsyncSession, email: str, *, for_update: bo
     if for_update:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(stmt)
-
-
-async def revoke_sessions(
-    session: AsyncSession, user_id: uuid.UUID, *, at: datetime, reason: str, keep: uuid.UUID | None = None
-) -> None:
-    stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-    if keep is not None:
-        stmt = stmt.where(AuthSession.id != keep)
-    await session.execute(stmt.values(revoked_at=at, revoked_reason=reason))
 
 
 async def open_invitation(session: AsyncSession, organization_id: uuid.UUID, email: str) -> Invitation | None:

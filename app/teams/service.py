@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import lifecycle_repository as accounts
 from app.accounts.security import hash_password
 from app.auth.principal import Principal, Viewer
 from app.auth.roles import ROLE_NAMES_ZH
@@ -208,7 +209,7 @@ async def remove_member(
         raise Conflict(LAST_OWNER, zh=LAST_OWNER_ZH)
     now = utcnow()
     user.is_active, user.left_organization_at = False, now
-    await repository.revoke_sessions(
+    await accounts.revoke_sessions(
         session, user.id, at=now, reason="left_organization" if leaving else "removed_from_organization"
     )
     how = "离开了本机构" if leaving else f"已被 {actor.user.name} 移出本机构"

@@ -303,7 +303,7 @@ class TestRefresh:
 class TestLogout:
     async def test_logout_ends_access_and_refresh(self, client: httpx.AsyncClient) -> None:
         account = await register_account(client)
-        assert (await client.post("/auth/logout", headers=account.headers)).status_code == 204
+        assert (await client.post("/auth/logout", headers=account.headers, json={})).status_code == 204
         assert (await client.get("/me", headers=account.headers)).status_code == 401
         refreshed = await client.post("/auth/refresh", json={"refresh_token": account.refresh_token})
         assert refreshed.status_code == 401
