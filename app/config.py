@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     # is written as an .eml file under DATA_DIR/mail and its path logged (app/mail/senders.py).
     smtp_url: SecretStr | None = None
     mail_from: str = "四川省设备更新供需对接平台 <noreply@sichuan-renewal.example>"
+    # http(s)://… of an SMS gateway taking a JSON POST {phone, text}; unset → each text is written as a file
+    # under DATA_DIR/sms and its path logged (app/sms/senders.py).
+    sms_url: SecretStr | None = None
+    # Texted codes: one a number a minute (fixed), this many a number a day, this many a client an hour.
+    sms_codes_per_number_per_day: int = Field(default=10, ge=1)
+    sms_codes_per_client_per_hour: int = Field(default=20, ge=1)
     meili_url: str | None = None
     meili_master_key: SecretStr | None = None
     # Queries use this search-only key; unset → Meilisearch's Default Search API Key, looked up at start.

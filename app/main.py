@@ -38,6 +38,7 @@ from app.notifications.endpoints import router as notifications_router
 from app.notifications.stream import NotificationHub
 from app.ops.endpoints import router as ops_router
 from app.organizations.endpoints import router as organizations_router
+from app.phones.endpoints import router as phones_router
 from app.products.endpoints import router as products_router
 from app.providers.endpoints import router as providers_router
 from app.quotes.endpoints import router as quotes_router
@@ -168,6 +169,7 @@ def create_app(
         accounts_router,
         organizations_router,
         teams_router,
+        phones_router,
         providers_router,
         demands_router,
         workflows_router,

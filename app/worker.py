@@ -29,6 +29,8 @@ from app.kit import idempotency, rate_limit
 from app.leads.relay import deliver_once
 from app.mail.relay import deliver_once as deliver_mail_once
 from app.mail.senders import sender_for
+from app.sms.relay import deliver_once as deliver_texts_once
+from app.sms.senders import sms_sender_for
 from app.stats import repository as stats
 from app.workflows import publishing  # noqa: F401 - registers the jobs it queues
 from search import cache as search_cache
@@ -118,6 +120,9 @@ async def run(
     )
     smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
     mail_sender = sender_for(smtp_url, settings.data_dir)
+    sms_sender = sms_sender_for(
+        settings.sms_url.get_secret_value() if settings.sms_url else None, settings.data_dir
+    )
     search_state = {"indexes_ready": False}
     next_housekeeping = next_compaction = 0.0
     try:
@@ -139,6 +144,9 @@ async def run(
                 lambda: deliver_mail_once(
                     sessionmaker, mail_sender, mail_from=settings.mail_from, worker=name
                 ),
+            )
+            moved += await _guarded(
+                "worker.sms_batch_failed", lambda: deliver_texts_once(sessionmaker, sms_sender, worker=name)
             )
             # A database hiccup must not stop delivery (or the search relay): log, wait, go on.
             moved += await _guarded(

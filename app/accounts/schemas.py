@@ -27,6 +27,9 @@ class UserOut(BaseModel):
     email: str
     name: str
     email_verified: bool = Field(default=False, description="Whether the address was confirmed by mail.")
+    phone: str | None = Field(
+        default=None, description="The verified mobile number (+86…) that logs in with texted codes."
+    )
 
 
 class MembershipRole(BaseModel):

@@ -46,7 +46,11 @@ class RefreshTokenReused(Unauthorized):
 
 def user_out(user: User) -> UserOut:
     return UserOut(
-        id=user.id, email=user.email, name=user.name, email_verified=user.email_verified_at is not None
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        email_verified=user.email_verified_at is not None,
+        phone=user.phone,
     )
 
 

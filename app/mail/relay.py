@@ -24,7 +24,9 @@ LEASE = timedelta(seconds=120)
 QUEUE = leases.Queue(
     MailMessage,
     due=lambda: MailMessage.available_at,
-    still_open=lambda: MailMessage.sent_at.is_(None) & MailMessage.dead_at.is_(None),
+    still_open=lambda: (
+        MailMessage.sent_at.is_(None) & MailMessage.dead_at.is_(None) & (MailMessage.channel == "email")
+    ),
 )
 
 
@@ -54,14 +56,14 @@ async def deliver_once(
         try:
             await sender.send(build(row, mail_from))
         except Exception as exc:  # any failure: retry later or dead-letter, never lose the message
-            await _failed(sessionmaker, row, exc, worker=worker)
+            await failed(sessionmaker, row, exc, worker=worker)
             continue
         async with sessionmaker() as session, session.begin():
             await repository.mark_sent(session, row.id, worker=worker)
     return len(rows)
 
 
-async def _failed(
+async def failed(
     sessionmaker: async_sessionmaker[AsyncSession], row: MailMessage, exc: Exception, *, worker: str
 ) -> None:
     dead = isinstance(exc, PermanentFailure) or row.attempts >= MAX_ATTEMPTS

@@ -14,6 +14,7 @@ from app.models.organization import Organization, VettingDecision
 from app.models.outbox import SearchOutbox
 from app.models.product import Product, ProductReview
 from app.models.quote import Quote
+from app.models.sms import SmsCode
 from app.models.stats import DemandFacts, StatsCell, StatsCellDelta
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Region",
     "SavedSearch",
     "SearchOutbox",
+    "SmsCode",
     "StatsCell",
     "StatsCellDelta",
     "TaskType",

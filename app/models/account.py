@@ -37,6 +37,9 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     # an invitation to any organization can bring it back, with a new password.
     left_organization_at: Mapped[datetime | None]
     email_verified_at: Mapped[datetime | None]
+    # A verified mainland mobile number (+86…), for logging in with texted codes; one account each.
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    phone_verified_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
 
 

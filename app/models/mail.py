@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Identity, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, Identity, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, utcnow
+from app.models.base import Base, check_in, utcnow
+
+CHANNELS = ("email", "sms")
 
 
 class MailMessage(Base):
@@ -20,9 +22,12 @@ class MailMessage(Base):
             "id",
             postgresql_where=text("sent_at IS NULL AND dead_at IS NULL"),
         ),
+        CheckConstraint(check_in("channel", CHANNELS), name="channel"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    # `email` (app/mail/relay.py) or `sms` (app/sms/relay.py; `to_address` is the phone, `body` the text).
+    channel: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
     to_address: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
