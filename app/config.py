@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     # Texted codes: one a number a minute (fixed), this many a number a day, this many a client an hour.
     sms_codes_per_number_per_day: int = Field(default=10, ge=1)
     sms_codes_per_client_per_hour: int = Field(default=20, ge=1)
+    # Attachments: unset → a folder under DATA_DIR; s3://bucket/prefix → any S3-compatible store.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    max_attachment_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    attachments_per_parent: int = Field(default=50, ge=1)
     meili_url: str | None = None
     meili_master_key: SecretStr | None = None
     # Queries use this search-only key; unset → Meilisearch's Default Search API Key, looked up at start.

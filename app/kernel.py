@@ -148,6 +148,20 @@ class MemberRole(Vocabulary):
     MEMBER = "member"
 
 
+class AttachmentPurpose(Vocabulary):
+    """What a file is for: a product's photo or spec sheet, a demand's drawing or 技改方案, a quote's
+    document, an organization's qualification certificate, a file sent in a conversation."""
+
+    PHOTO = "photo"
+    SPEC_SHEET = "spec_sheet"
+    DRAWING = "drawing"
+    RENEWAL_PLAN = "renewal_plan"
+    QUOTE_DOCUMENT = "quote_document"
+    QUALIFICATION_CERTIFICATE = "qualification_certificate"
+    MESSAGE = "message"
+    OTHER = "other"
+
+
 class InvitationStatus(Vocabulary):
     PENDING = "pending"
     ACCEPTED = "accepted"
@@ -168,4 +182,5 @@ STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     NotificationKind,
     MemberRole,
     InvitationStatus,
+    AttachmentPurpose,
 )

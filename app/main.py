@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -19,6 +20,9 @@ from app import openapi
 from app.accounts import security
 from app.accounts.endpoints import router as accounts_router
 from app.admin.endpoints import router as admin_router
+from app.attachments.endpoints import router as attachments_router
+from app.attachments.inspect import KINDS as ATTACHMENT_KINDS
+from app.attachments.storage import storage_for
 from app.catalog.cache import CatalogCache
 from app.catalog.endpoints import router as catalog_router
 from app.config import Settings, get_settings
@@ -151,6 +155,16 @@ def create_app(
     app.state.settings = settings
     app.state.before_commit = [indexing.apply_changes]
     app.state.catalog_cache = CatalogCache(settings.catalog_cache_seconds)
+    app.state.storage = storage_for(
+        settings.storage_url,
+        settings.data_dir,
+        endpoint=settings.s3_endpoint_url,
+        access_key_id=settings.s3_access_key_id.get_secret_value() if settings.s3_access_key_id else None,
+        secret_access_key=(
+            settings.s3_secret_access_key.get_secret_value() if settings.s3_secret_access_key else None
+        ),
+        region=settings.s3_region,
+    )
     # Who runs a request's after-commit jobs (the worker's claims carry their own names).
     app.state.worker_name = f"api:{worker_name()}"
     app.state.notification_hub = NotificationHub(max_streams_per_user=settings.notification_streams_per_user)
@@ -169,6 +183,7 @@ def create_app(
         accounts_router,
         organizations_router,
         teams_router,
+        attachments_router,
         phones_router,
         providers_router,
         demands_router,
@@ -196,7 +211,11 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        overrides={f"{API_PREFIX}/admin/imports/": settings.max_import_bytes},
+        overrides={
+            re.escape(f"{API_PREFIX}/admin/imports/"): settings.max_import_bytes,
+            # The file plus its multipart envelope; the file alone is held to MAX_ATTACHMENT_BYTES.
+            rf"{re.escape(API_PREFIX)}/[a-z-]+/[^/]+/attachments$": settings.max_attachment_bytes + 64 * 1024,
+        },
     )
     app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)
@@ -204,7 +223,8 @@ def create_app(
         GZipMiddleware,
         minimum_size=GZIP_MINIMUM_BYTES,
         compresslevel=6,
-        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, XLSX_MEDIA_TYPE),
+        # Files that are compressed already (images, PDFs, Office zips) go as they are.
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, XLSX_MEDIA_TYPE, *ATTACHMENT_KINDS, "image/"),
     )
     if settings.cors_origins:
         app.add_middleware(

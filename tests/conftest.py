@@ -113,11 +113,13 @@ def migrated_scratch_database(migrated_database: MigratedDatabase) -> Iterator[s
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         _env_file=None,
         app_env="test",
         database_url=database_url,
+        # Files the service keeps (attachments, mail and text files) go to a folder of this run.
+        data_dir=str(tmp_path_factory.mktemp("data")),
         secret_key="test-secret-key-" + "x" * 32,
         log_json=False,
         leads_feed_settle_seconds=0,

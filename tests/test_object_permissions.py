@@ -3,6 +3,7 @@ not theirs. A new `{id}` route fails `test_every_id_route_is_covered` until it i
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -10,10 +11,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
+    Attachment,
     AuthSession,
     Demand,
     FinancingProduct,
@@ -42,6 +45,17 @@ from tests.fixtures.factories import (
 )
 
 PREFIX = "/api/v1"
+# A body that is a file upload (multipart), for the attachment routes.
+FILE = {"__file__": True}
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 20, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 @dataclass
@@ -87,6 +101,12 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
     )
     assert invitation.status_code == 201, invitation.text
     sessions = (await client.get("/me/sessions", headers=enterprise.headers)).json()["items"]
+    attachment = await client.post(
+        f"/demands/{draft_demand['id']}/attachments",
+        headers=enterprise.headers,
+        files={"file": ("图纸.png", PNG, "image/png")},
+    )
+    assert attachment.status_code == 201, attachment.text
     note = Notification(
         organization_id=uuid.UUID(supplier.organization_id), kind="demand_match", title="新需求", data={}
     )
@@ -116,6 +136,7 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "invitation": f"{enterprise.organization_id}|{invitation.json()['id']}",
             "owner_user": enterprise.user_id,
             "session": sessions[0]["id"],
+            "attachment": attachment.json()["id"],
         },
     )
 
@@ -183,6 +204,17 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
     ("GET", "/demands/{demand_id}/leads"): [("live_demand", None)],
     ("DELETE", "/saved-searches/{saved_search_id}"): [("saved_search", None)],
     ("DELETE", "/me/sessions/{session_id}"): [("session", None)],
+    ("GET", "/attachments/{attachment_id}"): [("attachment", None)],
+    ("GET", "/attachments/{attachment_id}/thumbnail"): [("attachment", None)],
+    ("DELETE", "/attachments/{attachment_id}"): [("attachment", None)],
+    ("GET", "/demands/{demand_id}/attachments"): [("draft_demand", None)],
+    ("POST", "/demands/{demand_id}/attachments"): [("draft_demand", FILE), ("live_demand", FILE)],
+    ("GET", "/products/{product_id}/attachments"): [("draft_product", None)],
+    ("POST", "/products/{product_id}/attachments"): [("draft_product", FILE), ("live_product", FILE)],
+    ("GET", "/quotes/{quote_id}/attachments"): [("quote", None)],
+    ("POST", "/quotes/{quote_id}/attachments"): [("quote", FILE)],
+    ("GET", "/organizations/{organization_id}/attachments"): [("pending_org", None)],
+    ("POST", "/organizations/{organization_id}/attachments"): [("pending_org", FILE), ("vetted_org", FILE)],
     ("GET", "/quotes/{quote_id}"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/accept"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/decline"): [("quote", None)],
@@ -222,6 +254,7 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
     assert owner is not None and len(invitations) == 1
     extra = {
         "owner": (owner.role, owner.is_active, owner.organization_id),
+        "attachments": sorted(str(a.id) for a in (await db.scalars(select(Attachment))).all()),
         "session": (await db.scalar(select(AuthSession.revoked_at).where(AuthSession.id == ids["session"]))),
         "invitations": [(i.email, i.role, i.token_hash, i.expires_at, i.revoked_at) for i in invitations],
         "subscription": (sub.name, sub.webhook_secret, sub.deleted_at),
@@ -255,7 +288,11 @@ async def test_strangers_can_neither_read_nor_change_what_is_not_theirs(
             for who, stranger in world.strangers.items():
                 headers = stranger.headers if stranger else {}
                 query = {"kind": "product"} if template.endswith("/matches") else None
-                response = await client.request(method, path, json=body, headers=headers, params=query)
+                if body is FILE:
+                    upload = {"file": ("劫持.png", PNG, "image/png")}
+                    response = await client.request(method, path, files=upload, headers=headers)
+                else:
+                    response = await client.request(method, path, json=body, headers=headers, params=query)
                 label = f"{who} {method} {template} ({id_key}) -> {response.status_code}"
                 if (
                     method == "GET"

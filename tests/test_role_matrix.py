@@ -39,6 +39,17 @@ POLICY: dict[str, str] = {
     "remove_phone": "any",
     "request_sms_login_code": "public",
     "sms_login": "public",
+    "upload_demand_attachment": "any/manager",  # a draft's files: any member's; else a manager's
+    "upload_product_attachment": "any/manager",
+    "upload_quote_attachment": "any/manager",
+    "upload_organization_attachment": "any/manager",
+    "list_demand_attachments": "public",
+    "list_product_attachments": "public",
+    "list_quote_attachments": "public",
+    "list_organization_attachments": "public",
+    "download_attachment": "public",
+    "download_attachment_thumbnail": "public",
+    "delete_attachment": "any/manager",
     "get_me": "any",
     "get_organization": "public",
     "update_organization": "manager",
@@ -118,7 +129,15 @@ POLICY: dict[str, str] = {
     "get_stats_overview": "member",
 }
 # Role checks made inside the service, for what the route alone cannot tell.
-IN_SERVICE = {"update_demand", "update_product"}
+IN_SERVICE = {
+    "update_demand",
+    "update_product",
+    "upload_demand_attachment",
+    "upload_product_attachment",
+    "upload_quote_attachment",
+    "upload_organization_attachment",
+    "delete_attachment",
+}
 
 
 def _routes(routes: list[Any]) -> Iterator[APIRoute]:

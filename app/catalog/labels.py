@@ -225,6 +225,16 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "manager": ("管理者", "Manager"),
         "member": ("成员", "Member"),
     },
+    "AttachmentPurpose": {
+        "photo": ("产品照片", "Photo"),
+        "spec_sheet": ("规格书", "Spec sheet"),
+        "drawing": ("图纸", "Drawing"),
+        "renewal_plan": ("技改方案", "Renewal plan"),
+        "quote_document": ("报价文件", "Quote document"),
+        "qualification_certificate": ("资质证书", "Qualification certificate"),
+        "message": ("消息附件", "Message attachment"),
+        "other": ("其他", "Other"),
+    },
     "InvitationStatus": {
         "pending": ("待接受", "Pending"),
         "accepted": ("已接受", "Accepted"),

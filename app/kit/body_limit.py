@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -10,14 +12,16 @@ from app.i18n import negotiate
 
 
 class BodyLimitMiddleware:
+    """`overrides` maps a regular expression of paths (matched from the start) to their own cap."""
+
     def __init__(self, app: ASGIApp, *, max_bytes: int, overrides: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.overrides = overrides or {}
+        self.overrides = [(re.compile(pattern), limit) for pattern, limit in (overrides or {}).items()]
 
     def _limit_for(self, path: str) -> int:
-        for prefix, limit in self.overrides.items():
-            if path.startswith(prefix):
+        for pattern, limit in self.overrides:
+            if pattern.match(path):
                 return limit
         return self.max_bytes
 

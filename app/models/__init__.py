@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the mappers see every table."""
 
 from app.models.account import AccountToken, AuthSession, Invitation, RateLimitBucket, RefreshToken, User
+from app.models.attachment import Attachment
 from app.models.base import Base
 from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
 from app.models.demand import Demand
@@ -19,6 +20,7 @@ from app.models.stats import DemandFacts, StatsCell, StatsCellDelta
 
 __all__ = [
     "AccountToken",
+    "Attachment",
     "AuthSession",
     "Base",
     "Demand",

@@ -1,0 +1,59 @@
+"""Queries for attachment rows."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kit.pagination import PageParams, keyset_page
+from app.models.attachment import Attachment
+
+
+async def get(
+    session: AsyncSession, attachment_id: uuid.UUID, *, for_update: bool = False
+) -> Attachment | None:
+    stmt = select(Attachment).where(Attachment.id == attachment_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def count_for(session: AsyncSession, parent_type: str, parent_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(
+        Attachment.parent_type == parent_type, Attachment.parent_id == parent_id
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def page_for(
+    session: AsyncSession, parent_type: str, parent_id: uuid.UUID, params: PageParams
+) -> tuple[list[Any], str | None]:
+    stmt = select(Attachment).where(Attachment.parent_type == parent_type, Attachment.parent_id == parent_id)
+    return await keyset_page(
+        session, stmt, keys=[Attachment.created_at, Attachment.id], params=params, direction="asc"
+    )
+
+
+async def owned_by(
+    session: AsyncSession,
+    ids: list[uuid.UUID],
+    *,
+    organization_id: uuid.UUID,
+    parent_type: str,
+    parent_id: uuid.UUID,
+) -> list[Attachment]:
+    """Of these ids, the attachments of that parent uploaded by that organization, locked."""
+    stmt = (
+        select(Attachment)
+        .where(
+            Attachment.id.in_(ids),
+            Attachment.organization_id == organization_id,
+            Attachment.parent_type == parent_type,
+            Attachment.parent_id == parent_id,
+        )
+        .with_for_update()
+    )
+    return list((await session.scalars(stmt)).all())
