@@ -138,6 +138,8 @@ class NotificationKind(Vocabulary):
     REGISTRATION_ATTEMPT = "registration_attempt"
     MEMBER_JOINED = "member_joined"
     MEMBER_LEFT = "member_left"
+    CONVERSATION_MESSAGE = "conversation_message"
+    CONVERSATION_CLOSED = "conversation_closed"
 
 
 class MemberRole(Vocabulary):
@@ -162,6 +164,11 @@ class AttachmentPurpose(Vocabulary):
     OTHER = "other"
 
 
+class ConversationStatus(Vocabulary):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class InvitationStatus(Vocabulary):
     PENDING = "pending"
     ACCEPTED = "accepted"
@@ -183,4 +190,5 @@ STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     MemberRole,
     InvitationStatus,
     AttachmentPurpose,
+    ConversationStatus,
 )

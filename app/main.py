@@ -26,6 +26,7 @@ from app.attachments.storage import storage_for
 from app.catalog.cache import CatalogCache
 from app.catalog.endpoints import router as catalog_router
 from app.config import Settings, get_settings
+from app.conversations.endpoints import router as conversations_router
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker, resolve_database_url
 from app.demands.endpoints import router as demands_router
 from app.deps import ACCEPTS_TOKEN, REQUIRES_TOKEN
@@ -184,6 +185,7 @@ def create_app(
         organizations_router,
         teams_router,
         attachments_router,
+        conversations_router,
         phones_router,
         providers_router,
         demands_router,

@@ -11,7 +11,7 @@ import argparse
 import sys
 import traceback
 
-from bench import client, growth, leads, lists, matching, search, spreadsheets, stats
+from bench import client, files, growth, leads, lists, matching, search, spreadsheets, stats
 from bench.harness import RESULTS, Benchmark, Measured, parser, report, scale_of
 
 # Run in this order; the name is what --only takes and what the table's first column says.
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "stats": stats.run,
     "client": client.run,
     "growth": growth.run,
+    "files": files.run,
 }
 
 

@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
     Attachment,
+    AuditEvent,
     AuthSession,
+    Conversation,
+    ConversationMessage,
     Demand,
     FinancingProduct,
     Invitation,
@@ -107,6 +110,10 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
         files={"file": ("图纸.png", PNG, "image/png")},
     )
     assert attachment.status_code == 201, attachment.text
+    conversation = await client.post(
+        f"/demands/{live_demand['id']}/conversations", headers=supplier.headers, json={"message": "请问产能"}
+    )
+    assert conversation.status_code == 201, conversation.text
     note = Notification(
         organization_id=uuid.UUID(supplier.organization_id), kind="demand_match", title="新需求", data={}
     )
@@ -137,6 +144,7 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "owner_user": enterprise.user_id,
             "session": sessions[0]["id"],
             "attachment": attachment.json()["id"],
+            "conversation": conversation.json()["id"],
         },
     )
 
@@ -205,6 +213,17 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
     ("DELETE", "/saved-searches/{saved_search_id}"): [("saved_search", None)],
     ("DELETE", "/me/sessions/{session_id}"): [("session", None)],
     ("GET", "/attachments/{attachment_id}"): [("attachment", None)],
+    ("POST", "/demands/{demand_id}/conversations"): [("draft_demand", {"message": "劫持"})],
+    ("GET", "/conversations/{conversation_id}"): [("conversation", None)],
+    ("GET", "/conversations/{conversation_id}/messages"): [("conversation", None)],
+    ("POST", "/conversations/{conversation_id}/messages"): [("conversation", {"body": "劫持"})],
+    ("POST", "/conversations/{conversation_id}/read"): [("conversation", None)],
+    ("POST", "/conversations/{conversation_id}/close"): [("conversation", None)],
+    ("GET", "/conversations/{conversation_id}/attachments"): [("conversation", None)],
+    ("POST", "/conversations/{conversation_id}/attachments"): [("conversation", FILE)],
+    ("POST", "/admin/conversations/{conversation_id}/audited-read"): [
+        ("conversation", {"reason": "好奇看看而已"})
+    ],
     ("GET", "/attachments/{attachment_id}/thumbnail"): [("attachment", None)],
     ("DELETE", "/attachments/{attachment_id}"): [("attachment", None)],
     ("GET", "/demands/{demand_id}/attachments"): [("draft_demand", None)],
@@ -255,6 +274,12 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
     extra = {
         "owner": (owner.role, owner.is_active, owner.organization_id),
         "attachments": sorted(str(a.id) for a in (await db.scalars(select(Attachment))).all()),
+        "conversations": [
+            (c.status, c.owner_unread, c.counterpart_unread, c.last_message_at)
+            for c in (await db.scalars(select(Conversation))).all()
+        ],
+        "messages": len((await db.scalars(select(ConversationMessage))).all()),
+        "audit": len((await db.scalars(select(AuditEvent))).all()),
         "session": (await db.scalar(select(AuthSession.revoked_at).where(AuthSession.id == ids["session"]))),
         "invitations": [(i.email, i.role, i.token_hash, i.expires_at, i.revoked_at) for i in invitations],
         "subscription": (sub.name, sub.webhook_secret, sub.deleted_at),

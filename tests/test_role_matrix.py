@@ -50,6 +50,16 @@ POLICY: dict[str, str] = {
     "download_attachment": "public",
     "download_attachment_thumbnail": "public",
     "delete_attachment": "any/manager",
+    "upload_conversation_attachment": "any/manager",
+    "list_conversation_attachments": "public",  # the thread's two sides only (service)
+    "start_conversation": "any",  # vetted suppliers, providers, banks with a lead (service)
+    "list_conversations": "any",
+    "get_conversation": "any",
+    "list_conversation_messages": "any",
+    "post_conversation_message": "any",
+    "read_conversation": "any",
+    "close_conversation": "any/manager",
+    "read_conversation_audited": "member",  # admins only (kind)
     "get_me": "any",
     "get_organization": "public",
     "update_organization": "manager",
@@ -137,6 +147,8 @@ IN_SERVICE = {
     "upload_quote_attachment",
     "upload_organization_attachment",
     "delete_attachment",
+    "upload_conversation_attachment",
+    "close_conversation",
 }
 
 

@@ -22,6 +22,7 @@ PARENTS = {
     "product": ("products", "product_id", "a product (photos, spec sheets)"),
     "quote": ("quotes", "quote_id", "a quote (its documents)"),
     "organization": ("organizations", "organization_id", "an organization (qualification certificates)"),
+    "conversation": ("conversations", "conversation_id", "a conversation (to send in a message)"),
 }
 RULES = (
     "Types are judged from the bytes (JPEG, PNG, WebP, PDF, XLSX, DOCX; 415 for anything else, and for a "

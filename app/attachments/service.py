@@ -87,6 +87,13 @@ async def _organization(session: AsyncSession, parent_id: uuid.UUID, viewer: Vie
     return Parent("organization", organization.id, frozenset({organization.id}), "manager")
 
 
+async def _resolve(session: AsyncSession, parent_type: str, parent_id: uuid.UUID, viewer: Viewer) -> Parent:
+    found = RESOLVERS.get(parent_type)
+    if found is None:  # a parent whose package is not loaded in this process
+        raise NotFound("No such attachment parent.", zh="没有这个附件所属对象。")
+    return await found(session, parent_id, viewer)
+
+
 def to_out(row: Attachment) -> AttachmentOut:
     return AttachmentOut(
         id=row.id,
@@ -142,7 +149,7 @@ async def upload(
     purpose: str,
     principal: Principal,
 ) -> Attachment:
-    parent = await RESOLVERS[parent_type](session, parent_id, principal.viewer)
+    parent = await _resolve(session, parent_type, parent_id, principal.viewer)
     _may_change(parent, principal, action="Attaching a file here", action_zh="在此添加附件")
     if await repository.count_for(session, parent.type, parent.id) >= settings.attachments_per_parent:
         raise Conflict(
@@ -185,7 +192,7 @@ async def upload(
 async def page(
     session: AsyncSession, parent_type: str, parent_id: uuid.UUID, params: PageParams, *, viewer: Viewer
 ) -> tuple[list[AttachmentOut], str | None]:
-    parent = await RESOLVERS[parent_type](session, parent_id, viewer)
+    parent = await _resolve(session, parent_type, parent_id, viewer)
     rows, cursor = await repository.page_for(session, parent.type, parent.id, params)
     return [to_out(row) for row in rows], cursor
 
@@ -196,7 +203,7 @@ async def get_visible(session: AsyncSession, attachment_id: uuid.UUID, viewer: V
     if row is None:
         raise NotFound("No such attachment.", zh="没有这个附件。")
     try:
-        await RESOLVERS[row.parent_type](session, row.parent_id, viewer)
+        await _resolve(session, row.parent_type, row.parent_id, viewer)
     except (NotFound, Forbidden) as exc:
         raise NotFound("No such attachment.", zh="没有这个附件。") from exc
     return row
@@ -205,7 +212,7 @@ async def get_visible(session: AsyncSession, attachment_id: uuid.UUID, viewer: V
 async def delete(session: AsyncSession, attachment_id: uuid.UUID, *, principal: Principal) -> list[str]:
     """Delete the row; returns the storage keys to remove once the transaction has committed."""
     row = await get_visible(session, attachment_id, principal.viewer)
-    parent = await RESOLVERS[row.parent_type](session, row.parent_id, principal.viewer)
+    parent = await _resolve(session, row.parent_type, row.parent_id, principal.viewer)
     _may_change(parent, principal, action="Deleting a file here", action_zh="删除此处的附件")
     if row.organization_id != principal.organization.id:
         raise Forbidden(

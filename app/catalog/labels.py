@@ -219,6 +219,8 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "registration_attempt": ("有人用本机构成员的邮箱注册", "Someone registered with a member's email"),
         "member_joined": ("新成员加入", "A member joined"),
         "member_left": ("成员离开", "A member left"),
+        "conversation_message": ("新消息", "New message"),
+        "conversation_closed": ("会话已关闭", "Conversation closed"),
     },
     "MemberRole": {
         "owner": ("所有者", "Owner"),
@@ -234,6 +236,10 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "qualification_certificate": ("资质证书", "Qualification certificate"),
         "message": ("消息附件", "Message attachment"),
         "other": ("其他", "Other"),
+    },
+    "ConversationStatus": {
+        "open": ("进行中", "Open"),
+        "closed": ("已关闭", "Closed"),
     },
     "InvitationStatus": {
         "pending": ("待接受", "Pending"),

@@ -4,6 +4,7 @@ from app.models.account import AccountToken, AuthSession, Invitation, RateLimitB
 from app.models.attachment import Attachment
 from app.models.base import Base
 from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
+from app.models.conversation import AuditEvent, Conversation, ConversationMessage
 from app.models.demand import Demand
 from app.models.financing import FinancingProduct
 from app.models.idempotency import IdempotencyKey
@@ -21,8 +22,11 @@ from app.models.stats import DemandFacts, StatsCell, StatsCellDelta
 __all__ = [
     "AccountToken",
     "Attachment",
+    "AuditEvent",
     "AuthSession",
     "Base",
+    "Conversation",
+    "ConversationMessage",
     "Demand",
     "DemandFacts",
     "EquipmentCategory",

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from app.conversations import repository, service
+from app.conversations.schemas import (
+    AuditedReadIn,
+    AuditedThread,
+    ConversationList,
+    ConversationOut,
+    ConversationStart,
+    MessageIn,
+    MessageList,
+    MessageOut,
+)
+from app.deps import AdminPrincipal, CurrentPrincipal, SessionDep
+from app.kernel import OrganizationRef
+from app.kit.pagination import PageParamsDep
+from app.kit.problems import problems
+from app.models.conversation import Conversation
+
+router = APIRouter(tags=["conversations"])
+
+
+async def _one(
+    session: SessionDep, conversation: Conversation, organization_id: uuid.UUID
+) -> ConversationOut:
+    [out] = await service.to_out(session, [conversation], organization_id)
+    return out
+
+
+@router.post(
+    "/demands/{demand_id}/conversations",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="start_conversation",
+    responses={
+        200: {"model": ConversationOut, "description": "The caller's thread existed already."},
+        **problems(401, 403, 404, 409, 413, 422),
+    },
+    summary="Start (or continue) the caller's conversation with a demand's enterprise",
+)
+async def start_conversation(
+    demand_id: uuid.UUID,
+    body: ConversationStart,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+) -> ConversationOut:
+    """A vetted supplier or provider, or a bank with a lead on the demand (403 for others; 409 for a
+    demand that is not published; 404 for one the caller cannot see). One thread per counterpart
+    organization: the first message opens it (201), a later call adds its message to the same thread
+    and answers 200 (409 once it is closed). The enterprise is notified."""
+    conversation, created = await service.start(session, demand_id, body.message, principal=principal)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    if created:
+        response.headers["Location"] = f"/api/v1/conversations/{conversation.id}"
+    return await _one(session, conversation, principal.organization.id)
+
+
+@router.get(
+    "/conversations",
+    operation_id="list_conversations",
+    responses=problems(401, 422),
+    summary="The caller's conversations, on both sides",
+)
+async def list_conversations(
+    session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep
+) -> ConversationList:
+    """Any logged-in caller: the threads of the caller's organization, those it started and those on its
+    demands, the most recently active first, each with the counterpart and the unread count."""
+    rows, cursor = await repository.page_for(session, principal.organization.id, page)
+    return ConversationList(
+        items=await service.to_out(session, rows, principal.organization.id), next_cursor=cursor
+    )
+
+
+@router.get(
+    "/conversations/{conversation_id}",
+    operation_id="get_conversation",
+    responses=problems(401, 404, 422),
+    summary="One of the caller's conversations",
+)
+async def get_conversation(
+    conversation_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> ConversationOut:
+    """Its two sides only (404 for anyone else, admins included: they use the audited route)."""
+    conversation = await service.get_for(session, conversation_id, principal.viewer)
+    return await _one(session, conversation, principal.organization.id)
+
+
+@router.get(
+    "/conversations/{conversation_id}/messages",
+    operation_id="list_conversation_messages",
+    responses=problems(401, 404, 422),
+    summary="A conversation's messages, newest first",
+)
+async def list_messages(
+    conversation_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, page: PageParamsDep
+) -> MessageList:
+    """Its two sides: the messages, newest first, paged with `cursor` (older pages follow), each with its
+    sender, whether the caller's side sent it, and its files. Reading does not mark read: `POST …/read`."""
+    conversation = await service.get_for(session, conversation_id, principal.viewer)
+    return await service.page_messages(session, conversation, page, reader=principal.organization.id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="post_conversation_message",
+    responses=problems(401, 404, 409, 413, 422),
+    summary="Write in a conversation",
+)
+async def post_message(
+    conversation_id: uuid.UUID, body: MessageIn, session: SessionDep, principal: CurrentPrincipal
+) -> MessageOut:
+    """Its two sides, any role: a message (1 to 4,000 characters) with up to 10 files the caller's
+    organization uploaded to this conversation first (`POST /conversations/{id}/attachments`; 422
+    otherwise). 409 once closed. The other side is notified and its unread count goes up."""
+    conversation = await service.locked_for(session, conversation_id, principal.viewer)
+    message = await service.post(session, conversation, body.body, body.attachment_ids, principal=principal)
+    [out] = await service.messages_out(session, [message], reader=principal.organization.id)
+    return out
+
+
+@router.post(
+    "/conversations/{conversation_id}/read",
+    operation_id="read_conversation",
+    responses=problems(401, 404, 422),
+    summary="Mark a conversation read for the caller's side",
+)
+async def read_conversation(
+    conversation_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> ConversationOut:
+    """Its two sides: the caller's organization has read everything so far (`unread_count` 0)."""
+    conversation = await service.locked_for(session, conversation_id, principal.viewer)
+    await service.mark_read(session, conversation, principal.organization.id)
+    return await _one(session, conversation, principal.organization.id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/close",
+    operation_id="close_conversation",
+    responses=problems(401, 403, 404, 422),
+    summary="Close a conversation (the demand's enterprise)",
+)
+async def close_conversation(
+    conversation_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> ConversationOut:
+    """The enterprise that posted the demand, a manager or owner (403 for the other side): no more
+    messages; both sides still read it. The other side is notified. Closing a closed thread changes
+    nothing."""
+    conversation = await service.locked_for(session, conversation_id, principal.viewer)
+    await service.close(session, conversation, principal=principal)
+    return await _one(session, conversation, principal.organization.id)
+
+
+@router.post(
+    "/admin/conversations/{conversation_id}/audited-read",
+    operation_id="read_conversation_audited",
+    responses=problems(401, 403, 404, 413, 422),
+    summary="Read any conversation, on the record (admin)",
+)
+async def read_conversation_audited(
+    conversation_id: uuid.UUID,
+    body: AuditedReadIn,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    page: PageParamsDep,
+) -> AuditedThread:
+    """Admins only, with a reason (5 to 500 characters): the thread and a page of its messages, newest
+    first. Each call is recorded (`audit_events`: the admin, the thread, the reason, when) before
+    anything is shown."""
+    conversation = await service.read_audited(
+        session, conversation_id, reason=body.reason, principal=principal
+    )
+    names = await repository.names(session, {conversation.owner_id})
+    return AuditedThread(
+        conversation=await _one(session, conversation, conversation.owner_id),
+        owner=OrganizationRef(id=conversation.owner_id, name=names.get(conversation.owner_id, "")),
+        messages=await service.page_messages(session, conversation, page, reader=None),
+    )
