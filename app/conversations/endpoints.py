@@ -71,9 +71,7 @@ async def list_conversations(
     """Any logged-in caller: the threads of the caller's organization, those it started and those on its
     demands, the most recently active first, each with the counterpart and the unread count."""
     rows, cursor = await repository.page_for(session, principal.organization.id, page)
-    return ConversationList(
-        items=await service.to_out(session, rows, principal.organization.id), next_cursor=cursor
-    )
+    return ConversationList(items=service.threads_out(rows, principal.organization.id), next_cursor=cursor)
 
 
 @router.get(
@@ -120,7 +118,8 @@ async def post_message(
     otherwise). 409 once closed. The other side is notified and its unread count goes up."""
     conversation = await service.locked_for(session, conversation_id, principal.viewer)
     message = await service.post(session, conversation, body.body, body.attachment_ids, principal=principal)
-    [out] = await service.messages_out(session, [message], reader=principal.organization.id)
+    row = (message, principal.organization.name, principal.user.name)
+    [out] = await service.messages_out(session, [row], reader=principal.organization.id)
     return out
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.kit.pagination import PageParams, keyset_page
 from app.models.account import User
@@ -40,9 +41,15 @@ async def for_counterpart(
 async def page_for(
     session: AsyncSession, organization_id: uuid.UUID, params: PageParams
 ) -> tuple[list[Any], str | None]:
-    """The organization's threads on either side, the most recently active first."""
-    stmt = select(Conversation).where(
-        or_(Conversation.owner_id == organization_id, Conversation.counterpart_id == organization_id)
+    """The organization's threads on either side, the most recently active first, as (thread, demand
+    title, owner's name, counterpart's name) rows: one query a page."""
+    owner, counterpart = aliased(Organization), aliased(Organization)
+    stmt = (
+        select(Conversation, Demand.title, owner.name, counterpart.name)
+        .join(Demand, Demand.id == Conversation.demand_id)
+        .join(owner, owner.id == Conversation.owner_id)
+        .join(counterpart, counterpart.id == Conversation.counterpart_id)
+        .where(or_(Conversation.owner_id == organization_id, Conversation.counterpart_id == organization_id))
     )
     return await keyset_page(
         session, stmt, keys=[Conversation.last_message_at, Conversation.id], params=params
@@ -52,7 +59,13 @@ async def page_for(
 async def page_messages(
     session: AsyncSession, conversation_id: uuid.UUID, params: PageParams
 ) -> tuple[list[Any], str | None]:
-    stmt = select(ConversationMessage).where(ConversationMessage.conversation_id == conversation_id)
+    """(message, sender organization's name, sender's name) rows, newest first: one query a page."""
+    stmt = (
+        select(ConversationMessage, Organization.name, User.name)
+        .join(Organization, Organization.id == ConversationMessage.sender_organization_id)
+        .outerjoin(User, User.id == ConversationMessage.sender_user_id)
+        .where(ConversationMessage.conversation_id == conversation_id)
+    )
     return await keyset_page(
         session, stmt, keys=[ConversationMessage.created_at, ConversationMessage.id], params=params
     )

@@ -6,6 +6,7 @@ through `read_audited`, which records who read it and why."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,29 +39,48 @@ def _unread_for(conversation: Conversation, organization_id: uuid.UUID) -> int:
     return conversation.counterpart_unread
 
 
+def _thread_out(
+    row: Conversation, organization_id: uuid.UUID, *, title: str, owner: str, counterpart: str
+) -> ConversationOut:
+    mine = organization_id == row.owner_id
+    return ConversationOut(
+        id=row.id,
+        demand_id=row.demand_id,
+        demand_title=title,
+        counterpart=OrganizationRef(
+            id=row.counterpart_id if mine else row.owner_id, name=counterpart if mine else owner
+        ),
+        status=row.status,
+        unread_count=_unread_for(row, organization_id),
+        last_message_at=row.last_message_at,
+        created_at=row.created_at,
+    )
+
+
+def threads_out(rows: list[Any], organization_id: uuid.UUID) -> list[ConversationOut]:
+    """(thread, demand title, owner's name, counterpart's name) rows, as `organization_id` sees them."""
+    return [
+        _thread_out(row, organization_id, title=title, owner=owner, counterpart=counterpart)
+        for row, title, owner, counterpart in rows
+    ]
+
+
 async def to_out(
     session: AsyncSession, rows: list[Conversation], organization_id: uuid.UUID
 ) -> list[ConversationOut]:
     """Threads as `organization_id` sees them (its counterpart, its unread count)."""
-    others = {_other_side(row, organization_id) for row in rows}
-    names = await repository.names(session, others)
+    names = await repository.names(session, {o for row in rows for o in (row.owner_id, row.counterpart_id)})
     titles = await repository.demand_titles(session, {row.demand_id for row in rows})
-    out = []
-    for row in rows:
-        other = _other_side(row, organization_id)
-        out.append(
-            ConversationOut(
-                id=row.id,
-                demand_id=row.demand_id,
-                demand_title=titles.get(row.demand_id, ""),
-                counterpart=OrganizationRef(id=other, name=names.get(other, "")),
-                status=row.status,
-                unread_count=_unread_for(row, organization_id),
-                last_message_at=row.last_message_at,
-                created_at=row.created_at,
-            )
+    return [
+        _thread_out(
+            row,
+            organization_id,
+            title=titles.get(row.demand_id, ""),
+            owner=names.get(row.owner_id, ""),
+            counterpart=names.get(row.counterpart_id, ""),
         )
-    return out
+        for row in rows
+    ]
 
 
 def _participant(conversation: Conversation | None, viewer: Viewer) -> Conversation:
@@ -228,29 +248,29 @@ async def close(session: AsyncSession, conversation: Conversation, *, principal:
 
 
 async def messages_out(
-    session: AsyncSession, rows: list[ConversationMessage], *, reader: uuid.UUID | None
+    session: AsyncSession,
+    rows: list[tuple[ConversationMessage, str, str | None]],
+    *,
+    reader: uuid.UUID | None,
 ) -> list[MessageOut]:
-    """Messages as `reader` (an organization; None for an audited admin read) sees them."""
-    names = await repository.names(session, {r.sender_organization_id for r in rows})
-    users = await repository.user_names(session, {r.sender_user_id for r in rows if r.sender_user_id})
-    files = await repository.attachments(session, {i for r in rows for i in r.attachment_ids})
+    """(message, sender organization's name, sender's name) rows as `reader` (an organization; None
+    for an audited admin read) sees them."""
+    files = await repository.attachments(session, {i for row in rows for i in row[0].attachment_ids})
     return [
         MessageOut(
-            id=r.id,
-            conversation_id=r.conversation_id,
+            id=m.id,
+            conversation_id=m.conversation_id,
             sender=Sender(
-                organization=OrganizationRef(
-                    id=r.sender_organization_id, name=names.get(r.sender_organization_id, "")
-                ),
-                user_id=r.sender_user_id,
-                user_name=users.get(r.sender_user_id) if r.sender_user_id else None,
+                organization=OrganizationRef(id=m.sender_organization_id, name=organization),
+                user_id=m.sender_user_id,
+                user_name=user,
             ),
-            mine=r.sender_organization_id == reader,
-            body=r.body,
-            attachments=[attachments.to_out(files[i]) for i in r.attachment_ids if i in files],
-            created_at=r.created_at,
+            mine=m.sender_organization_id == reader,
+            body=m.body,
+            attachments=[attachments.to_out(files[i]) for i in m.attachment_ids if i in files],
+            created_at=m.created_at,
         )
-        for r in rows
+        for m, organization, user in rows
     ]
 
 

@@ -108,7 +108,7 @@ def _check_types(
 
 
 def keyset_statement(
-    stmt: Select[Any] | Select[Any, Any],
+    stmt: Select[*tuple[Any, ...]],
     *,
     keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
     after: bool,
@@ -161,7 +161,7 @@ def cut_page(
 
 async def keyset_page(
     session: AsyncSession,
-    stmt: Select[Any] | Select[Any, Any],
+    stmt: Select[*tuple[Any, ...]],
     *,
     keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
     params: PageParams,
