@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, status
 
 from app.conversations import repository, service
 from app.conversations.schemas import (
@@ -17,8 +17,10 @@ from app.conversations.schemas import (
 )
 from app.deps import AdminPrincipal, CurrentPrincipal, SessionDep
 from app.kernel import OrganizationRef
+from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
+from app.kit.responses import FastJSONResponse
 from app.models.conversation import Conversation
 
 router = APIRouter(tags=["conversations"])
@@ -34,6 +36,7 @@ async def _one(
 @router.post(
     "/demands/{demand_id}/conversations",
     status_code=status.HTTP_201_CREATED,
+    response_model=ConversationOut,
     operation_id="start_conversation",
     responses={
         200: {"model": ConversationOut, "description": "The caller's thread existed already."},
@@ -44,19 +47,34 @@ async def _one(
 async def start_conversation(
     demand_id: uuid.UUID,
     body: ConversationStart,
+    request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
-    response: Response,
-) -> ConversationOut:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> FastJSONResponse:
     """A vetted supplier or provider, or a bank with a lead on the demand (403 for others; 409 for a
     demand that is not published; 404 for one the caller cannot see). One thread per counterpart
     organization: the first message opens it (201), a later call adds its message to the same thread
-    and answers 200 (409 once it is closed). The enterprise is notified."""
-    conversation, created = await service.start(session, demand_id, body.message, principal=principal)
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    if created:
-        response.headers["Location"] = f"/api/v1/conversations/{conversation.id}"
-    return await _one(session, conversation, principal.organization.id)
+    and answers 200 (409 once it is closed). The enterprise is notified. Send an `Idempotency-Key` so a
+    retry over a flaky network does not post the message twice."""
+    created = False
+
+    async def create() -> ConversationOut:
+        nonlocal created
+        conversation, created = await service.start(session, demand_id, body.message, principal=principal)
+        return await _one(session, conversation, principal.organization.id)
+
+    return await idempotent_create(
+        session,
+        user_id=principal.user.id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        create=create,
+        status_code=lambda: status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        location="/api/v1/conversations/{id}",
+    )
 
 
 @router.get(
@@ -106,21 +124,42 @@ async def list_messages(
 @router.post(
     "/conversations/{conversation_id}/messages",
     status_code=status.HTTP_201_CREATED,
+    response_model=MessageOut,
     operation_id="post_conversation_message",
     responses=problems(401, 404, 409, 413, 422),
     summary="Write in a conversation",
 )
 async def post_message(
-    conversation_id: uuid.UUID, body: MessageIn, session: SessionDep, principal: CurrentPrincipal
-) -> MessageOut:
+    conversation_id: uuid.UUID,
+    body: MessageIn,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> FastJSONResponse:
     """Its two sides, any role: a message (1 to 4,000 characters) with up to 10 files the caller's
     organization uploaded to this conversation first (`POST /conversations/{id}/attachments`; 422
-    otherwise). 409 once closed. The other side is notified and its unread count goes up."""
-    conversation = await service.locked_for(session, conversation_id, principal.viewer)
-    message = await service.post(session, conversation, body.body, body.attachment_ids, principal=principal)
-    row = (message, principal.organization.name, principal.user.name)
-    [out] = await service.messages_out(session, [row], reader=principal.organization.id)
-    return out
+    otherwise). 409 once closed. The other side is notified and its unread count goes up. Send an
+    `Idempotency-Key` so a retry does not post the message twice."""
+
+    async def create() -> MessageOut:
+        conversation = await service.locked_for(session, conversation_id, principal.viewer)
+        message = await service.post(
+            session, conversation, body.body, body.attachment_ids, principal=principal
+        )
+        row = (message, principal.organization.name, principal.user.name)
+        [out] = await service.messages_out(session, [row], reader=principal.organization.id)
+        return out
+
+    return await idempotent_create(
+        session,
+        user_id=principal.user.id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=body,
+        create=create,
+    )
 
 
 @router.post(

@@ -57,7 +57,7 @@ async def idempotent_create(
     path: str,
     body: BaseModel,
     create: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
-    status_code: int = 201,
+    status_code: int | Callable[[], int] = 201,
     location: str | None = None,
     stored_without: frozenset[str] = frozenset(),
     on_replay: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
@@ -66,26 +66,29 @@ async def idempotent_create(
 
     `location` is the created resource's path with `{id}` for its id, sent as the `Location` header.
     Fields in `stored_without` (secrets) are left out of the stored response; `on_replay` puts them back
-    from where they are kept safely.
+    from where they are kept safely. `status_code` may be a function, asked once `create` has run (an
+    endpoint that answers 201 or 200 by what it found).
     """
     if key is None:
         payload = _payload(await create())
-        return FastJSONResponse(payload, status_code=status_code, headers=_headers(location, payload))
+        code = status_code() if callable(status_code) else status_code
+        return FastJSONResponse(payload, status_code=code, headers=_headers(location, payload))
     fingerprint = _fingerprint(method, path, body)
     stored = await _live_key(session, user_id=user_id, key=key)
     if stored is not None:
         return await _replay(stored, fingerprint, location=location, on_replay=on_replay)
     payload = _payload(await create())
+    code = status_code() if callable(status_code) else status_code
     kept = payload
     if stored_without and isinstance(payload, dict):
         kept = {name: value for name, value in payload.items() if name not in stored_without}
     await _remember(
         session,
         IdempotencyKey(
-            user_id=user_id, key=key, request_hash=fingerprint, status_code=status_code, response_body=kept
+            user_id=user_id, key=key, request_hash=fingerprint, status_code=code, response_body=kept
         ),
     )
-    return FastJSONResponse(payload, status_code=status_code, headers=_headers(location, payload))
+    return FastJSONResponse(payload, status_code=code, headers=_headers(location, payload))
 
 
 def _headers(location: str | None, payload: Any, **more: str) -> dict[str, str]:

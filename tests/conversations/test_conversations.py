@@ -226,3 +226,23 @@ async def test_the_message_list_pages_back_through_history(
         if cursor is None:
             break
     assert seen == [f"第{i}条" for i in range(4, -1, -1)]
+
+
+async def test_a_retried_message_with_its_idempotency_key_is_posted_once(
+    client: httpx.AsyncClient, db: AsyncSession, enterprise: Account, supplier: Account
+) -> None:
+    demand = await published_demand(client, enterprise)
+    headers = {**supplier.headers, "Idempotency-Key": "start-1"}
+    path = f"/demands/{demand['id']}/conversations"
+    first = await client.post(path, headers=headers, json={"message": "您好"})
+    retry = await client.post(path, headers=headers, json={"message": "您好"})
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.headers["idempotent-replayed"] == "true" and retry.json()["id"] == first.json()["id"]
+    thread = first.json()["id"]
+    headers = {**supplier.headers, "Idempotency-Key": "msg-1"}
+    sent = await client.post(f"/conversations/{thread}/messages", headers=headers, json={"body": "在吗"})
+    again = await client.post(f"/conversations/{thread}/messages", headers=headers, json={"body": "在吗"})
+    assert sent.status_code == again.status_code == 201 and again.json()["id"] == sent.json()["id"]
+    assert await _messages(db) == 2
+    other = await client.post(f"/conversations/{thread}/messages", headers=headers, json={"body": "另一条"})
+    assert other.status_code == 422
