@@ -80,18 +80,15 @@ async def change_password(
     """Change the caller's password after checking the current one (throttled like logins); every other
     session of the user ends, the one calling stays."""
     user = principal.user
-    throttle = rate_limit.Backoff(
-        window_seconds=settings.login_failure_window_seconds, base_seconds=settings.login_backoff_base_seconds
-    )
     key = f"password:user:{user.id}"
-    await throttle.lock(session, [rate_limit.Limit(key, settings.login_max_failures_per_account_and_client)])
-    wait = throttle.wait_seconds()
-    if wait is not None:
-        raise TooManyRequests(
-            f"Too many wrong passwords; try again in {wait} seconds.",
-            zh=f"密码错误次数过多，请 {wait} 秒后再试。",
-            retry_after=wait,
-        )
+    throttle = await rate_limit.backoff_or_wait(
+        session,
+        [rate_limit.Limit(key, settings.login_max_failures_per_account_and_client)],
+        window_seconds=settings.login_failure_window_seconds,
+        base_seconds=settings.login_backoff_base_seconds,
+        what="wrong passwords",
+        what_zh="密码错误",
+    )
     ok, _ = await verify_password(current, user.password_hash)
     if not ok:
         throttle.failed()

@@ -19,7 +19,7 @@ from app.accounts.security import (
 from app.auth.principal import Principal
 from app.auth.tokens import AccessClaims, issue_access_token
 from app.config import Settings
-from app.errors import Conflict, FieldError, Forbidden, NotFound, TooManyRequests, Unauthorized
+from app.errors import Conflict, FieldError, Forbidden, NotFound, Unauthorized
 from app.kit import rate_limit
 from app.kit.integrity import flush_or_conflict
 from app.models.account import AuthSession, RefreshToken, User
@@ -195,24 +195,16 @@ async def login(
     every client (many addresses on one account, a far higher limit); each waits with backoff."""
     email = normalize_email(email)
     pair_key = f"login:account-client:{email}|{client}"
-    throttle = rate_limit.Backoff(
-        window_seconds=settings.login_failure_window_seconds, base_seconds=settings.login_backoff_base_seconds
-    )
-    await throttle.lock(
+    throttle = await rate_limit.backoff_or_wait(
         session,
         [
             rate_limit.Limit(pair_key, settings.login_max_failures_per_account_and_client),
             rate_limit.Limit(f"login:client:{client}", settings.login_max_failures_per_client),
             rate_limit.Limit(f"login:account:{email}", settings.login_max_failures_per_account),
         ],
+        window_seconds=settings.login_failure_window_seconds,
+        base_seconds=settings.login_backoff_base_seconds,
     )
-    wait = throttle.wait_seconds()
-    if wait is not None:
-        raise TooManyRequests(
-            f"Too many failed logins; try again in {wait} seconds.",
-            zh=f"登录失败次数过多，请 {wait} 秒后再试。",
-            retry_after=wait,
-        )
     user = await repository.get_user_by_email(session, email)
     ok, rehashed = await verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:

@@ -145,6 +145,29 @@ class Backoff:
         bucket.count, bucket.blocked_until = 0, None
 
 
+async def backoff_or_wait(
+    session: AsyncSession,
+    limits: list[Limit],
+    *,
+    window_seconds: int,
+    base_seconds: int,
+    what: str = "failed logins",
+    what_zh: str = "登录失败",
+) -> Backoff:
+    """The locked failure counters for `limits`; 429 with `Retry-After` while any of them backs off.
+    The caller counts the attempt's outcome with `failed()` or `succeeded(key)`."""
+    throttle = Backoff(window_seconds=window_seconds, base_seconds=base_seconds)
+    await throttle.lock(session, limits)
+    wait = throttle.wait_seconds()
+    if wait is not None:
+        raise TooManyRequests(
+            f"Too many {what}; try again in {wait} seconds.",
+            zh=f"{what_zh}次数过多，请 {wait} 秒后再试。",
+            retry_after=wait,
+        )
+    return throttle
+
+
 async def purge(session: AsyncSession) -> int:
     """Drop counters whose window and wait are over (the worker runs this on a schedule)."""
     now = utcnow()

@@ -180,19 +180,12 @@ async def login(
 ) -> TokenOut:
     """The same token pair as a password login. A wrong or dead code, and a number with no account, are
     the same 401; failures from one client address wait like failed password logins."""
-    throttle = rate_limit.Backoff(
-        window_seconds=settings.login_failure_window_seconds, base_seconds=settings.login_backoff_base_seconds
+    throttle = await rate_limit.backoff_or_wait(
+        session,
+        [rate_limit.Limit(f"login:client:{client}", settings.login_max_failures_per_client)],
+        window_seconds=settings.login_failure_window_seconds,
+        base_seconds=settings.login_backoff_base_seconds,
     )
-    await throttle.lock(
-        session, [rate_limit.Limit(f"login:client:{client}", settings.login_max_failures_per_client)]
-    )
-    wait = throttle.wait_seconds()
-    if wait is not None:
-        raise TooManyRequests(
-            f"Too many failed logins; try again in {wait} seconds.",
-            zh=f"登录失败次数过多，请 {wait} 秒后再试。",
-            retry_after=wait,
-        )
     row = await _take_code(session, settings, phone=phone, purpose="login", code=code)
     user = None if row is None else await repository.user_by_phone(session, phone)
     if row is None or user is None or user.id != row.user_id or not user.is_active:
