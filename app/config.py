@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     attachments_per_parent: int = Field(default=50, ge=1)
+    # Files one organization may upload an hour (429 beyond): images are decoded to be re-encoded.
+    uploads_per_organization_per_hour: int = Field(default=200, ge=1)
     meili_url: str | None = None
     meili_master_key: SecretStr | None = None
     # Queries use this search-only key; unset → Meilisearch's Default Search API Key, looked up at start.

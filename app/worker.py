@@ -27,6 +27,7 @@ from app.indexing.relay import relay_once, worker_name
 from app.jobs import queue as jobs
 from app.kit import idempotency, rate_limit
 from app.leads.relay import deliver_once
+from app.mail import repository as mail_repository
 from app.mail.relay import deliver_once as deliver_mail_once
 from app.mail.senders import sender_for
 from app.sms.relay import deliver_once as deliver_texts_once
@@ -58,6 +59,7 @@ async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[s
             "idempotency_keys": await idempotency.purge(session),
             "rate_limit_buckets": await rate_limit.purge(session),
             "search_results": await search_cache.purge(session),
+            "sent_messages": await mail_repository.purge_sent(session),
         }
     log.info("worker.housekeeping", extra=purged)
     return purged

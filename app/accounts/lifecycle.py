@@ -144,7 +144,11 @@ async def confirm_reset(session: AsyncSession, *, token: str, new_password: str)
     _, user = await _take_token(session, token, "password_reset")
     now = utcnow()
     user.password_hash = await hash_password(new_password)
-    user.email_verified_at = user.email_verified_at or now
+    if user.email_verified_at is None:
+        # Whoever set up the account before the address was proven (perhaps not its owner) bound nothing
+        # that outlives the reset: a phone bound then goes with the old password.
+        user.phone, user.phone_verified_at = None, None
+        user.email_verified_at = now
     await repository.revoke_sessions(session, user.id, at=now, reason="password_reset")
     await repository.clear_login_throttle(session, user.email)
     await _mail_password_changed(session, user, how="重置")

@@ -6,14 +6,16 @@ they weigh (a zip bomb), hold macros, or are not the document they claim."""
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import filetype  # type: ignore[import-untyped]
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_PIXELS = 40_000_000  # a 40-megapixel photo; more is a decompression bomb or not a photo
+MAX_PIXELS = 25_000_000  # a 25-megapixel photo (~100 MB decoded); more is a bomb, or not a photo
 THUMBNAIL_SIZE = (320, 320)
 MAX_ZIP_ENTRIES = 5_000
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -95,6 +97,22 @@ def inspect(data: bytes) -> Inspected:
     )
 
 
+# What a hostile or broken file can make Pillow or zipfile raise while reading it.
+_UNREADABLE = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    EOFError,
+    ZeroDivisionError,
+    struct.error,
+    Image.DecompressionBombError,
+)
+
+
 def _image(data: bytes, mime: str) -> Inspected:
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -106,11 +124,16 @@ def _image(data: bytes, mime: str) -> Inspected:
                     f"图片为 {width}×{height} 像素，最多接受 {MAX_PIXELS:,} 像素。",
                 )
             probe.verify()
-        with Image.open(io.BytesIO(data)) as source:
-            source.load()
-            image = ImageOps.exif_transpose(source)  # keep the orientation the EXIF said, then drop EXIF
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        return _reencode(data, mime)
+    except _UNREADABLE as exc:
         raise Refused(422, f"The image cannot be read: {exc}.", "图片无法读取，文件可能已损坏。") from exc
+
+
+def _reencode(data: bytes, mime: str) -> Inspected:
+    with Image.open(io.BytesIO(data)) as source:
+        source.load()
+        image = ImageOps.exif_transpose(source)  # keep the orientation the EXIF said, then drop EXIF
+    image.info = {}  # no comment, ICC, XMP or EXIF is carried into the saved file
     out = io.BytesIO()
     if mime == "image/jpeg":
         image.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
@@ -125,40 +148,58 @@ def _image(data: bytes, mime: str) -> Inspected:
     return Inspected(mime, out.getvalue(), thumb_out.getvalue())
 
 
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    UnicodeDecodeError,
+    RuntimeError,
+    NotImplementedError,
+    zlib.error,
+    EOFError,
+    ValueError,
+    OSError,
+)
+
+
 def _office(data: bytes) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise Refused(
-            415, "The file is neither an XLSX nor a DOCX document.", "该文件不是 XLSX 或 DOCX 文档。"
-        ) from exc
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_ZIP_ENTRIES:
-            raise _bomb(f"it holds {len(entries)} entries")
-        unzipped = sum(entry.file_size for entry in entries)
-        if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(len(data), 1):
-            raise _bomb(f"{len(data)} bytes unpack into {unzipped}")
-        for entry in entries:
-            name = PurePosixPath(entry.filename)
-            if name.is_absolute() or ".." in name.parts or "\\" in entry.filename:
-                raise Refused(422, "The document holds a path outside itself.", "文档内含有越界路径。")
-            if entry.compress_size and entry.file_size > MAX_ZIP_RATIO * entry.compress_size:
-                raise _bomb(f"{entry.filename} unpacks {entry.file_size // entry.compress_size} times over")
-        names = {entry.filename for entry in entries}
-        if any(n.lower().endswith("vbaproject.bin") for n in names):
-            raise Refused(
-                415,
-                "Documents with macros (.xlsm, .docm) are not taken.",
-                "不接受含宏的文档（.xlsm、.docm）。",
-            )
-        try:
-            declared = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-        except KeyError as exc:
-            raise Refused(415, "The zip is not an Office document.", "该压缩包不是 Office 文档。") from exc
-        for kind, (part, main) in _MAIN_PART.items():
-            if part in names and main in declared:
-                return kind
+    except _ZIP_ERRORS as exc:
+        raise Refused(415, NOT_OFFICE, NOT_OFFICE_ZH) from exc
+    try:
+        with archive:
+            return _office_kind(archive, len(data))
+    except _ZIP_ERRORS as exc:  # encrypted, an unknown compression, a bad CRC …
+        raise Refused(422, "The document is damaged or encrypted.", "文档已损坏或已加密。") from exc
+
+
+def _office_kind(archive: zipfile.ZipFile, size: int) -> str:
+    entries = archive.infolist()
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise _bomb(f"it holds {len(entries)} entries")
+    unzipped = sum(entry.file_size for entry in entries)
+    if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(size, 1):
+        raise _bomb(f"{size} bytes unpack into {unzipped}")
+    for entry in entries:
+        name = PurePosixPath(entry.filename)
+        if name.is_absolute() or ".." in name.parts or "\\" in entry.filename:
+            raise Refused(422, "The document holds a path outside itself.", "文档内含有越界路径。")
+        if entry.compress_size and entry.file_size > MAX_ZIP_RATIO * entry.compress_size:
+            raise _bomb(f"{entry.filename} unpacks {entry.file_size // entry.compress_size} times over")
+    names = {entry.filename for entry in entries}
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise Refused(415, "Documents with macros (.xlsm, .docm) are not taken.", "不接受含宏的文档。")
+    try:
+        info = archive.getinfo("[Content_Types].xml")
+    except KeyError as exc:
+        raise Refused(415, "The zip is not an Office document.", "该压缩包不是 Office 文档。") from exc
+    if info.file_size > 1024 * 1024:
+        raise _bomb("[Content_Types].xml is over 1 MB")
+    # Read with a cap: the sizes an archive declares are the uploader's to forge.
+    with archive.open(info) as part:
+        declared = part.read(1024 * 1024 + 1).decode("utf-8", "replace")
+    for kind, (part_name, main) in _MAIN_PART.items():
+        if part_name in names and main in declared:
+            return kind
     raise Refused(415, NOT_OFFICE, NOT_OFFICE_ZH)
 
 
@@ -184,6 +225,8 @@ def check_name(filename: str, content_type: str) -> str:
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in allowed:
         return name
+    if len(name) + len(default) > 200:
+        raise Refused(422, "The file name is longer than 200 characters.", "文件名超过 200 个字符。")
     if suffix in {ext for exts, _ in KINDS.values() for ext in exts} or suffix in OTHER_EXTENSIONS:
         raise Refused(
             415,

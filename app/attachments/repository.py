@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, keyset_page
 from app.models.attachment import Attachment
+from app.models.conversation import ConversationMessage
 
 
 async def get(
@@ -35,6 +36,12 @@ async def page_for(
     return await keyset_page(
         session, stmt, keys=[Attachment.created_at, Attachment.id], params=params, direction="asc"
     )
+
+
+async def sent_in_a_message(session: AsyncSession, attachment_id: uuid.UUID) -> bool:
+    sent = ConversationMessage.attachment_ids.contains([attachment_id])
+    stmt = select(ConversationMessage.id).where(sent).limit(1)
+    return await session.scalar(stmt) is not None
 
 
 async def owned_by(

@@ -27,8 +27,10 @@ from app.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
     UnsupportedMediaType,
 )
+from app.kit import rate_limit
 from app.kit.pagination import PageParams
 from app.models.attachment import Attachment
 from app.organizations import service as organizations
@@ -47,6 +49,7 @@ class Parent:
     id: uuid.UUID
     owner_ids: frozenset[uuid.UUID]  # organizations that may attach (a conversation has two sides)
     editing_role: str  # the role an owner's member needs to attach or delete (app/auth/roles.py)
+    closed: bool = False  # no new files (a closed conversation)
 
 
 Resolver = Callable[[AsyncSession, uuid.UUID, Viewer], Awaitable[Parent]]
@@ -151,6 +154,18 @@ async def upload(
 ) -> Attachment:
     parent = await _resolve(session, parent_type, parent_id, principal.viewer)
     _may_change(parent, principal, action="Attaching a file here", action_zh="在此添加附件")
+    if parent.closed:
+        raise Conflict(f"This {parent.type} is closed: no new files.", zh="该对象已关闭，不能再添加附件。")
+    count, ends_at = await rate_limit.hit(
+        session, key=f"uploads:org:{principal.organization.id}", window_seconds=3600
+    )
+    if count > settings.uploads_per_organization_per_hour:
+        wait = rate_limit.retry_after(ends_at)
+        raise TooManyRequests(
+            f"Your organization uploaded too many files this hour; try again in {wait} seconds.",
+            zh=f"本机构本小时上传的文件过多，请 {wait} 秒后再试。",
+            retry_after=wait,
+        )
     if await repository.count_for(session, parent.type, parent.id) >= settings.attachments_per_parent:
         raise Conflict(
             f"This {parent.type} already has {settings.attachments_per_parent} files; delete one first.",
@@ -214,6 +229,11 @@ async def delete(session: AsyncSession, attachment_id: uuid.UUID, *, principal: 
     row = await get_visible(session, attachment_id, principal.viewer)
     parent = await _resolve(session, row.parent_type, row.parent_id, principal.viewer)
     _may_change(parent, principal, action="Deleting a file here", action_zh="删除此处的附件")
+    if row.parent_type == "conversation" and await repository.sent_in_a_message(session, row.id):
+        raise Conflict(
+            "This file was sent in a message; it stays with the conversation.",
+            zh="该附件已随消息发出，不能删除。",
+        )
     if row.organization_id != principal.organization.id:
         raise Forbidden(
             "Only the organization that uploaded a file may delete it.", zh="只有上传附件的机构才能删除它。"

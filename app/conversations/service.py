@@ -97,7 +97,9 @@ def _participant(conversation: Conversation | None, viewer: Viewer) -> Conversat
 async def _as_parent(session: AsyncSession, parent_id: uuid.UUID, viewer: Viewer) -> attachments.Parent:
     conversation = _participant(await repository.get(session, parent_id), viewer)
     sides = frozenset({conversation.owner_id, conversation.counterpart_id})
-    return attachments.Parent("conversation", conversation.id, sides, "member")
+    return attachments.Parent(
+        "conversation", conversation.id, sides, "member", closed=conversation.status == "closed"
+    )
 
 
 async def _may_start(session: AsyncSession, demand_id: uuid.UUID, principal: Principal) -> uuid.UUID:

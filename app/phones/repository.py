@@ -15,10 +15,16 @@ async def user_by_phone(session: AsyncSession, phone: str) -> User | None:
     return await session.scalar(select(User).where(User.phone == phone))
 
 
-async def void_codes(session: AsyncSession, phone: str, purpose: str) -> None:
+async def void_codes(session: AsyncSession, phone: str, purpose: str, user_id: uuid.UUID) -> None:
+    """A new code voids the user's older ones for the number (never another user's check of it)."""
     await session.execute(
         update(SmsCode)
-        .where(SmsCode.phone == phone, SmsCode.purpose == purpose, SmsCode.used_at.is_(None))
+        .where(
+            SmsCode.phone == phone,
+            SmsCode.purpose == purpose,
+            SmsCode.user_id == user_id,
+            SmsCode.used_at.is_(None),
+        )
         .values(used_at=func.now())
     )
 

@@ -18,7 +18,7 @@ from app.accounts import service as accounts
 from app.accounts.schemas import TokenOut
 from app.auth.principal import Principal
 from app.config import Settings
-from app.errors import InvalidInput, TooManyRequests, Unauthorized
+from app.errors import Forbidden, InvalidInput, TooManyRequests, Unauthorized
 from app.kit import rate_limit
 from app.kit.integrity import flush_or_conflict
 from app.models.account import User
@@ -72,7 +72,7 @@ async def _throttle(session: AsyncSession, settings: Settings, phone: str, clien
 
 
 async def _issue(session: AsyncSession, settings: Settings, *, phone: str, purpose: str, user: User) -> None:
-    await repository.void_codes(session, phone, purpose)
+    await repository.void_codes(session, phone, purpose, user.id)
     code = f"{secrets.randbelow(10**6):06d}"
     now = utcnow()
     session.add(
@@ -125,6 +125,12 @@ async def request_check(
 ) -> None:
     """Text a code proving the number is the caller's. A number another account has verified gets no
     text (the answer is the same); the caller's own verified number gets none either."""
+    if principal.user.email_verified_at is None:
+        raise Forbidden(
+            "Verify your email address first (POST /auth/verify-email): a phone logs in to the account, so "
+            "the account must be proven yours.",
+            zh="请先验证邮箱（POST /auth/verify-email）：手机号可登录该账号，账号须先证明属于您。",
+        )
     await _throttle(session, settings, phone, client)
     holder = await repository.user_by_phone(session, phone)
     if holder is not None:

@@ -388,7 +388,11 @@ async def accept(session: AsyncSession, data: AcceptIn, *, principal: Principal 
         raise InvalidInput(
             ["body", "token"], f"{what}: ask for a new invitation", zh=f"该邀请{zh}：请对方重新邀请"
         )
-    organization = await repository.lock_organization(session, invitation.organization_id)
+    existing = await repository.get_user_by_email(session, invitation.email)
+    # Both organizations a move touches, locked in id order: two opposite moves cannot deadlock.
+    ids = sorted({invitation.organization_id, *([existing.organization_id] if existing else [])})
+    locked = {i: await repository.lock_organization(session, i) for i in ids}
+    organization = locked[invitation.organization_id]
     assert organization is not None
     user = await repository.get_user_by_email(session, invitation.email, for_update=True)
     if principal is not None and principal.user.email != invitation.email:
@@ -455,7 +459,11 @@ async def _move(
         f"{user.name}（{user.email}）接受了另一机构的邀请，已离开本机构。",
         {"user_id": str(user.id)},
     )
-    user.organization_id, user.role, user.joined_at = invitation.organization_id, invitation.role, utcnow()
+    now = utcnow()
+    user.organization_id, user.role, user.joined_at = invitation.organization_id, invitation.role, now
+    # Every session ends, this one too: a token (and a live notification stream) of the old organization
+    # must not outlive the move. The user logs in again, into the new one.
+    await accounts.revoke_sessions(session, user.id, at=now, reason="moved_organization")
     await session.flush()
 
 
@@ -482,5 +490,10 @@ async def _open_account(
     user.name, user.password_hash, user.role = data.name, password_hash, invitation.role
     user.organization_id, user.joined_at, user.email_verified_at = invitation.organization_id, now, now
     user.is_active, user.left_organization_at = True, None
-    await session.flush()
+    taken = (
+        ["body", "token"],
+        "was just used for this address by another invitation",
+        "刚被另一邀请用于该邮箱",
+    )
+    await flush_or_conflict(session, {"uq_users_email": taken})
     return user

@@ -221,3 +221,51 @@ async def test_a_windows_path_sent_as_the_name_keeps_only_the_name(
     demand = await create_demand(client, enterprise)
     response = await _upload(client, enterprise, f"/demands/{demand['id']}", "C:\\图纸\\a.pdf", files.pdf())
     assert response.status_code == 201 and response.json()["filename"] == "a.pdf"
+
+
+def _encrypted_looking_docx() -> bytes:
+    """A DOCX whose [Content_Types].xml claims the encryption flag: zipfile refuses to read it."""
+    data = bytearray(files.docx())
+    # Flag bit 0 (encrypted) on every local and central header.
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (found := data.find(signature, start)) != -1:
+            data[found + offset] |= 0x01
+            start = found + 4
+    return bytes(data)
+
+
+def _png_with_broken_exif() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(out, "PNG", exif=b"II*\x00")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("加密.docx", _encrypted_looking_docx),
+        ("坏EXIF.png", _png_with_broken_exif),
+        ("a" * 200, files.pdf),  # 200 characters, and the .pdf it gets makes 204
+    ],
+)
+async def test_hostile_files_are_422_not_500(
+    client: httpx.AsyncClient, db: AsyncSession, enterprise: Account, name: str, make: object
+) -> None:
+    demand = await create_demand(client, enterprise)
+    response = await _upload(client, enterprise, f"/demands/{demand['id']}", name, make())  # type: ignore[operator]
+    assert response.status_code in (415, 422), response.text
+    assert await _count(db) == 0
+
+
+async def test_uploads_are_capped_per_organization_and_hour(
+    client: httpx.AsyncClient, db: AsyncSession, enterprise: Account, app: FastAPI
+) -> None:
+    app.state.settings.uploads_per_organization_per_hour = 2
+    demand = await create_demand(client, enterprise)
+    statuses = [
+        (await _upload(client, enterprise, f"/demands/{demand['id']}", f"{i}.pdf", files.pdf())).status_code
+        for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    assert await _count(db) == 2

@@ -246,3 +246,32 @@ async def test_a_retried_message_with_its_idempotency_key_is_posted_once(
     assert await _messages(db) == 2
     other = await client.post(f"/conversations/{thread}/messages", headers=headers, json={"body": "另一条"})
     assert other.status_code == 422
+
+
+async def test_a_sent_file_stays_and_a_closed_thread_takes_no_new_files(
+    client: httpx.AsyncClient, db: AsyncSession, enterprise: Account, supplier: Account
+) -> None:
+    demand = await published_demand(client, enterprise)
+    thread = (await _start(client, supplier, demand["id"], "附件")).json()["id"]
+
+    async def upload() -> httpx.Response:
+        return await client.post(
+            f"/conversations/{thread}/attachments",
+            headers=supplier.headers,
+            files={"file": ("图.pdf", files.pdf(), "application/pdf")},
+        )
+
+    sent = (await upload()).json()
+    await client.post(
+        f"/conversations/{thread}/messages",
+        headers=supplier.headers,
+        json={"body": "见附件", "attachment_ids": [sent["id"]]},
+    )
+    deleted = await client.delete(sent["url"].removeprefix("/api/v1"), headers=supplier.headers)
+    assert deleted.status_code == 409
+    unsent = (await upload()).json()
+    assert (
+        await client.delete(unsent["url"].removeprefix("/api/v1"), headers=supplier.headers)
+    ).status_code == 204
+    await client.post(f"/conversations/{thread}/close", headers=enterprise.headers)
+    assert (await upload()).status_code == 409

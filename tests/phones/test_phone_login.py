@@ -24,7 +24,8 @@ from app.models.mail import MailMessage
 from app.models.sms import SmsCode
 from app.sms import relay
 from app.sms.senders import FileSmsSender, HttpSmsSender
-from tests.fixtures.factories import Account
+from tests.fixtures.factories import Account, register_account
+from tests.fixtures.smtp import Mailbox
 
 PHONE = "+8613800138000"
 
@@ -63,7 +64,9 @@ def texts(tmp_path: Path, sessionmaker: async_sessionmaker[AsyncSession]) -> Tex
 async def _verified(
     client: httpx.AsyncClient, db: AsyncSession, account: Account, texts: Texts, phone: str = PHONE
 ) -> None:
-    """The number made the account's; then a minute passes (its throttle is cleared)."""
+    """The account's email checked, the number made the account's; then a minute passes (its throttle is
+    cleared)."""
+    await email_checked(db, account)
     asked = await client.post("/me/phone", headers=account.headers, json={"phone": phone})
     assert asked.status_code == 202, asked.text
     code = await texts.code_for(PHONE)
@@ -71,6 +74,12 @@ async def _verified(
     assert done.status_code == 200, done.text
     assert done.json()["phone"] == PHONE
     await a_minute_passes(db)
+
+
+async def email_checked(db: AsyncSession, account: Account) -> None:
+    """As if the account had opened its email check (tests/accounts/test_lifecycle.py does it by mail)."""
+    await db.execute(update(User).where(User.id == account.user_id).values(email_verified_at=utcnow()))
+    await db.commit()
 
 
 async def a_minute_passes(db: AsyncSession) -> None:
@@ -165,6 +174,7 @@ async def test_a_number_verified_by_one_account_is_not_texted_for_another(
     await _verified(client, db, enterprise, texts)
     await a_minute_passes(db)
     before = await _outbox(db)
+    await email_checked(db, supplier)
     asked = await client.post("/me/phone", headers=supplier.headers, json={"phone": PHONE})
     assert asked.status_code == 202 and await _outbox(db) == before
     guess = await client.post(
@@ -223,6 +233,7 @@ async def test_sms_url_posts_each_text_to_the_gateway_and_retries_a_failure(
     gateway: str,
 ) -> None:
     _Gateway.answers = [503]
+    await email_checked(db, enterprise)
     assert (
         await client.post("/me/phone", headers=enterprise.headers, json={"phone": PHONE})
     ).status_code == 202
@@ -243,3 +254,26 @@ async def test_sms_url_posts_each_text_to_the_gateway_and_retries_a_failure(
     assert re.search(r"验证码是 \d{6}", first["text"])
     # Mail is not the text relay's business, nor the other way round.
     assert await relay.deliver_once(sessionmaker, sender, worker="w") == 0
+
+
+async def test_a_phone_needs_a_verified_email_and_a_reset_of_an_unverified_address_drops_it(
+    client: httpx.AsyncClient, db: AsyncSession, mailbox: Mailbox, texts: Texts
+) -> None:
+    """Someone who registers another person's address cannot keep a way in through a phone."""
+    squatter = await register_account(client, "supplier")
+    refused = await client.post("/me/phone", headers=squatter.headers, json={"phone": PHONE})
+    assert refused.status_code == 403 and await _outbox(db) == 0
+    # Were a phone bound before the address was proven, the owner's password reset unbinds it.
+    await db.execute(
+        update(User).where(User.id == squatter.user_id).values(phone=PHONE, phone_verified_at=utcnow())
+    )
+    await db.commit()
+    await client.post("/auth/password-reset", json={"email": squatter.email})
+    token = await mailbox.token_for(squatter.email)
+    reset = await client.post(
+        "/auth/password-reset/confirm", json={"token": token, "new_password": "the real owner's one"}
+    )
+    assert reset.status_code == 204
+    assert await db.scalar(select(User.phone).where(User.id == squatter.user_id)) is None
+    await client.post("/auth/sms-code", json={"phone": PHONE})
+    assert await texts.to(PHONE) == []

@@ -340,6 +340,9 @@ async def test_an_existing_account_moves_only_when_logged_in_as_the_invited_addr
     moved = await client.post("/invitations/accept", json={"token": token}, headers=engineer.headers)
     assert moved.status_code == 200, moved.text
     assert moved.json()["new_account"] is False and moved.json()["role"] == "member"
+    # Every session of the old organization ended with the move: the user logs in again, into the new one.
+    assert (await client.get("/me", headers=engineer.headers)).status_code == 401
+    engineer.access_token = (await login(client, engineer.email))["access_token"]
     me = (await client.get("/me", headers=engineer.headers)).json()
     assert me["organization"]["id"] == enterprise.organization_id and me["membership"]["role"] == "member"
     assert engineer.email not in await _members(client, supplier)
