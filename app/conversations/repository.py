@@ -14,6 +14,7 @@ from app.models.account import User
 from app.models.attachment import Attachment
 from app.models.conversation import Conversation, ConversationMessage
 from app.models.demand import Demand
+from app.models.lead import Lead
 from app.models.organization import Organization
 
 
@@ -69,6 +70,12 @@ async def page_messages(
     return await keyset_page(
         session, stmt, keys=[ConversationMessage.created_at, ConversationMessage.id], params=params
     )
+
+
+async def has_lead(session: AsyncSession, demand_id: uuid.UUID, bank_id: uuid.UUID) -> bool:
+    """Whether the demand is one of the bank's leads."""
+    stmt = select(Lead.id).where(Lead.demand_id == demand_id, Lead.organization_id == bank_id).limit(1)
+    return await session.scalar(stmt) is not None
 
 
 async def names(session: AsyncSession, organization_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attachments import service as attachments
@@ -22,7 +21,6 @@ from app.kit.integrity import flush_or_conflict
 from app.kit.pagination import PageParams
 from app.models.base import utcnow
 from app.models.conversation import AuditEvent, Conversation, ConversationMessage
-from app.models.lead import Lead
 from app.notifications import service as notifications
 
 NO_SUCH = "No such conversation."
@@ -123,15 +121,12 @@ async def _may_start(session: AsyncSession, demand_id: uuid.UUID, principal: Pri
         )
     if organization.vetting_status != "vetted":
         raise Forbidden("Your organization must be vetted first.", zh="本机构需先通过审核。")
-    if organization.kind == "bank":
-        lead = await session.scalar(
-            select(Lead.id).where(Lead.demand_id == demand.id, Lead.organization_id == organization.id)
+    is_lead = organization.kind != "bank" or await repository.has_lead(session, demand.id, organization.id)
+    if not is_lead:
+        raise Forbidden(
+            "A bank talks about a demand once the demand is one of its leads.",
+            zh="金融机构只能就其线索中的需求发起会话。",
         )
-        if lead is None:
-            raise Forbidden(
-                "A bank talks about a demand once the demand is one of its leads.",
-                zh="金融机构只能就其线索中的需求发起会话。",
-            )
     return demand.organization_id
 
 
