@@ -79,3 +79,26 @@ async def test_parallel_saved_searches_cannot_pass_the_unvetted_cap(live_client:
     assert statuses == [201] * cap + [409] * 5
     listed = (await live_client.get("/saved-searches", headers=headers)).json()["items"]
     assert len(listed) == cap
+
+
+async def test_parallel_uploads_cannot_pass_the_files_cap(live_client: httpx.AsyncClient) -> None:
+    from tests.attachments import files
+
+    app = live_client.app  # type: ignore[attr-defined]
+    app.state.settings.attachments_per_parent = 3
+    async with app.state.admin_sessionmaker() as db:
+        admin = await admin_account(live_client, db)
+    enterprise = await vetted_account(live_client, admin, "enterprise")
+    demand = await create_demand(live_client, enterprise)
+    uploads = [
+        live_client.post(
+            f"/demands/{demand['id']}/attachments",
+            headers=enterprise.headers,
+            files={"file": (f"图纸{i}.pdf", files.pdf(), "application/pdf")},
+        )
+        for i in range(6)
+    ]
+    statuses = sorted(r.status_code for r in await asyncio.gather(*uploads))
+    assert statuses == [201, 201, 201, 409, 409, 409]
+    listed = await live_client.get(f"/demands/{demand['id']}/attachments", headers=enterprise.headers)
+    assert len(listed.json()["items"]) == 3

@@ -23,6 +23,11 @@ async def get(
 
 
 async def count_for(session: AsyncSession, parent_type: str, parent_id: uuid.UUID) -> int:
+    """How many files the parent holds, counted under a transaction lock on the parent: two uploads at
+    once count one after the other, so neither passes the cap."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"attachments:{parent_id}", 0)))
+    )
     stmt = select(func.count()).where(
         Attachment.parent_type == parent_type, Attachment.parent_id == parent_id
     )
