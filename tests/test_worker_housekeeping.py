@@ -12,6 +12,7 @@ from app.models.account import RateLimitBucket, User
 from app.models.base import utcnow
 from app.models.demand import Demand
 from app.models.idempotency import IdempotencyKey
+from app.models.mail import MailMessage
 from app.models.organization import Organization
 from tests.fixtures.cli import run_cli
 from tests.fixtures.factories import make_uscc
@@ -40,6 +41,22 @@ def test_worker_purges_spent_keys_and_counters(migrated_scratch_database: str) -
                     created_at=now - age,
                 )
             )
+        # Sent mail and texts carry tokens in clear: gone an hour after they went; a dead letter stays.
+        for label, sent, dead in (
+            ("old", now - timedelta(hours=2), None),
+            ("fresh", now - timedelta(minutes=10), None),
+            ("dead", None, now - timedelta(hours=2)),
+        ):
+            session.add(
+                MailMessage(
+                    to_address=f"{label}@example.cn",
+                    subject="重置密码",
+                    body="token=secret",
+                    message_id=f"<{label}@test>",
+                    sent_at=sent,
+                    dead_at=dead,
+                )
+            )
         session.add_all(
             [
                 RateLimitBucket(key="over", count=3, window_ends_at=now - timedelta(minutes=1)),
@@ -60,6 +77,10 @@ def test_worker_purges_spent_keys_and_counters(migrated_scratch_database: str) -
         assert sorted(session.scalars(select(IdempotencyKey.key))) == ["live"]
         assert sorted(session.scalars(select(RateLimitBucket.key))) == ["counting", "waiting"]
         assert session.scalar(text("SELECT count(*) FROM users")) == 1
+        assert sorted(session.scalars(select(MailMessage.to_address))) == [
+            "dead@example.cn",
+            "fresh@example.cn",
+        ]
     engine.dispose()
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import lifecycle_repository as repository
+from app.accounts import repository as accounts_repository
 from app.accounts.schemas import SessionOut
 from app.accounts.security import hash_password, hash_refresh_token, new_refresh_token, verify_password
 from app.auth.principal import Principal
@@ -120,7 +121,7 @@ async def request_reset(session: AsyncSession, settings: Settings, *, email: str
     )
     address = email.strip().lower()
     sent, _ = await rate_limit.hit(session, key=f"reset:email:{address}", window_seconds=3600)
-    user = await repository.get_user_by_email(session, address)
+    user = await accounts_repository.get_user_by_email(session, address)
     if sent > 3 or user is None or not user.is_active or user.left_organization_at is not None:
         return
     token = await _new_token(session, user, "password_reset", PASSWORD_RESET_TTL)

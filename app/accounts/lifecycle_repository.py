@@ -18,10 +18,6 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.scalar(stmt)
 
 
-async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
-    return await session.scalar(select(User).where(User.email == email))
-
-
 async def void_tokens(session: AsyncSession, user_id: uuid.UUID, purpose: str) -> None:
     await session.execute(
         update(AccountToken)

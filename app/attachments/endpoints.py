@@ -1,4 +1,3 @@
-import contextlib
 import uuid
 from typing import Annotated
 
@@ -7,7 +6,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from app.attachments import service
 from app.attachments.schemas import AttachmentList, AttachmentOut
-from app.attachments.storage import Storage, StoredObjectMissing
+from app.attachments.storage import Storage
 from app.deps import CurrentPrincipal, OptionalPrincipal, SessionDep, SettingsDep, viewer_of
 from app.errors import NotFound
 from app.kernel import AttachmentPurpose
@@ -187,9 +186,8 @@ async def delete_attachment(
     storage = _storage(request)
 
     async def remove() -> None:
-        for key in keys:
-            with contextlib.suppress(StoredObjectMissing):
-                await storage.delete(key)
+        for key in keys:  # deleting what is gone already is no error, locally or in S3
+            await storage.delete(key)
 
     background.add_task(remove)
     return Response(status_code=status.HTTP_204_NO_CONTENT, background=background)

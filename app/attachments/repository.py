@@ -47,25 +47,3 @@ async def sent_in_a_message(session: AsyncSession, attachment_id: uuid.UUID) -> 
     sent = ConversationMessage.attachment_ids.contains([attachment_id])
     stmt = select(ConversationMessage.id).where(sent).limit(1)
     return await session.scalar(stmt) is not None
-
-
-async def owned_by(
-    session: AsyncSession,
-    ids: list[uuid.UUID],
-    *,
-    organization_id: uuid.UUID,
-    parent_type: str,
-    parent_id: uuid.UUID,
-) -> list[Attachment]:
-    """Of these ids, the attachments of that parent uploaded by that organization, locked."""
-    stmt = (
-        select(Attachment)
-        .where(
-            Attachment.id.in_(ids),
-            Attachment.organization_id == organization_id,
-            Attachment.parent_type == parent_type,
-            Attachment.parent_id == parent_id,
-        )
-        .with_for_update()
-    )
-    return list((await session.scalars(stmt)).all())

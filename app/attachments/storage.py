@@ -15,14 +15,8 @@ from urllib.parse import quote, urlsplit
 SIGNED_URL_TTL = timedelta(minutes=5)
 
 
-class StoredObjectMissing(Exception):
-    pass
-
-
 class Storage(Protocol):
     async def put(self, key: str, data: bytes, *, content_type: str, filename: str) -> None: ...
-
-    async def get(self, key: str) -> bytes: ...
 
     def local_path(self, key: str) -> Path | None:
         """The file on this host's disk, when there is one (served straight from it)."""
@@ -54,12 +48,6 @@ class LocalStorage:
         partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
         partial.write_bytes(data)
         os.replace(partial, path)  # a reader never sees half a file
-
-    async def get(self, key: str) -> bytes:
-        try:
-            return await asyncio.to_thread(self._path(key).read_bytes)
-        except FileNotFoundError as exc:
-            raise StoredObjectMissing(key) from exc
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
@@ -107,16 +95,6 @@ class S3Storage:
             data,
             attributes={"Content-Type": content_type, "Content-Disposition": disposition},
         )
-
-    async def get(self, key: str) -> bytes:
-        import obstore
-        from obstore.exceptions import NotFoundError
-
-        try:
-            result = await obstore.get_async(self.store, key)
-        except NotFoundError as exc:
-            raise StoredObjectMissing(key) from exc
-        return bytes(await result.bytes_async())
 
     def local_path(self, key: str) -> Path | None:
         return None

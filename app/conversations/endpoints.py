@@ -16,7 +16,6 @@ from app.conversations.schemas import (
     MessageOut,
 )
 from app.deps import AdminPrincipal, CurrentPrincipal, SessionDep
-from app.kernel import OrganizationRef
 from app.kit.idempotency import IdempotencyKeyHeader, idempotent_create
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
@@ -210,12 +209,4 @@ async def read_conversation_audited(
     """Admins only, with a reason (5 to 500 characters): the thread and a page of its messages, newest
     first. Each call is recorded (`audit_events`: the admin, the thread, the reason, when) before
     anything is shown."""
-    conversation = await service.read_audited(
-        session, conversation_id, reason=body.reason, principal=principal
-    )
-    names = await repository.names(session, {conversation.owner_id})
-    return AuditedThread(
-        conversation=await _one(session, conversation, conversation.owner_id),
-        owner=OrganizationRef(id=conversation.owner_id, name=names.get(conversation.owner_id, "")),
-        messages=await service.page_messages(session, conversation, page, reader=None),
-    )
+    return await service.read_audited(session, conversation_id, page, reason=body.reason, principal=principal)

@@ -78,22 +78,6 @@ async def has_lead(session: AsyncSession, demand_id: uuid.UUID, bank_id: uuid.UU
     return await session.scalar(stmt) is not None
 
 
-async def names(session: AsyncSession, organization_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not organization_ids:
-        return {}
-    rows = await session.execute(
-        select(Organization.id, Organization.name).where(Organization.id.in_(organization_ids))
-    )
-    return {row.id: row.name for row in rows}
-
-
-async def user_names(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not user_ids:
-        return {}
-    rows = await session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
-    return {row.id: row.name for row in rows}
-
-
 async def demand_titles(session: AsyncSession, demand_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not demand_ids:
         return {}

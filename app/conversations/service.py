@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attachments import service as attachments
 from app.auth.principal import Principal, Viewer
 from app.conversations import repository
-from app.conversations.schemas import ConversationOut, MessageList, MessageOut, Sender
+from app.conversations.schemas import AuditedThread, ConversationOut, MessageList, MessageOut, Sender
 from app.demands import service as demands
 from app.errors import Conflict, FieldError, Forbidden, InvalidFields, NotFound
 from app.kernel import OrganizationRef
@@ -22,6 +22,7 @@ from app.kit.pagination import PageParams
 from app.models.base import utcnow
 from app.models.conversation import AuditEvent, Conversation, ConversationMessage
 from app.notifications import service as notifications
+from app.organizations import repository as organization_names
 
 NO_SUCH = "No such conversation."
 NO_SUCH_ZH = "没有这个会话。"
@@ -67,7 +68,9 @@ async def to_out(
     session: AsyncSession, rows: list[Conversation], organization_id: uuid.UUID
 ) -> list[ConversationOut]:
     """Threads as `organization_id` sees them (its counterpart, its unread count)."""
-    names = await repository.names(session, {o for row in rows for o in (row.owner_id, row.counterpart_id)})
+    names = await organization_names.get_names(
+        session, {o for row in rows for o in (row.owner_id, row.counterpart_id)}
+    )
     titles = await repository.demand_titles(session, {row.demand_id for row in rows})
     return [
         _thread_out(
@@ -280,8 +283,13 @@ async def page_messages(
 
 
 async def read_audited(
-    session: AsyncSession, conversation_id: uuid.UUID, *, reason: str, principal: Principal
-) -> Conversation:
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    params: PageParams,
+    *,
+    reason: str,
+    principal: Principal,
+) -> AuditedThread:
     """An admin reads a thread: the reading is recorded first, with the admin and the reason."""
     conversation = await repository.get(session, conversation_id)
     if conversation is None:
@@ -296,4 +304,10 @@ async def read_audited(
         )
     )
     await session.flush()
-    return conversation
+    [thread] = await to_out(session, [conversation], conversation.owner_id)
+    names = await organization_names.get_names(session, {conversation.owner_id})
+    return AuditedThread(
+        conversation=thread,
+        owner=OrganizationRef(id=conversation.owner_id, name=names.get(conversation.owner_id, "")),
+        messages=await page_messages(session, conversation, params, reader=None),
+    )

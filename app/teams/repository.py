@@ -92,10 +92,3 @@ async def page_invitations(
 ) -> tuple[list[Any], str | None]:
     stmt = select(Invitation).where(Invitation.organization_id == organization_id)
     return await keyset_page(session, stmt, keys=[Invitation.created_at, Invitation.id], params=params)
-
-
-async def user_names(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not user_ids:
-        return {}
-    rows = await session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
-    return {row.id: row.name for row in rows}

@@ -3,8 +3,6 @@ by email (single-use tokens, expiring, revocable, resent with a new token)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import lifecycle_repository as accounts
-from app.accounts.security import hash_password
+from app.accounts.security import hash_password, hash_refresh_token, new_refresh_token
 from app.auth.principal import Principal, Viewer
 from app.auth.roles import ROLE_NAMES_ZH
 from app.config import Settings
@@ -34,6 +32,7 @@ from app.models.account import Invitation, User
 from app.models.base import utcnow
 from app.models.organization import Organization
 from app.notifications import service as notifications
+from app.organizations import repository as organization_names
 from app.organizations import service as organizations
 from app.teams import repository
 from app.teams.schemas import (
@@ -51,10 +50,6 @@ LAST_OWNER = "The organization must keep an owner: make another member owner fir
 LAST_OWNER_ZH = "机构必须保留至少一名所有者：请先把另一名成员设为所有者。"
 OPEN_INVITATION = "An invitation to this address is already open: resend it, or revoke it first."
 OPEN_INVITATION_ZH = "已有发给该邮箱的有效邀请：请重新发送，或先撤销。"
-
-
-def hash_token(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
 
 
 def member_out(user: User) -> MemberOut:
@@ -116,7 +111,9 @@ async def page_invitations(
     await _visible_team(session, organization_id, viewer)
     viewer.require("owner", action="Seeing the invitations", action_zh="查看邀请")
     rows, cursor = await repository.page_invitations(session, organization_id, params)
-    names = await repository.user_names(session, {r.invited_by_id for r in rows if r.invited_by_id})
+    names = await organization_names.get_user_names(
+        session, {r.invited_by_id for r in rows if r.invited_by_id}
+    )
     return [invitation_out(r, names) for r in rows], cursor
 
 
@@ -259,13 +256,13 @@ async def invite(
             )
         stale.revoked_at = utcnow()  # expired: a new invitation takes its place
         await session.flush()
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_refresh_token()
     now = utcnow()
     invitation = Invitation(
         organization_id=team.organization.id,
         email=email,
         role=data.role,
-        token_hash=hash_token(token),
+        token_hash=token_hash,
         invited_by_id=actor.user.id,
         created_at=now,
         sent_at=now,
@@ -356,14 +353,13 @@ async def resend_invitation(
             zh="该邀请已被接受或已撤销，请重新发出邀请。",
         )
     await _count_invitation(session, settings, team.organization.id)
-    token = secrets.token_urlsafe(32)
+    token, invitation.token_hash = new_refresh_token()
     now = utcnow()
-    invitation.token_hash = hash_token(token)
     invitation.sent_at = now
     invitation.expires_at = now + timedelta(hours=settings.invitation_ttl_hours)
     await session.flush()
     await _mail_invitation(session, settings, invitation, token, team.organization, actor.user.name)
-    names = await repository.user_names(session, {i for i in [invitation.invited_by_id] if i})
+    names = await organization_names.get_user_names(session, {i for i in [invitation.invited_by_id] if i})
     return invitation_out(invitation, names)
 
 
@@ -378,7 +374,7 @@ async def accept(session: AsyncSession, data: AcceptIn, *, principal: Principal 
     to this organization; a user belongs to one); an address with none gives a name and a password,
     and the account is created with the address verified (the token came to it). A removed member's
     closed account opens again the same way. The token then stops working."""
-    invitation = await repository.invitation_by_token(session, hash_token(data.token))
+    invitation = await repository.invitation_by_token(session, hash_refresh_token(data.token))
     if invitation is None:
         raise InvalidInput(["body", "token"], INVALID_TOKEN, zh=INVALID_TOKEN_ZH)
     status = invitation_status(invitation)

@@ -22,7 +22,7 @@ def jpeg_with_gps(size: tuple[int, int] = (1200, 800)) -> bytes:
     exif[0x0112] = 1  # Orientation
     exif[0x8825] = {1: "N", 2: (30.0, 39.0, 0.0), 3: "E", 4: (104.0, 4.0, 0.0)}  # GPS: 成都
     out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif.tobytes())
+    image.save(out, "JPEG", exif=exif.tobytes(), comment="拍摄于成都工厂")
     return out.getvalue()
 
 

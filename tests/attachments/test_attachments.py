@@ -53,6 +53,7 @@ async def test_a_photo_is_re_encoded_without_exif_and_gets_a_thumbnail(
     before = _stored(app)
     photo = files.jpeg_with_gps()
     assert Image.open(io.BytesIO(photo)).getexif().get(0x8825)  # the upload does carry GPS
+    assert Image.open(io.BytesIO(photo)).info.get("comment")  # and a JPEG comment
     response = await _upload(client, supplier, f"/products/{product['id']}", "单晶炉.JPG", photo, "photo")
     assert response.status_code == 201, response.text
     body = response.json()
@@ -69,6 +70,7 @@ async def test_a_photo_is_re_encoded_without_exif_and_gets_a_thumbnail(
     )
     stored = Image.open(io.BytesIO(download.content))
     assert stored.size == (1200, 800) and dict(stored.getexif()) == {}
+    assert "comment" not in stored.info and "exif" not in stored.info
     thumb = await client.get(body["thumbnail_url"].removeprefix("/api/v1"), headers=supplier.headers)
     assert thumb.headers["content-type"] == "image/webp"
     small = Image.open(io.BytesIO(thumb.content))
