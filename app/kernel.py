@@ -77,6 +77,7 @@ class OrganizationKind(Vocabulary):
     PROVIDER = "provider"
     BANK = "bank"
     ADMIN = "admin"
+    GOV = "gov"
 
 
 class RegisterableKind(Vocabulary):
@@ -176,6 +177,43 @@ class InvitationStatus(Vocabulary):
     EXPIRED = "expired"
 
 
+class RegionLevel(Vocabulary):
+    """A level of the region tree, and of a 服务专员 (the plan's 分级设立服务专员: 省、市州、区县)."""
+
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
+class SpecializedLevel(Vocabulary):
+    """专精特新: none, a provincial 专精特新中小企业, or a national 专精特新"小巨人"企业."""
+
+    NONE = "none"
+    PROVINCIAL = "provincial"
+    NATIONAL = "national"
+
+
+class EmployeesBand(Vocabulary):
+    """从业人员 by the industrial thresholds of 《统计上大中小微型企业划分办法（2017）》
+    (国统字〔2017〕213号): under 20 micro, 20–299 small, 300–999 medium, 1000 and more large."""
+
+    UNDER_20 = "under_20"
+    FROM_20 = "20_299"
+    FROM_300 = "300_999"
+    FROM_1000 = "1000_plus"
+
+
+class OutputBand(Vocabulary):
+    """营业收入 (annual revenue, yuan) by the same 2017 thresholds for industry: under 3 million micro,
+    3–20 million small, 20–400 million medium, 400 million and more large. 20 million is also the
+    threshold of 规模以上工业企业 (主营业务收入2000万元及以上, 国家统计局, since 2011)."""
+
+    UNDER_3M = "under_3m"
+    FROM_3M = "3m_20m"
+    FROM_20M = "20m_400m"
+    FROM_400M = "400m_plus"
+
+
 # Every enum above, by the name its OpenAPI component carries (each must have labels in app/catalog/labels).
 STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     TaskType,
@@ -191,4 +229,5 @@ STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     InvitationStatus,
     AttachmentPurpose,
     ConversationStatus,
+    RegionLevel,
 )

@@ -23,7 +23,10 @@ def _depth_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def catalog_rows() -> dict[str, list[dict[str, Any]]]:
-    regions = [{"code": r["code"], "name": r["name"]} for r in _items("regions")]
+    regions = [
+        {"code": r["code"], "name": r["name"], "level": r["level"], "parent_code": r["parent_code"]}
+        for r in _items("regions")
+    ]
     task_types = [
         {"code": t["code"], "name": t["name"], "description": t.get("description", ""), "position": i}
         for i, t in enumerate(_items("task_types"))

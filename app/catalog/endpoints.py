@@ -8,7 +8,9 @@ body and serves it without touching the database: read once, then again after `C
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog import labels, repository
@@ -27,6 +29,10 @@ from app.catalog.schemas import (
     TaskTypeList,
     TaskTypeOut,
 )
+from app.errors import InvalidInput
+from app.kernel import RegionCode, RegionLevel
+from app.kit.problems import problems
+from app.models.catalog import Region
 
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 CACHE = "public, max-age=3600"
@@ -39,8 +45,18 @@ async def _served(request: Request, name: str, build: Build) -> Response:
     return Response(body, media_type=JSON, headers={"Cache-Control": CACHE})
 
 
-async def _regions(session: AsyncSession) -> RegionList:
-    return RegionList(items=[RegionOut.model_validate(r) for r in await repository.list_regions(session)])
+def _regions(level: str | None, parent_code: str | None) -> Build:
+    async def build(session: AsyncSession) -> RegionList:
+        if parent_code is not None and await session.get(Region, parent_code) is None:
+            raise InvalidInput(
+                ["query", "parent_code"],
+                f"unknown region code {parent_code!r}; see /api/v1/catalog/regions",
+                zh=f"未知的地区代码 {parent_code!r}，请查阅 /api/v1/catalog/regions",
+            )
+        rows = await repository.list_regions(session, level=level, parent_code=parent_code)
+        return RegionList(items=[RegionOut.model_validate(r) for r in rows])
+
+    return build
 
 
 async def _industries(session: AsyncSession) -> IndustryList:
@@ -74,14 +90,29 @@ async def _labels(_session: AsyncSession) -> EnumLabels:
 
 @router.get(
     "/regions",
-    summary="Sichuan's 21 市州 by GB/T 2260 code",
+    summary="Sichuan's 市州 and 区县 by GB/T 2260 code",
     operation_id="list_regions",
     response_model=RegionList,
+    responses=problems(422),
 )
-async def list_regions(request: Request) -> Response:
-    """Public: Sichuan's 21 市州 with their GB/T 2260 codes, ordered by code, the whole list in one
-    response (no paging), cacheable for an hour."""
-    return await _served(request, "regions", _regions)
+async def list_regions(
+    request: Request,
+    level: Annotated[
+        RegionLevel | None,
+        Query(description="`city` (the 21 市州, the default without `parent_code`), `county` or `province`."),
+    ] = None,
+    parent_code: Annotated[
+        RegionCode | None, Query(description="Only the regions directly under this one (a 市州's 区县).")
+    ] = None,
+) -> Response:
+    """Public: Sichuan's regions as a tree (province → 市州 → 区县) with their GB/T 2260 codes, ordered by
+    code, the whole list in one response (no paging), cacheable for an hour. Without filters, the 21
+    市州; `level=county` all 183 区县; `parent_code=510600` 德阳's 区县. Each item says its `level`, its
+    `parent_code` and, for a 技术改造试点县, the `pilot_year` it was selected. Any `region_code` filter
+    elsewhere takes a 市州 code for the 市州 and all its 区县. An unknown `parent_code` is 422."""
+    if level is None and parent_code is None:
+        level = RegionLevel.CITY
+    return await _served(request, f"regions:{level}:{parent_code}", _regions(level, parent_code))
 
 
 @router.get(

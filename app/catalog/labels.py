@@ -21,6 +21,7 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "provider": ("服务商", "Service provider"),
         "bank": ("金融机构", "Bank"),
         "admin": ("经信部门", "Administrator"),
+        "gov": ("政府部门（服务专员）", "Government office (service officers)"),
     },
     "RegisterableKind": {
         "enterprise": ("企业", "Enterprise"),
@@ -246,6 +247,28 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "accepted": ("已接受", "Accepted"),
         "revoked": ("已撤销", "Revoked"),
         "expired": ("已过期", "Expired"),
+    },
+    "RegionLevel": {
+        "province": ("省", "Province"),
+        "city": ("市（州）", "Prefecture"),
+        "county": ("县（市、区）", "County"),
+    },
+    "SpecializedLevel": {
+        "none": ("非专精特新", "None"),
+        "provincial": ("省级专精特新中小企业", "Provincial specialized SME"),
+        "national": ("国家级专精特新“小巨人”", "National 'little giant'"),
+    },
+    "EmployeesBand": {
+        "under_20": ("20人以下", "Under 20"),
+        "20_299": ("20–299人", "20–299"),
+        "300_999": ("300–999人", "300–999"),
+        "1000_plus": ("1000人及以上", "1,000 and more"),
+    },
+    "OutputBand": {
+        "under_3m": ("300万元以下", "Under ¥3 million"),
+        "3m_20m": ("300万–2000万元", "¥3–20 million"),
+        "20m_400m": ("2000万–4亿元", "¥20–400 million"),
+        "400m_plus": ("4亿元及以上", "¥400 million and more"),
     },
 }
 

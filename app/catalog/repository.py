@@ -11,8 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
 
 
-async def list_regions(session: AsyncSession) -> Sequence[Region]:
-    return (await session.scalars(select(Region).order_by(Region.code))).all()
+async def list_regions(
+    session: AsyncSession, *, level: str | None = None, parent_code: str | None = None
+) -> Sequence[Region]:
+    stmt = select(Region).order_by(Region.code)
+    if level is not None:
+        stmt = stmt.where(Region.level == level)
+    if parent_code is not None:
+        stmt = stmt.where(Region.parent_code == parent_code)
+    return (await session.scalars(stmt)).all()
 
 
 async def list_industries(session: AsyncSession) -> Sequence[Industry]:
@@ -38,8 +45,11 @@ async def existing_codes(session: AsyncSession, model: CodedModel, codes: Iterab
     wanted = set(codes)
     if not wanted:
         return set()
-    rows = await session.scalars(select(model.code).where(model.code.in_(wanted)))
-    return set(rows.all())
+    stmt = select(model.code).where(model.code.in_(wanted))
+    if model is Region:
+        # Where something is, or whom it serves: a 市州 or a 区县 (the whole province is "no limit").
+        stmt = stmt.where(Region.level != "province")
+    return set((await session.scalars(stmt)).all())
 
 
 async def upsert(session: AsyncSession, model: CodedModel, rows: list[dict[str, object]]) -> int:
@@ -49,7 +59,8 @@ async def upsert(session: AsyncSession, model: CodedModel, rows: list[dict[str, 
     table = model.__table__
     assert isinstance(table, Table)
     stmt = insert(table).values(rows)
-    updatable = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "code"}
+    # Only the columns the data files give: what operators set (a county's pilot year) stays.
+    updatable = {name: stmt.excluded[name] for name in rows[0] if name != "code"}
     await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=updatable))
     return len(rows)
 

@@ -6,7 +6,7 @@ import json
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from app.db import PROJECT_ROOT
-from app.kernel import Basis
+from app.kernel import Basis, RegionLevel
 
 # Where a rule, threshold or figure the API shows comes from: the action plan (川经信规划〔2024〕73号),
 # a cited regulation or catalogue, or the team's own estimate (anything neither of those states).
@@ -28,6 +28,11 @@ class _Out(BaseModel):
 class RegionOut(_Out):
     code: str
     name: str
+    level: RegionLevel
+    parent_code: str | None = Field(description="The 市州 of a 区县, the province of a 市州.")
+    pilot_year: int | None = Field(
+        description="For a 技术改造试点县（市、区）: the year operators selected it (the plan's 每年遴选)."
+    )
 
 
 class IndustryOut(_Out):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +96,38 @@ class CatalogSnapshot:
     financing_types: dict[str, str]
     # Plain copies, not ORM objects: the snapshot outlives the session that read it (and its rollbacks).
     categories: dict[str, CategoryInfo]
+    # The region tree: each region's parent (None for the province).
+    region_parents: dict[str, str | None] = field(default_factory=dict)
+
+    def region_path(self, code: str) -> list[str]:
+        """The region and its ancestors, nearest first (武侯区, 成都市, 四川省)."""
+        path: list[str] = []
+        current: str | None = code
+        while current is not None and current not in path:
+            path.append(current)
+            current = self.region_parents.get(current)
+        return path
+
+    def region_within(self, code: str) -> tuple[str, ...]:
+        """The region and every region under it: what a `region_code` filter on a location covers."""
+        return tuple(c for c in self.region_parents if code in self.region_path(c)) or (code,)
+
+    def region_overlap(self, code: str) -> tuple[str, ...]:
+        """Regions above or under this one: a service area among these reaches into it."""
+        return tuple(dict.fromkeys([*reversed(self.region_path(code)), *self.region_within(code)]))
+
+    def city_of(self, code: str | None) -> str | None:
+        """The 市州 of a 区县, else the code itself."""
+        if code is None:
+            return None
+        path = self.region_path(code)
+        return path[-2] if len(path) >= 3 else code
+
+    def region_label(self, code: str) -> str:
+        """A 区县 with its 市州 (成都市武侯区); a 市州 by its name."""
+        city = self.city_of(code)
+        name = self.regions.get(code, code)
+        return f"{self.regions.get(city, '')}{name}" if city and city != code else name
 
     def category_path(self, code: str) -> list[str]:
         """The code and all its ancestors, root first."""
@@ -108,8 +140,10 @@ class CatalogSnapshot:
 
 
 async def snapshot(session: AsyncSession) -> CatalogSnapshot:
+    regions = await repository.list_regions(session)
     return CatalogSnapshot(
-        regions={r.code: r.name for r in await repository.list_regions(session)},
+        regions={r.code: r.name for r in regions},
+        region_parents={r.code: r.parent_code for r in regions},
         industries={i.code: i.name for i in await repository.list_industries(session)},
         financing_types={f.code: f.name for f in await repository.list_financing_types(session)},
         categories={

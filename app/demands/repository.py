@@ -11,7 +11,7 @@ from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, core_page, keyset_page, keyset_statement
-from app.kit.sql import bind_for
+from app.kit.sql import bind_for, region_within
 from app.models.demand import Demand
 from app.models.organization import Organization
 
@@ -80,7 +80,7 @@ def _published_statement(shape: tuple[bool, ...], after: bool) -> Select[Any]:
     if industry:
         stmt = stmt.where(_D.industry_code == bind_for("industry_code", _D.industry_code))
     if region:
-        stmt = stmt.where(_D.region_code == bind_for("region_code", _D.region_code))
+        stmt = stmt.where(_D.region_code.in_(region_within(bind_for("region_code", _D.region_code))))
     if categories:
         stmt = stmt.where(_D.category_codes.overlap(bind_for("category_codes", _D.category_codes)))
     return keyset_statement(stmt, keys=PUBLISHED_KEYS, after=after)

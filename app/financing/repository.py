@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, keyset_page
-from app.kit.sql import array_open_or_has
+from app.kit.sql import array_open_or_has, region_overlap
 from app.models.financing import FinancingProduct
 from app.models.organization import Organization
 
@@ -50,7 +50,12 @@ async def page_active(
     if filters.financing_type:
         stmt = stmt.where(FinancingProduct.financing_type == filters.financing_type)
     if filters.region_code:
-        stmt = stmt.where(array_open_or_has(FinancingProduct.region_codes, filters.region_code))
+        stmt = stmt.where(
+            or_(
+                func.cardinality(FinancingProduct.region_codes) == 0,
+                FinancingProduct.region_codes.overlap(region_overlap(filters.region_code)),
+            )
+        )
     if filters.industry_code:
         stmt = stmt.where(array_open_or_has(FinancingProduct.industry_codes, filters.industry_code))
     if filters.task_type:

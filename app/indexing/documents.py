@@ -53,7 +53,9 @@ def demand_document(demand: Demand, organization_name: str, catalog: CatalogSnap
         "industry_code": demand.industry_code,
         "industry_name": catalog.industries.get(demand.industry_code, ""),
         "region_code": demand.region_code,
-        "region_name": catalog.regions.get(demand.region_code, ""),
+        "region_name": catalog.region_label(demand.region_code)
+        if demand.region_code in catalog.regions
+        else "",
         "category_codes": list(demand.category_codes),
         "category_paths": paths,
         "category_names": [

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit import leases
 from app.kit.pagination import PageParams, keyset_page
-from app.kit.sql import array_open_or_has
+from app.kit.sql import array_open_or_has, region_path
 from app.models.demand import Demand
 from app.models.financing import FinancingProduct
 from app.models.lead import Lead, LeadSubscription, WebhookAttempt, WebhookDelivery
@@ -130,7 +130,10 @@ async def matching_subscriptions(
         .where(
             LeadSubscription.deleted_at.is_(None),
             Organization.vetting_status == "vetted",
-            array_open_or_has(LeadSubscription.region_codes, region_code),
+            or_(
+                func.cardinality(LeadSubscription.region_codes) == 0,
+                LeadSubscription.region_codes.overlap(region_path(region_code)),
+            ),
             array_open_or_has(LeadSubscription.task_types, task_type),
             industry_ok,
             or_(LeadSubscription.amount_min_cny.is_(None), LeadSubscription.amount_min_cny <= amount_cny),

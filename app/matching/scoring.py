@@ -208,10 +208,11 @@ def _product_region(
 ) -> None:
     """A local supplier first, then one serving the city, then one serving the whole province."""
     w = PRODUCT_WEIGHTS
-    region_name = catalog.regions.get(demand.region_code, demand.region_code)
-    if supplier.region_code == demand.region_code:
-        match.add(w, "region", 1.0, f"供应商位于{region_name}，本地服务")
-    elif demand.region_code in regions:
+    region_name = catalog.region_label(demand.region_code)
+    city = catalog.city_of(demand.region_code)
+    if catalog.city_of(supplier.region_code) == city:
+        match.add(w, "region", 1.0, f"供应商位于{catalog.regions.get(city or '', region_name)}，本地服务")
+    elif any(code in regions for code in catalog.region_path(demand.region_code)):
         match.add(w, "region", 0.8, f"服务范围包含{region_name}")
     elif OPEN in regions:
         match.add(w, "region", 0.6, "服务范围覆盖全省")
@@ -380,10 +381,11 @@ def _provider_type(match: Match, demand: Demand, provider: Organization) -> None
 
 def _provider_region(match: Match, demand: Demand, provider: Organization, catalog: CatalogSnapshot) -> None:
     w = PROVIDER_WEIGHTS
-    region_name = catalog.regions.get(demand.region_code, demand.region_code)
-    if provider.region_code == demand.region_code:
-        match.add(w, "region", 1.0, f"位于{region_name}")
-    elif demand.region_code in provider.service_region_codes:
+    region_name = catalog.region_label(demand.region_code)
+    city = catalog.city_of(demand.region_code)
+    if catalog.city_of(provider.region_code) == city:
+        match.add(w, "region", 1.0, f"位于{catalog.regions.get(city or '', region_name)}")
+    elif any(code in provider.service_region_codes for code in catalog.region_path(demand.region_code)):
         match.add(w, "region", 0.8, f"服务范围包含{region_name}")
     elif not provider.service_region_codes:
         match.add(w, "region", 0.6, "服务范围覆盖全省")
@@ -425,9 +427,11 @@ def financing_conditions(
     demand: Demand, product: FinancingProduct, ask: FinancingAsk, catalog: CatalogSnapshot
 ) -> list[tuple[str, bool, str]]:
     """Each eligibility condition: (name, met, detail)."""
-    region_name = catalog.regions.get(demand.region_code, demand.region_code)
+    region_name = catalog.region_label(demand.region_code)
     industry_name = catalog.industries.get(demand.industry_code, demand.industry_code)
-    region_ok = _allows(list(product.region_codes), demand.region_code)
+    region_ok = not product.region_codes or any(
+        code in product.region_codes for code in catalog.region_path(demand.region_code)
+    )
     industry_ok = _allows(list(product.industry_codes), demand.industry_code, prefix=True)
     task_ok = _allows(list(product.task_types), demand.task_type)
     estimated = "" if ask.stated else "（按预算上限估计）"

@@ -111,7 +111,7 @@ async def product_matches(
         q=scoring.demand_query(demand, catalog),
         filters=[
             Filter("category_path", "any", tuple(demand.category_codes)),
-            Filter("region_codes", "any", (demand.region_code,)),
+            Filter("region_codes", "any", tuple(catalog.region_path(demand.region_code))),
         ],
         any_word=True,
         facets=False,
@@ -154,10 +154,11 @@ async def provider_matches(session: AsyncSession, demand: Demand, catalog: Catal
     words = scoring.demand_words(segmenter, demand, catalog)
     found = []
     for provider in providers:
+        path = catalog.region_path(demand.region_code)
         serves = (
             not provider.service_region_codes
-            or demand.region_code in provider.service_region_codes
-            or provider.region_code == demand.region_code
+            or any(code in provider.service_region_codes for code in path)
+            or catalog.city_of(provider.region_code) == catalog.city_of(demand.region_code)
         )
         if serves:
             found.append(
@@ -391,7 +392,8 @@ async def matching_demands(
     path = catalog.category_path(product.category_code)
     filters = [Filter("category_codes", "any", tuple(path))]
     if product.service_region_codes:
-        filters.append(Filter("region_code", "any", tuple(product.service_region_codes)))
+        served = {c for code in product.service_region_codes for c in catalog.region_within(code)}
+        filters.append(Filter("region_code", "any", tuple(sorted(served))))
     names = [catalog.categories[c].name for c in reversed(path) if c in catalog.categories]
     query = SearchQuery(
         q=" ".join([*names, product.name]),

@@ -3,19 +3,27 @@ types."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import Base, check_in
+
+REGION_LEVELS = ("province", "city", "county")
 
 
 class Region(Base):
-    """A 市州 of Sichuan, by GB/T 2260 code."""
+    """Sichuan, a 市州 or a 区县, by GB/T 2260 code: a tree (province → 市州 → 区县) by `parent_code`."""
 
     __tablename__ = "regions"
+    __table_args__ = (CheckConstraint(check_in("level", REGION_LEVELS), name="level"),)
+
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(10), default="city", server_default="city")
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    # A 技术改造试点县（市、区）: the year operators selected it (the plan's 每年遴选建设一批试点县).
+    pilot_year: Mapped[int | None]
 
 
 class Industry(Base):

@@ -7,11 +7,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, func, or_, select
+from sqlalchemy import Row, Select, String, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, core_page, keyset_page, keyset_statement
-from app.kit.sql import bind_for
+from app.kit.sql import bind_for, region_overlap
 from app.models.organization import Organization
 from app.models.product import Product
 
@@ -79,7 +79,7 @@ def _listed_statement(shape: tuple[bool, ...], after: bool) -> Select[Any]:
         stmt = stmt.where(
             or_(
                 func.cardinality(_P.service_region_codes) == 0,
-                _P.service_region_codes.contains(bind_for("region_code", _P.service_region_codes)),
+                _P.service_region_codes.overlap(region_overlap(bindparam("region_code", type_=String(6)))),
             )
         )
     if made_in_sichuan:
@@ -104,7 +104,7 @@ async def page_listed(
     binds: dict[str, Any] = {
         "category_codes": filters.category_codes or None,
         "industry_code": [filters.industry_code] if filters.industry_code else None,
-        "region_code": [filters.region_code] if filters.region_code else None,
+        "region_code": filters.region_code,
         "made_in_sichuan": filters.made_in_sichuan,
         "energy_grade_max": filters.energy_grade_max,
         "price_max_cny": filters.price_max_cny,

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.pagination import PageParams, keyset_page
-from app.kit.sql import array_has
+from app.kit.sql import array_has, region_overlap, region_within
 from app.models.organization import Organization
 
 
@@ -31,8 +31,8 @@ async def page_vetted(
     if filters.region_code:
         stmt = stmt.where(
             or_(
-                Organization.region_code == filters.region_code,
-                array_has(Organization.service_region_codes, filters.region_code),
+                Organization.region_code.in_(region_within(filters.region_code)),
+                Organization.service_region_codes.overlap(region_overlap(filters.region_code)),
                 func.cardinality(Organization.service_region_codes) == 0,
             )
         )

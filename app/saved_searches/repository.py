@@ -21,7 +21,12 @@ def _filter_allows(key: str, value: str, *, prefix: bool = False) -> ColumnEleme
 
 
 async def candidates(
-    session: AsyncSession, *, task_type: str, region_code: str, industry_code: str, budget_max_cny: int
+    session: AsyncSession,
+    *,
+    task_type: str,
+    region_path: list[str],
+    industry_code: str,
+    budget_max_cny: int,
 ) -> list[SavedSearch]:
     """The saved searches over demands that a demand with these values could fit, narrowed by their exact
     filters (task, region, industry, budget) and held by organizations still in good standing (not
@@ -33,7 +38,11 @@ async def candidates(
             Organization.vetting_status.in_(("pending", "vetted")),
             SavedSearch.list_name == "demands",
             _filter_allows("task_type", task_type),
-            _filter_allows("region_code", region_code),
+            # A search for a 市州 hears of demands in its 区县: the filter is on the demand's region's path.
+            or_(
+                SavedSearch.filters["region_code"].astext.is_(None),
+                SavedSearch.filters["region_code"].astext.in_(region_path),
+            ),
             _filter_allows("industry_code", industry_code, prefix=True),
             or_(
                 SavedSearch.filters["budget_min_cny"].astext.is_(None),

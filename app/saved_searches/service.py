@@ -34,14 +34,16 @@ def _words_found(segmenter: Segmenter, q: str, tokens: set[str]) -> bool:
     return True
 
 
-def fits(saved: SavedSearch, demand: Demand, segmenter: Segmenter, tokens: set[str]) -> bool:
+def fits(
+    saved: SavedSearch, demand: Demand, segmenter: Segmenter, tokens: set[str], region_path: list[str]
+) -> bool:
     """Whether the demand meets every filter of the saved search and has all its words."""
     f: dict[str, Any] = saved.filters or {}
     if f.get("task_type") and f["task_type"] != demand.task_type:
         return False
     if f.get("industry_code") and not demand.industry_code.startswith(f["industry_code"]):
         return False
-    if f.get("region_code") and f["region_code"] != demand.region_code:
+    if f.get("region_code") and f["region_code"] not in region_path:
         return False
     if f.get("category_code") and not any(
         priority.under(code, [f["category_code"]]) for code in demand.category_codes
@@ -64,12 +66,14 @@ async def notify_on_publish(session: AsyncSession, demand: Demand) -> int:
     candidates = await repository.candidates(
         session,
         task_type=demand.task_type,
-        region_code=demand.region_code,
+        region_path=catalog.region_path(demand.region_code),
         industry_code=demand.industry_code,
         budget_max_cny=demand.budget_max_cny,
     )
     for saved in candidates:
-        if saved.organization_id in notified or not fits(saved, demand, segmenter, tokens):
+        if saved.organization_id in notified or not fits(
+            saved, demand, segmenter, tokens, catalog.region_path(demand.region_code)
+        ):
             continue
         notified.add(saved.organization_id)
         await notifications.notify(

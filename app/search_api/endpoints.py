@@ -10,6 +10,7 @@ from app.catalog.service import require_code
 from app.config import Settings
 from app.deps import SessionDep
 from app.financing.schemas import FinancingTypeCode
+from app.indexing import service as indexing
 from app.kernel import CategoryCode, IndustryCode, ProviderType, RegionCode, TaskType
 from app.kit import rate_limit
 from app.kit.client_ip import client_address
@@ -49,6 +50,15 @@ Q = Annotated[
         description="Words as people type them: 单晶炉, JW-800, PECVD, MES…",
     ),
 ]
+
+
+async def _region(session: SessionDep, field: str, code: str | None, *, area: bool) -> list[Filter]:
+    """A 市州 covers its 区县: where something is (`area=False`) must lie in the region; a service area
+    (`area=True`) must reach into it (cover the region, or a region above or under it)."""
+    if code is None:
+        return []
+    catalog = await indexing.catalog_snapshot(session)
+    return [Filter(field, "any", catalog.region_overlap(code) if area else catalog.region_within(code))]
 
 
 def _eq(field: str, value: Any) -> list[Filter]:
@@ -118,7 +128,7 @@ async def search_demands(
     filters = [
         *_eq("task_type", task_type),
         *_eq("industry_code", industry_code),
-        *_eq("region_code", region_code),
+        *await _region(session, "region_code", region_code, area=False),
         *await _category(session, category_code),
     ]
     return await _respond(request, session, "demands", q, filters, sort, page)
@@ -152,7 +162,7 @@ async def search_products(
     made it."""
     filters = [
         *_eq("industry_codes", industry_code),
-        *_eq("region_codes", region_code),
+        *await _region(session, "region_codes", region_code, area=True),
         *_eq("made_in_sichuan", made_in_sichuan),
     ]
     if category_code is not None:
@@ -187,7 +197,7 @@ async def search_providers(
     engine and sort that made it."""
     filters = [
         *_eq("provider_types", provider_type),
-        *_eq("region_codes", region_code),
+        *await _region(session, "region_codes", region_code, area=True),
         *_eq("industry_codes", industry_code),
     ]
     return await _respond(request, session, "providers", q, filters, sort, page)
@@ -220,7 +230,7 @@ async def search_financing_products(
         await require_code(session, FinancingType, financing_type, loc=["query", "financing_type"])
     filters = [
         *_eq("financing_type", financing_type),
-        *_eq("region_codes", region_code),
+        *await _region(session, "region_codes", region_code, area=True),
         *_eq("industry_codes", industry_code),
         *_eq("task_types", task_type),
         *_eq("relending_eligible", relending_eligible),

@@ -19,8 +19,19 @@ from app.spreadsheets.importer import Organization as OrganizationRef
 
 async def catalog_entries(session: AsyncSession) -> dict[CodeList, list[tuple[str, str]]]:
     entries: dict[CodeList, list[tuple[str, str]]] = {}
+    cities = dict(
+        (await session.execute(select(Region.code, Region.name).where(Region.level == "city"))).all()
+    )
+    counties = await session.execute(
+        select(Region.code, Region.name, Region.parent_code)
+        .where(Region.level == "county")
+        .order_by(Region.code)
+    )
+    # A 区县 by its full name (成都市武侯区): 市中区 is both 内江's and 乐山's.
+    entries["region"] = sorted(
+        [*cities.items(), *((code, cities.get(parent or "", "") + name) for code, name, parent in counties)]
+    )
     for name, model in (
-        ("region", Region),
         ("industry", Industry),
         ("category", EquipmentCategory),
         ("task_type", TaskType),

@@ -181,8 +181,11 @@ async def compact(session: AsyncSession) -> int:
 async def names(
     session: AsyncSession,
 ) -> tuple[list[tuple[str, str]], dict[str, Industry], list[tuple[str, str]]]:
-    """Regions (code order), industries by code, and task types (plan order)."""
-    regions = [(r.code, r.name) for r in await session.scalars(select(Region).order_by(Region.code))]
+    """市州 (code order), industries by code, and task types (plan order)."""
+    regions = [
+        (r.code, r.name)
+        for r in await session.scalars(select(Region).where(Region.level == "city").order_by(Region.code))
+    ]
     industries = {i.code: i for i in await session.scalars(select(Industry))}
     tasks = [
         (t.code, t.name)
