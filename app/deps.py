@@ -14,6 +14,7 @@ from app.auth.principal import ANONYMOUS, Principal, Viewer
 from app.config import Settings
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
+from app.kit import audit as recorder
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
@@ -28,12 +29,22 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def _principal(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_bearer)],
 ) -> Principal:
     if not token:
         raise Unauthorized()
-    return await auth.authenticate(session, settings, token)
+    principal = await auth.authenticate(session, settings, token)
+    if principal.kind in ("admin", "gov") and request.method not in READS:
+        # Every write an admin or an operator makes lands in the audit log (app/kit/audit.py).
+        recorder.begin(session.sync_session, recorder.Actor(principal.user.id, principal.organization.id))
+    return principal
 
 
 async def _optional_principal(
@@ -88,6 +99,38 @@ OwnerPrincipal = Annotated[Principal, Depends(require(role="owner"))]
 EnterpriseManager = Annotated[Principal, Depends(require("enterprise", role="manager"))]
 BankManager = Annotated[Principal, Depends(require("bank", role="manager"))]
 QuoterManager = Annotated[Principal, Depends(require("supplier", "provider", role="manager"))]
+
+
+async def _operator(principal: CurrentPrincipal) -> Principal:
+    if principal.scope is None:
+        if principal.kind == "gov":
+            raise Forbidden(
+                "You are not a 服务专员 yet: ask an admin to give you an operator level and region.",
+                zh="您尚未被设为服务专员：请联系管理员为您设置服务层级和地区。",
+            )
+        raise Forbidden(
+            "This needs a 服务专员 (a member of a gov organization with a level and region) or an admin.",
+            zh="此操作需要服务专员（政府部门中已设置层级和地区的成员）或管理员账号。",
+        )
+    return principal
+
+
+_operator.required_role = "member"  # type: ignore[attr-defined]
+_operator.required_kinds = ("admin", "gov")  # type: ignore[attr-defined]
+OperatorPrincipal = Annotated[Principal, Depends(_operator)]
+
+
+async def _province_operator(principal: OperatorPrincipal) -> Principal:
+    if principal.scope is None or principal.scope.level != "province":
+        raise Forbidden(
+            "This needs a province-level 服务专员 or an admin.", zh="此操作需要省级服务专员或管理员账号。"
+        )
+    return principal
+
+
+_province_operator.required_role = "member"  # type: ignore[attr-defined]
+_province_operator.required_kinds = ("admin", "gov")  # type: ignore[attr-defined]
+ProvinceOperator = Annotated[Principal, Depends(_province_operator)]
 
 
 def viewer_of(principal: Principal | None) -> Viewer:

@@ -230,4 +230,7 @@ STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     AttachmentPurpose,
     ConversationStatus,
     RegionLevel,
+    SpecializedLevel,
+    EmployeesBand,
+    OutputBand,
 )

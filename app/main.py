@@ -23,6 +23,7 @@ from app.admin.endpoints import router as admin_router
 from app.attachments.endpoints import router as attachments_router
 from app.attachments.inspect import KINDS as ATTACHMENT_KINDS
 from app.attachments.storage import storage_for
+from app.audit.endpoints import router as audit_router
 from app.catalog.cache import CatalogCache
 from app.catalog.endpoints import router as catalog_router
 from app.config import Settings, get_settings
@@ -35,12 +36,14 @@ from app.financing.endpoints import router as financing_router
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
 from app.indexing.relay import worker_name
+from app.kit import audit as recorder
 from app.kit.body_limit import BodyLimitMiddleware
 from app.kit.manners import ClientHeadersMiddleware, ConditionalGetMiddleware, ProblemCORSMiddleware
 from app.leads.endpoints import router as leads_router
 from app.matching.endpoints import router as matching_router
 from app.notifications.endpoints import router as notifications_router
 from app.notifications.stream import NotificationHub
+from app.operators.endpoints import router as operators_router
 from app.ops.endpoints import router as ops_router
 from app.organizations.endpoints import router as organizations_router
 from app.phones.endpoints import router as phones_router
@@ -199,12 +202,15 @@ def create_app(
         saved_searches_router,
         notifications_router,
         admin_router,
+        operators_router,
+        audit_router,
         spreadsheets_router,
         stats_router,
     ):
         # Straight onto the app (not through a nested /api/v1 router): one level less to match per request.
         app.include_router(router, prefix=API_PREFIX)
     install_handlers(app)
+    recorder.install()
     openapi.install(app, required=REQUIRES_TOKEN, optional=ACCEPTS_TOKEN)
     # Innermost first: the body cap, conditional GETs (the ETag of the uncompressed body), unexpected
     # errors as 500 problems, gzip, CORS,

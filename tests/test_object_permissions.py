@@ -31,6 +31,7 @@ from app.models import (
     Organization,
     Product,
     Quote,
+    Region,
     SavedSearch,
     User,
     WebhookDelivery,
@@ -42,6 +43,7 @@ from tests.fixtures.factories import (
     create_product,
     financing_payload,
     listed_product,
+    operator_account,
     published_demand,
     register_account,
     vetted_account,
@@ -122,6 +124,8 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
     strangers: dict[str, Account | None] = {"anonymous": None}
     for kind in ("enterprise", "supplier", "provider", "bank"):
         strangers[kind] = await vetted_account(client, admin, kind)
+    # A 服务专员 of another 市州 (the organizations here are in 成都): outside its region, nothing.
+    strangers["operator"] = await operator_account(client, db, admin, region_code="511500", level="city")
     return World(
         owners={"enterprise": enterprise, "supplier": supplier, "bank": bank, "pending": pending},
         strangers=strangers,
@@ -145,6 +149,7 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "session": sessions[0]["id"],
             "attachment": attachment.json()["id"],
             "conversation": conversation.json()["id"],
+            "region": "510603",
         },
     )
 
@@ -235,6 +240,18 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
     ("GET", "/organizations/{organization_id}/attachments"): [("pending_org", None)],
     ("POST", "/organizations/{organization_id}/attachments"): [("pending_org", FILE), ("vetted_org", FILE)],
     ("GET", "/quotes/{quote_id}"): [("quote", None)],
+    ("PATCH", "/admin/organizations/{organization_id}/members/{user_id}"): [
+        ("member", {"operator_level": "city", "region_code": "510100"})
+    ],
+    ("PATCH", "/admin/regions/{code}"): [("region", {"pilot_year": 2025})],
+    ("PATCH", "/organizations/{organization_id}/profile"): [
+        ("pending_org", {"high_tech": True}),
+        ("vetted_org", {"high_tech": True}),
+    ],
+    ("POST", "/organizations/{organization_id}/profile/confirm"): [
+        ("pending_org", None),
+        ("vetted_org", None),
+    ],
     ("POST", "/quotes/{quote_id}/accept"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/decline"): [("quote", None)],
     ("POST", "/quotes/{quote_id}/withdraw"): [("quote", None)],
@@ -280,6 +297,7 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
         ],
         "messages": len((await db.scalars(select(ConversationMessage))).all()),
         "audit": len((await db.scalars(select(AuditEvent))).all()),
+        "pilot": await db.scalar(select(Region.pilot_year).where(Region.code == ids["region"])),
         "session": (await db.scalar(select(AuthSession.revoked_at).where(AuthSession.id == ids["session"]))),
         "invitations": [(i.email, i.role, i.token_hash, i.expires_at, i.revoked_at) for i in invitations],
         "subscription": (sub.name, sub.webhook_secret, sub.deleted_at),

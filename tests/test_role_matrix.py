@@ -137,6 +137,12 @@ POLICY: dict[str, str] = {
     "export_list": "member",
     "import_list": "member",
     "get_stats_overview": "member",
+    "create_gov_organization": "member",  # admins only (kind)
+    "assign_operator": "member",  # admins only (kind)
+    "set_pilot_county": "member",  # admins and province operators (scope)
+    "get_audit_log": "member",  # admins and province operators (scope)
+    "update_enterprise_profile": "any/manager",  # the enterprise's managers, or an operator of its region
+    "confirm_enterprise_profile": "member",  # operators of its region (scope)
 }
 # Role checks made inside the service, for what the route alone cannot tell.
 IN_SERVICE = {
@@ -149,6 +155,7 @@ IN_SERVICE = {
     "delete_attachment",
     "upload_conversation_attachment",
     "close_conversation",
+    "update_enterprise_profile",
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import roles
+from app.auth.scope import EVERYWHERE, Scope
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.config import Settings
 from app.errors import Forbidden, Unauthorized
@@ -25,6 +26,12 @@ class Viewer:
     is_admin: bool
     # The viewer's role in their organization (app/auth/roles.py); None for anonymous callers.
     role: str | None = None
+    # Where the viewer acts as an operator (admins: everywhere); None for everyone else.
+    scope: Scope | None = None
+
+    def oversees(self, region_code: str | None) -> bool:
+        """Whether the viewer is an operator (or admin) whose region holds `region_code`."""
+        return self.scope is not None and self.scope.covers(region_code)
 
     def is_member_of(self, organization: Organization) -> bool:
         return self.organization_id == organization.id
@@ -74,8 +81,23 @@ class Principal:
         return self.user.role
 
     @property
+    def scope(self) -> Scope | None:
+        """Where the caller acts as an operator: admins everywhere, a 服务专员 in their region."""
+        if self.is_admin:
+            return EVERYWHERE
+        level, region = self.user.operator_level, self.user.operator_region_code
+        if self.kind == "gov" and level is not None and region is not None:
+            return Scope(region_code=region, level=level)
+        return None
+
+    @property
     def viewer(self) -> Viewer:
-        return Viewer(organization_id=self.organization.id, is_admin=self.is_admin, role=self.user.role)
+        return Viewer(
+            organization_id=self.organization.id,
+            is_admin=self.is_admin,
+            role=self.user.role,
+            scope=self.scope,
+        )
 
 
 async def get_principal_rows(

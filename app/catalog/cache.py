@@ -18,6 +18,10 @@ class CatalogCache:
         self.ttl_seconds = ttl_seconds
         self._bodies: dict[str, tuple[float, bytes]] = {}
 
+    def clear(self) -> None:
+        """Forget every body (after a change to the data, such as a 试点县): the next read rebuilds."""
+        self._bodies.clear()
+
     async def body(self, name: str, build: Build, sessionmaker: async_sessionmaker[AsyncSession]) -> bytes:
         now = time.monotonic()
         held = self._bodies.get(name)

@@ -299,7 +299,7 @@ async def read_audited(
             actor_user_id=principal.user.id,
             action="read_conversation",
             subject_type="conversation",
-            subject_id=conversation.id,
+            subject_id=str(conversation.id),
             reason=reason,
         )
     )

@@ -14,6 +14,7 @@ from app.models.base import Base, Timestamps, UUIDPrimaryKey, check_in, utcnow
 
 # What each role may do is in app/auth/roles.py; the order here is from most to least.
 MEMBER_ROLES = ("owner", "manager", "member")
+OPERATOR_LEVELS = ("province", "city", "county")
 ACCOUNT_TOKEN_PURPOSES = ("password_reset", "verify_email")
 
 
@@ -21,7 +22,11 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     """A person, and their membership: a user belongs to exactly one organization, with one role."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(check_in("role", MEMBER_ROLES), name="role"),)
+    __table_args__ = (
+        CheckConstraint(check_in("role", MEMBER_ROLES), name="role"),
+        CheckConstraint(check_in("operator_level", OPERATOR_LEVELS), name="operator_level"),
+        CheckConstraint("(operator_level IS NULL) = (operator_region_code IS NULL)", name="operator_region"),
+    )
 
     # Stored lower-cased; uniqueness is on the normalised form.
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -41,6 +46,9 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     phone_verified_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # A 服务专员: a member of a `gov` organization serving a region at a level (app/auth/scope.py).
+    operator_level: Mapped[str | None] = mapped_column(String(10))
+    operator_region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
 
 
 class AuthSession(UUIDPrimaryKey, Base):

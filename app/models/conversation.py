@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UUIDPrimaryKey, check_in, utcnow
@@ -54,14 +55,24 @@ class ConversationMessage(UUIDPrimaryKey, Base):
 
 
 class AuditEvent(UUIDPrimaryKey, Base):
-    """What an admin did that a member of the public would want on record: reading a private thread."""
+    """What an admin or an operator did: every write they made (app/kit/audit.py), with the values
+    before and after, and an admin's reading of a private thread, with the reason."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_subject", "subject_type", "subject_id", "created_at"),
+        Index("ix_audit_events_actor", "actor_user_id", "created_at"),
+        Index("ix_audit_events_region", "region_code", "created_at"),
+    )
 
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(60))
     subject_type: Mapped[str] = mapped_column(String(40))
-    subject_id: Mapped[uuid.UUID]
-    reason: Mapped[str] = mapped_column(Text)
+    # The row's id (a uuid, or a code for reference data such as a region).
+    subject_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
+    # The region the row belongs to (its own, or its organization's), for reading the log by region.
+    region_code: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

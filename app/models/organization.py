@@ -12,7 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey, check_in, utcnow
 
-ORGANIZATION_KINDS = ("enterprise", "supplier", "provider", "bank", "admin")
+ORGANIZATION_KINDS = ("enterprise", "supplier", "provider", "bank", "admin", "gov")
+SPECIALIZED_LEVELS = ("none", "provincial", "national")
+EMPLOYEES_BANDS = ("under_20", "20_299", "300_999", "1000_plus")
+OUTPUT_BANDS = ("under_3m", "3m_20m", "20m_400m", "400m_plus")
 VETTING_STATUSES = ("pending", "vetted", "rejected", "suspended")
 PROVIDER_TYPES = ("solution_supplier", "design_institute", "engineering_firm")
 VETTING_DECISIONS = ("approve", "reject", "suspend")
@@ -27,7 +30,10 @@ class Organization(UUIDPrimaryKey, Timestamps, Base):
             "provider_types <@ ARRAY['solution_supplier','design_institute','engineering_firm']",
             name="provider_types",
         ),
-        CheckConstraint("kind = 'admin' OR uscc IS NOT NULL", name="uscc_required"),
+        CheckConstraint("kind IN ('admin', 'gov') OR uscc IS NOT NULL", name="uscc_required"),
+        CheckConstraint(check_in("specialized_level", SPECIALIZED_LEVELS), name="specialized_level"),
+        CheckConstraint(check_in("employees_band", EMPLOYEES_BANDS), name="employees_band"),
+        CheckConstraint(check_in("output_band", OUTPUT_BANDS), name="output_band"),
         # One organization per 统一社会信用代码, except those rejected (a stale pending one is rejected when
         # its hold runs out, which frees the code for the real company).
         Index(
@@ -67,6 +73,19 @@ class Organization(UUIDPrimaryKey, Timestamps, Base):
     # then the organization keeps trading under the vetted ones.
     pending_change: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
     pending_change_at: Mapped[datetime | None]
+    # An enterprise's profile (规上, 专精特新, 高新技术企业, size bands, main products); an operator in its
+    # region confirms it, and an edit by the enterprise after that asks for confirmation again.
+    above_designated_size: Mapped[bool | None]
+    specialized_level: Mapped[str] = mapped_column(String(12), default="none", server_default="none")
+    high_tech: Mapped[bool | None]
+    employees_band: Mapped[str | None] = mapped_column(String(12))
+    output_band: Mapped[str | None] = mapped_column(String(12))
+    main_products: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    profile_updated_at: Mapped[datetime | None]
+    profile_confirmed_at: Mapped[datetime | None]
+    profile_confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
+    )
     # Bumped on every change; the ETag is derived from it.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -8,6 +8,7 @@ from app.deps import (
     CurrentPrincipal,
     IfMatchHeader,
     ManagerPrincipal,
+    OperatorPrincipal,
     OptionalPrincipal,
     SessionDep,
     viewer_of,
@@ -16,7 +17,13 @@ from app.kit.etag import set_etag
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
 from app.organizations import service
-from app.organizations.schemas import OrganizationOut, OrganizationUpdate, VettingDecisionList
+from app.organizations.schemas import (
+    EnterpriseProfileIn,
+    EnterpriseProfileOut,
+    OrganizationOut,
+    OrganizationUpdate,
+    VettingDecisionList,
+)
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
@@ -79,3 +86,45 @@ async def list_vetting_decisions(
     paged with `cursor`."""
     items, cursor = await service.page_decisions(session, organization_id, page, viewer=principal.viewer)
     return VettingDecisionList(items=items, next_cursor=cursor)
+
+
+@router.patch(
+    "/{organization_id}/profile",
+    operation_id="update_enterprise_profile",
+    responses=problems(401, 403, 404, 409, 413, 422),
+    summary="An enterprise's profile: 规上, 专精特新, 高新技术企业, size bands, main products",
+)
+async def update_enterprise_profile(
+    organization_id: uuid.UUID,
+    body: EnterpriseProfileIn,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    response: Response,
+) -> EnterpriseProfileOut:
+    """The enterprise's managers, or an operator (服务专员) of its region: only the fields sent change.
+    `above_designated_size` (规上) with a revenue band under 20 million yuan is 422. Any edit asks for
+    an operator's confirmation again (`confirmed_at` null). 409 for an organization that is not an
+    enterprise; 404 outside an operator's region."""
+    organization = await service.update_enterprise_profile(
+        session, organization_id, body, viewer=principal.viewer
+    )
+    set_etag(response, service.ETAG_KIND, organization.version)
+    return await service.enterprise_profile_out(session, organization)
+
+
+@router.post(
+    "/{organization_id}/profile/confirm",
+    operation_id="confirm_enterprise_profile",
+    responses=problems(401, 403, 404, 409, 422),
+    summary="An operator confirms an enterprise's profile",
+)
+async def confirm_enterprise_profile(
+    organization_id: uuid.UUID, session: SessionDep, principal: OperatorPrincipal
+) -> EnterpriseProfileOut:
+    """Operators of the enterprise's region (and admins): confirms the profile as it stands, with who
+    and when; confirming a confirmed profile changes nothing. 404 outside the operator's region, 409
+    when the enterprise has no profile yet."""
+    organization = await service.confirm_enterprise_profile(
+        session, organization_id, viewer=principal.viewer, user_id=principal.user.id
+    )
+    return await service.enterprise_profile_out(session, organization)

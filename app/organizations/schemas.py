@@ -8,11 +8,14 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_
 
 from app.i18n import invalid
 from app.kernel import (
+    EmployeesBand,
     IndustryCode,
     OrganizationKind,
+    OutputBand,
     ProviderType,
     RegionCode,
     RegisterableKind,
+    SpecializedLevel,
     VettingStatus,
 )
 from app.kit.inputs import InputDate, StrictInput
@@ -192,6 +195,10 @@ class OrganizationOut(BaseModel):
         default=None, description="Members and admins: a change of name or USCC waiting for review."
     )
     profile: ProviderProfile | None = Field(default=None, description="Provider organizations only.")
+    enterprise_profile: EnterpriseProfileOut | None = Field(
+        default=None,
+        description="Enterprises only, for their members, admins and the operators of their region.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -247,3 +254,33 @@ class VettingQueueItem(BaseModel):
 class VettingQueue(BaseModel):
     items: list[VettingQueueItem]
     next_cursor: str | None
+
+
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class EnterpriseProfileIn(StrictInput):
+    """Only the fields sent change. An edit asks an operator to confirm the profile again."""
+
+    above_designated_size: bool | None = Field(
+        default=None, description="规模以上工业企业 (主营业务收入2000万元及以上)."
+    )
+    specialized_level: SpecializedLevel | None = None
+    high_tech: bool | None = Field(default=None, description="A certified 高新技术企业.")
+    employees_band: EmployeesBand | None = None
+    output_band: OutputBand | None = Field(default=None, description="Annual revenue (营业收入).")
+    main_products: list[ProductName] | None = Field(default=None, max_length=20)
+
+
+class EnterpriseProfileOut(BaseModel):
+    """An enterprise's profile, as its members, admins and the operators of its region see it."""
+
+    above_designated_size: bool | None
+    specialized_level: SpecializedLevel
+    high_tech: bool | None
+    employees_band: EmployeesBand | None
+    output_band: OutputBand | None
+    main_products: list[str]
+    updated_at: datetime | None
+    confirmed_at: datetime | None = Field(description="When an operator confirmed it; null after an edit.")
+    confirmed_by: UserRef | None

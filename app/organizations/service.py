@@ -21,6 +21,8 @@ from app.notifications import service as notifications
 from app.organizations import repository
 from app.organizations.schemas import (
     PROFILE_FIELDS,
+    EnterpriseProfileIn,
+    EnterpriseProfileOut,
     OrganizationCreate,
     OrganizationOut,
     OrganizationUpdate,
@@ -116,9 +118,109 @@ async def get_visible(session: AsyncSession, organization_id: uuid.UUID, viewer:
     organization = await repository.get(session, organization_id)
     if organization is None or (organization.kind == "admin" and not viewer.is_admin):
         raise NotFound("No such organization.", zh="没有这个机构。")
-    if organization.vetting_status != "vetted" and not (viewer.is_admin or viewer.is_member_of(organization)):
+    if organization.vetting_status != "vetted" and not _insider(viewer, organization):
         raise NotFound("No such organization.", zh="没有这个机构。")
     return organization
+
+
+def _insider(viewer: Viewer, organization: Organization) -> bool:
+    """Members, admins, and the operators of the organization's region see all of it."""
+    return viewer.is_admin or viewer.is_member_of(organization) or viewer.oversees(organization.region_code)
+
+
+# --- an enterprise's profile ----------------------------------------------------------------------
+# 规模以上工业企业: 主营业务收入2000万元及以上 (国家统计局); a revenue band below that contradicts it.
+BELOW_DESIGNATED_SIZE = frozenset({"under_3m", "3m_20m"})
+
+
+async def update_enterprise_profile(
+    session: AsyncSession, organization_id: uuid.UUID, data: EnterpriseProfileIn, *, viewer: Viewer
+) -> Organization:
+    """The enterprise's managers, or an operator of its region, edit the profile; it then waits for an
+    operator's confirmation again."""
+    organization = await _enterprise_for(session, organization_id, viewer)
+    if not (viewer.oversees(organization.region_code) or viewer.is_member_of(organization)):
+        raise Forbidden(
+            "Only the enterprise's managers and the operators of its region edit its profile.",
+            zh="只有本企业的管理者和所在地区的服务专员才能修改企业画像。",
+        )
+    if not viewer.oversees(organization.region_code):
+        viewer.require("manager", action="Editing the enterprise profile", action_zh="修改企业画像")
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("specialized_level", "main_products"):
+        if field in changes and changes[field] is None:
+            raise InvalidInput(["body", field], "may not be null", zh="不能为 null")
+    above = changes.get("above_designated_size", organization.above_designated_size)
+    band = changes.get("output_band", organization.output_band)
+    if above and band in BELOW_DESIGNATED_SIZE:
+        loc = "output_band" if "output_band" in changes else "above_designated_size"
+        raise InvalidInput(
+            ["body", loc],
+            "an enterprise above designated size (规上) has a revenue of 20 million yuan or more",
+            zh="规上工业企业的主营业务收入在2000万元及以上，与所填营业收入区间不符",
+        )
+    for field, value in changes.items():
+        setattr(organization, field, value)
+    organization.profile_updated_at = utcnow()
+    organization.profile_confirmed_at = None
+    organization.profile_confirmed_by_id = None
+    organization.version += 1
+    await session.flush()
+    return organization
+
+
+async def confirm_enterprise_profile(
+    session: AsyncSession, organization_id: uuid.UUID, *, viewer: Viewer, user_id: uuid.UUID
+) -> Organization:
+    """An operator of the enterprise's region confirms its profile as it stands."""
+    organization = await _enterprise_for(session, organization_id, viewer)
+    if not viewer.oversees(organization.region_code):
+        raise NotFound("No such organization in your region.", zh="您的辖区内没有这个机构。")
+    if organization.profile_updated_at is None:
+        raise Conflict(
+            "The enterprise has no profile yet: it (or you) fill it in first "
+            "(PATCH /organizations/{id}/profile).",
+            zh="该企业尚未填写企业画像：请先填写（PATCH /organizations/{id}/profile）。",
+        )
+    if organization.profile_confirmed_at is None:
+        organization.profile_confirmed_at = utcnow()
+        organization.profile_confirmed_by_id = user_id
+        organization.version += 1
+        await session.flush()
+    return organization
+
+
+async def _enterprise_for(session: AsyncSession, organization_id: uuid.UUID, viewer: Viewer) -> Organization:
+    organization = await get_visible(session, organization_id, viewer)
+    if not _insider(viewer, organization):
+        raise NotFound("No such organization.", zh="没有这个机构。")
+    organization = await repository.get(session, organization_id, for_update=True) or organization
+    if organization.kind != "enterprise":
+        raise Conflict(
+            "Only enterprises have this profile (规上, 专精特新, size).",
+            zh="只有企业才有企业画像（规上、专精特新、规模）。",
+        )
+    return organization
+
+
+async def enterprise_profile_out(session: AsyncSession, organization: Organization) -> EnterpriseProfileOut:
+    confirmed_by = None
+    if organization.profile_confirmed_by_id is not None:
+        names = await repository.get_user_names(session, {organization.profile_confirmed_by_id})
+        confirmed_by = UserRef(
+            id=organization.profile_confirmed_by_id, name=names.get(organization.profile_confirmed_by_id, "")
+        )
+    return EnterpriseProfileOut(
+        above_designated_size=organization.above_designated_size,
+        specialized_level=organization.specialized_level or "none",
+        high_tech=organization.high_tech,
+        employees_band=organization.employees_band,
+        output_band=organization.output_band,
+        main_products=list(organization.main_products or []),  # a registration's echo is not yet stored
+        updated_at=organization.profile_updated_at,
+        confirmed_at=organization.profile_confirmed_at,
+        confirmed_by=confirmed_by,
+    )
 
 
 async def update_organization(
@@ -395,7 +497,7 @@ async def page_decisions(
 
 async def to_out(session: AsyncSession, organization: Organization, viewer: Viewer) -> OrganizationOut:
     """The representation this viewer is entitled to."""
-    private = viewer.is_admin or viewer.is_member_of(organization)
+    private = _insider(viewer, organization)
     out = OrganizationOut(
         id=organization.id,
         name=organization.name,
@@ -412,6 +514,8 @@ async def to_out(session: AsyncSession, organization: Organization, viewer: View
         profile=profile_of(organization),
     )
     if private:
+        if organization.kind == "enterprise":
+            out.enterprise_profile = await enterprise_profile_out(session, organization)
         decided_by = None
         if organization.vetted_by_id is not None:
             names = await repository.get_user_names(session, {organization.vetted_by_id})

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
-from app.kernel import InvitationStatus, MemberRole, OrganizationKind
+from app.kernel import InvitationStatus, MemberRole, OrganizationKind, RegionLevel
 from app.kit.inputs import InputUUID, StrictInput
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -27,6 +27,10 @@ class MemberOut(BaseModel):
     user: MemberUser
     role: MemberRole
     joined_at: datetime
+    operator_level: RegionLevel | None = Field(
+        default=None, description="For a 服务专员 of a government office: the level they serve at."
+    )
+    operator_region_code: str | None = Field(default=None, description="…and the region.")
 
 
 class MemberList(BaseModel):

@@ -57,6 +57,8 @@ def member_out(user: User) -> MemberOut:
         user=MemberUser(id=user.id, name=user.name, email=user.email),
         role=user.role,
         joined_at=user.joined_at,
+        operator_level=user.operator_level,
+        operator_region_code=user.operator_region_code,
     )
 
 
@@ -256,12 +258,37 @@ async def invite(
             )
         stale.revoked_at = utcnow()  # expired: a new invitation takes its place
         await session.flush()
+    return await _issue(session, settings, team.organization, email, data.role, actor=actor)
+
+
+async def invite_on_behalf(
+    session: AsyncSession,
+    settings: Settings,
+    organization: Organization,
+    email: str,
+    role: str,
+    *,
+    actor: Principal,
+) -> InvitationOut:
+    """An admin invites the first member of an organization it just created (a government office)."""
+    return await _issue(session, settings, organization, email.strip().lower(), role, actor=actor)
+
+
+async def _issue(
+    session: AsyncSession,
+    settings: Settings,
+    organization: Organization,
+    email: str,
+    role: str,
+    *,
+    actor: Principal,
+) -> InvitationOut:
     token, token_hash = new_refresh_token()
     now = utcnow()
     invitation = Invitation(
-        organization_id=team.organization.id,
+        organization_id=organization.id,
         email=email,
-        role=data.role,
+        role=role,
         token_hash=token_hash,
         invited_by_id=actor.user.id,
         created_at=now,
@@ -271,7 +298,7 @@ async def invite(
     session.add(invitation)
     conflict = (["body", "email"], OPEN_INVITATION, OPEN_INVITATION_ZH)
     await flush_or_conflict(session, {"uq_invitations_open": conflict})
-    await _mail_invitation(session, settings, invitation, token, team.organization, actor.user.name)
+    await _mail_invitation(session, settings, invitation, token, organization, actor.user.name)
     return invitation_out(invitation, {actor.user.id: actor.user.name})
 
 

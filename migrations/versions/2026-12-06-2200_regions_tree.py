@@ -86,9 +86,7 @@ def upgrade() -> None:
     op.add_column("regions", sa.Column("level", sa.String(length=10), server_default="city", nullable=False))
     op.add_column("regions", sa.Column("parent_code", sa.String(length=6), nullable=True))
     op.add_column("regions", sa.Column("pilot_year", sa.Integer(), nullable=True))
-    op.create_check_constraint(
-        op.f("ck_regions_level"), "regions", "level IN ('province', 'city', 'county')"
-    )
+    op.create_check_constraint(op.f("ck_regions_level"), "regions", "level IN ('province', 'city', 'county')")
     op.create_foreign_key(
         op.f("fk_regions_parent_code_regions"), "regions", "regions", ["parent_code"], ["code"]
     )
