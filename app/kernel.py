@@ -214,6 +214,15 @@ class OutputBand(Vocabulary):
     FROM_400M = "400m_plus"
 
 
+class EliminationCatalogue(Vocabulary):
+    """An elimination catalogue (淘汰目录) an inventory item may be listed in (app/equipment/rules.py)."""
+
+    INDUSTRIAL_STRUCTURE_2024 = "industrial_structure_2024"
+    ENERGY_INEFFICIENT_ELECTROMECHANICAL = "energy_inefficient_electromechanical"
+    HAZARDOUS_CHEMICALS_PROCESS = "hazardous_chemicals_process"
+    SAFETY_BACKWARD_EQUIPMENT = "safety_backward_equipment"
+
+
 # Every enum above, by the name its OpenAPI component carries (each must have labels in app/catalog/labels).
 STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     TaskType,
@@ -233,4 +242,5 @@ STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     SpecializedLevel,
     EmployeesBand,
     OutputBand,
+    EliminationCatalogue,
 )

@@ -31,6 +31,7 @@ from app.conversations.endpoints import router as conversations_router
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker, resolve_database_url
 from app.demands.endpoints import router as demands_router
 from app.deps import ACCEPTS_TOKEN, REQUIRES_TOKEN
+from app.equipment.endpoints import router as equipment_router
 from app.errors import UnhandledErrorMiddleware, install_handlers
 from app.financing.endpoints import router as financing_router
 from app.indexing import service as indexing
@@ -203,6 +204,7 @@ def create_app(
         notifications_router,
         admin_router,
         operators_router,
+        equipment_router,
         audit_router,
         spreadsheets_router,
         stats_router,

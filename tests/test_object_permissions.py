@@ -22,6 +22,7 @@ from app.models import (
     Conversation,
     ConversationMessage,
     Demand,
+    EquipmentItem,
     FinancingProduct,
     Invitation,
     Lead,
@@ -116,6 +117,17 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
         f"/demands/{live_demand['id']}/conversations", headers=supplier.headers, json={"message": "请问产能"}
     )
     assert conversation.status_code == 201, conversation.text
+    equipment = await client.post(
+        f"/organizations/{enterprise.organization_id}/equipment",
+        headers=enterprise.headers,
+        json={
+            "category_code": "smart.cnc_machine_tool",
+            "model": "CK6140",
+            "maker": "某厂",
+            "in_service_year": 2010,
+        },
+    )
+    assert equipment.status_code == 201, equipment.text
     note = Notification(
         organization_id=uuid.UUID(supplier.organization_id), kind="demand_match", title="新需求", data={}
     )
@@ -150,6 +162,7 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "attachment": attachment.json()["id"],
             "conversation": conversation.json()["id"],
             "region": "510603",
+            "equipment": equipment.json()["id"],
         },
     )
 
@@ -244,6 +257,16 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
         ("member", {"operator_level": "city", "region_code": "510100"})
     ],
     ("PATCH", "/admin/regions/{code}"): [("region", {"pilot_year": 2025})],
+    ("GET", "/organizations/{organization_id}/equipment"): [("pending_org", None), ("vetted_org", None)],
+    ("POST", "/organizations/{organization_id}/equipment"): [
+        (
+            "vetted_org",
+            {"category_code": "smart.cnc_machine_tool", "model": "X", "maker": "Y", "in_service_year": 2001},
+        )
+    ],
+    ("POST", "/organizations/{organization_id}/equipment/import"): [("vetted_org", FILE)],
+    ("PATCH", "/equipment/{equipment_id}"): [("equipment", {"count": 99})],
+    ("DELETE", "/equipment/{equipment_id}"): [("equipment", None)],
     ("PATCH", "/organizations/{organization_id}/profile"): [
         ("pending_org", {"high_tech": True}),
         ("vetted_org", {"high_tech": True}),
@@ -298,6 +321,7 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
         "messages": len((await db.scalars(select(ConversationMessage))).all()),
         "audit": len((await db.scalars(select(AuditEvent))).all()),
         "pilot": await db.scalar(select(Region.pilot_year).where(Region.code == ids["region"])),
+        "equipment": [(e.id, e.count, e.version) for e in (await db.scalars(select(EquipmentItem))).all()],
         "session": (await db.scalar(select(AuthSession.revoked_at).where(AuthSession.id == ids["session"]))),
         "invitations": [(i.email, i.role, i.token_hash, i.expires_at, i.revoked_at) for i in invitations],
         "subscription": (sub.name, sub.webhook_secret, sub.deleted_at),

@@ -143,6 +143,11 @@ POLICY: dict[str, str] = {
     "get_audit_log": "member",  # admins and province operators (scope)
     "update_enterprise_profile": "any/manager",  # the enterprise's managers, or an operator of its region
     "confirm_enterprise_profile": "member",  # operators of its region (scope)
+    "list_equipment": "any",  # the enterprise's members, operators of its region (service)
+    "create_equipment": "any",
+    "update_equipment": "any",
+    "delete_equipment": "any",
+    "import_equipment": "any",
 }
 # Role checks made inside the service, for what the route alone cannot tell.
 IN_SERVICE = {

@@ -170,6 +170,11 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "demands": ("需求清单", "Demands"),
         "products": ("产品供给清单", "Products"),
     },
+    "ImportReportList": {
+        "demands": ("需求清单", "Demands"),
+        "products": ("产品供给清单", "Products"),
+        "equipment": ("设备台账", "Equipment inventory"),
+    },
     "DatabaseStatus": {
         "ok": ("正常", "OK"),
         "unavailable": ("不可用", "Unavailable"),
@@ -269,6 +274,21 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "3m_20m": ("300万–2000万元", "¥3–20 million"),
         "20m_400m": ("2000万–4亿元", "¥20–400 million"),
         "400m_plus": ("4亿元及以上", "¥400 million and more"),
+    },
+    "EliminationCatalogue": {
+        "industrial_structure_2024": (
+            "产业结构调整指导目录（2024年本）淘汰类",
+            "Industrial structure catalogue 2024",
+        ),
+        "energy_inefficient_electromechanical": (
+            "高耗能落后机电设备（产品）淘汰目录",
+            "Energy-inefficient electromechanical equipment",
+        ),
+        "hazardous_chemicals_process": (
+            "淘汰落后危险化学品安全生产工艺技术设备目录",
+            "Backward hazardous-chemicals process equipment",
+        ),
+        "safety_backward_equipment": ("安全生产落后技术装备目录", "Backward safety equipment"),
     },
 }
 

@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
 from app.models.conversation import AuditEvent, Conversation, ConversationMessage
 from app.models.demand import Demand
+from app.models.equipment import EquipmentItem
 from app.models.financing import FinancingProduct
 from app.models.idempotency import IdempotencyKey
 from app.models.job import Job
@@ -30,6 +31,7 @@ __all__ = [
     "Demand",
     "DemandFacts",
     "EquipmentCategory",
+    "EquipmentItem",
     "FinancingProduct",
     "FinancingType",
     "IdempotencyKey",

@@ -18,7 +18,7 @@ from app.spreadsheets.schemas import ExportableList, ImportableList, ImportRepor
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-_XLSX_BODY = {
+XLSX_BODY = {
     "required": True,
     "content": {
         "multipart/form-data": {
@@ -34,7 +34,7 @@ _XLSX_BODY = {
 }
 
 
-def _import_problems() -> dict[int | str, dict[str, Any]]:
+def import_problems() -> dict[int | str, dict[str, Any]]:
     """The route's problems; its 422 is either a request error or the import's own report."""
     responses = problems(401, 403, 413, 415, 422)
     report = ImportReport.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -58,6 +58,26 @@ def _import_problems() -> dict[int | str, dict[str, Any]]:
     media = responses[422]["content"][PROBLEM_MEDIA_TYPE]
     media["schema"] = {"anyOf": [media["schema"], {"$ref": rejected}]}
     return responses
+
+
+async def read_workbook(request: Request) -> tuple[bytes, str]:
+    """The uploaded workbook's bytes and file name, from the multipart field `file` (422 otherwise)."""
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except (MultiPartException, AssertionError) as exc:
+        raise InvalidInput(
+            ["body"],
+            f"send the workbook as multipart/form-data in the field 'file' ({exc})",
+            zh=f"请以 multipart/form-data 格式在 'file' 字段中上传工作簿（{exc}）",
+        ) from exc
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput(
+            ["body", "file"],
+            "send the .xlsx workbook in the multipart field 'file'",
+            zh="请在 multipart 的 'file' 字段中上传 .xlsx 工作簿",
+        )
+    return await upload.read(), upload.filename or "upload.xlsx"
 
 
 @router.get(
@@ -91,8 +111,8 @@ async def export_list(list_name: ExportableList, principal: AdminPrincipal, sess
     ),
     response_model=ImportReport,
     status_code=201,
-    responses={200: {"model": ImportReport, "description": "The dry run's report."}, **_import_problems()},
-    openapi_extra={"requestBody": _XLSX_BODY},
+    responses={200: {"model": ImportReport, "description": "The dry run's report."}, **import_problems()},
+    openapi_extra={"requestBody": XLSX_BODY},
 )
 async def import_list(
     list_name: ImportableList,
@@ -106,27 +126,12 @@ async def import_list(
     """Admins only: imports demands (as drafts) or products (as listed) from an uploaded .xlsx, all or
     nothing; `dry_run=true` only reports. Any problem rejects the whole file with a 422 carrying the
     report."""
-    try:
-        form = await request.form(max_files=1, max_fields=10)
-    except (MultiPartException, AssertionError) as exc:
-        raise InvalidInput(
-            ["body"],
-            f"send the workbook as multipart/form-data in the field 'file' ({exc})",
-            zh=f"请以 multipart/form-data 格式在 'file' 字段中上传工作簿（{exc}）",
-        ) from exc
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise InvalidInput(
-            ["body", "file"],
-            "send the .xlsx workbook in the multipart field 'file'",
-            zh="请在 multipart 的 'file' 字段中上传 .xlsx 工作簿",
-        )
-    content = await upload.read()
+    content, file_name = await read_workbook(request)
     report = await service.import_list(
         session,
         list_name,
         content,
-        file_name=upload.filename or "upload.xlsx",
+        file_name=file_name,
         dry_run=dry_run,
         admin_user_id=principal.user.id,
         language=request_language(request),

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 ImportableList = Literal["demands", "products"]
+# What a report may be of: the admin imports, and an enterprise's inventory (设备台账).
+ReportedList = Literal["demands", "products", "equipment"]
 ExportableList = Literal["demands", "products", "providers"]
 
 
@@ -19,7 +21,7 @@ class ImportProblem(BaseModel):
 
 
 class ImportReport(BaseModel):
-    list: ImportableList
+    list: ReportedList
     dry_run: bool
     rows: int = Field(description="Non-empty data rows read.")
     accepted: int = Field(description="Rows with no problem (imported, unless this is a dry run).")

@@ -208,10 +208,10 @@ async def _lookups(session: AsyncSession, list_name: str, sheet: Sheet) -> impor
     )
 
 
-def _report(
+def report_of(
     list_name: str,
     sheet: Sheet,
-    accepted: list[importer.Accepted],
+    accepted: int,
     problems: list[Problem],
     *,
     dry_run: bool,
@@ -222,7 +222,7 @@ def _report(
         list=list_name,
         dry_run=dry_run,
         rows=len(sheet.rows),
-        accepted=len(accepted),
+        accepted=accepted,
         rejected=_rejected_rows(problems),
         errors=[
             ImportProblem(row=p.row, field=p.field, column=p.column, msg=p.text(language))
@@ -238,7 +238,7 @@ def _rejected_rows(problems: list[Problem]) -> int:
     return len({p.row for p in problems if p.row > 1})
 
 
-def _refuse_if_unimportable(report: ImportReport, problems: list[Problem], sheet: Sheet) -> None:
+def refuse_if_unimportable(report: ImportReport, problems: list[Problem], sheet: Sheet) -> None:
     """All or nothing: any problem, or an empty sheet, refuses the whole file with the full report."""
     if problems:
         rejected = max(_rejected_rows(problems), 1)
@@ -299,10 +299,10 @@ async def import_list(
         )
     )
     progress("validate", len(sheet.rows), len(sheet.rows))
-    report = _report(list_name, sheet, accepted, problems, dry_run=dry_run, language=language)
+    report = report_of(list_name, sheet, len(accepted), problems, dry_run=dry_run, language=language)
     if dry_run and problems:
         return report
-    _refuse_if_unimportable(report, problems, sheet)
+    refuse_if_unimportable(report, problems, sheet)
     if dry_run:
         return report
     await _store(session, accepted, progress)
