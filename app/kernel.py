@@ -141,6 +141,10 @@ class NotificationKind(Vocabulary):
     MEMBER_LEFT = "member_left"
     CONVERSATION_MESSAGE = "conversation_message"
     CONVERSATION_CLOSED = "conversation_closed"
+    DIAGNOSIS_PLANNED = "diagnosis_planned"
+    PLAN_DELIVERED = "plan_delivered"
+    EXPERT_REVIEW_REQUESTED = "expert_review_requested"
+    EXPERT_OPINION_GIVEN = "expert_opinion_given"
 
 
 class MemberRole(Vocabulary):
@@ -223,6 +227,35 @@ class EliminationCatalogue(Vocabulary):
     SAFETY_BACKWARD_EQUIPMENT = "safety_backward_equipment"
 
 
+class DiagnosisStatus(Vocabulary):
+    """A 全川行 diagnosis, in order: the visit planned, made, the plan drafted, delivered; or closed."""
+
+    PLANNED = "planned"
+    VISITED = "visited"
+    PLAN_DRAFTED = "plan_drafted"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+
+
+class PlanItemStatus(Vocabulary):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class ReviewStatus(Vocabulary):
+    REQUESTED = "requested"
+    ANSWERED = "answered"
+
+
+class ReviewVerdict(Vocabulary):
+    """An expert's opinion of a 一对一技改方案."""
+
+    APPROVE = "approve"
+    REVISE = "revise"
+    REJECT = "reject"
+
+
 # Every enum above, by the name its OpenAPI component carries (each must have labels in app/catalog/labels).
 STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     TaskType,
@@ -243,4 +276,8 @@ STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     EmployeesBand,
     OutputBand,
     EliminationCatalogue,
+    DiagnosisStatus,
+    PlanItemStatus,
+    ReviewStatus,
+    ReviewVerdict,
 )

@@ -31,8 +31,10 @@ from app.conversations.endpoints import router as conversations_router
 from app.db import make_engine, make_read_sessionmaker, make_sessionmaker, resolve_database_url
 from app.demands.endpoints import router as demands_router
 from app.deps import ACCEPTS_TOKEN, REQUIRES_TOKEN
+from app.diagnoses.endpoints import router as diagnoses_router
 from app.equipment.endpoints import router as equipment_router
 from app.errors import UnhandledErrorMiddleware, install_handlers
+from app.experts.endpoints import router as experts_router
 from app.financing.endpoints import router as financing_router
 from app.indexing import service as indexing
 from app.indexing import tracking  # noqa: F401 - registers the change tracker
@@ -205,6 +207,8 @@ def create_app(
         admin_router,
         operators_router,
         equipment_router,
+        diagnoses_router,
+        experts_router,
         audit_router,
         spreadsheets_router,
         stats_router,

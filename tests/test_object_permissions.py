@@ -22,7 +22,9 @@ from app.models import (
     Conversation,
     ConversationMessage,
     Demand,
+    Diagnosis,
     EquipmentItem,
+    ExpertReview,
     FinancingProduct,
     Invitation,
     Lead,
@@ -30,10 +32,12 @@ from app.models import (
     MatchFeedback,
     Notification,
     Organization,
+    PlanItem,
     Product,
     Quote,
     Region,
     SavedSearch,
+    ServiceSetting,
     User,
     WebhookDelivery,
 )
@@ -128,6 +132,57 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
         },
     )
     assert equipment.status_code == 201, equipment.text
+    diagnosis = await client.post(
+        "/diagnoses",
+        headers=admin.headers,
+        json={"organization_id": enterprise.organization_id, "planned_at": "2026-11-20T09:00:00+08:00"},
+    )
+    assert diagnosis.status_code == 201, diagnosis.text
+    visit = {"visited_at": "2026-11-20T09:00:00+08:00", "findings": [{"task_type": "safety", "text": "老旧"}]}
+    await client.post(f"/diagnoses/{diagnosis.json()['id']}/visits", headers=admin.headers, json=visit)
+    plan_item = await client.post(
+        f"/diagnoses/{diagnosis.json()['id']}/plan-items",
+        headers=admin.headers,
+        json={
+            "category_code": "smart.cnc_machine_tool",
+            "budget_min_cny": 1,
+            "budget_max_cny": 2,
+            "task_type": "smart_digital",
+        },
+    )
+    assert plan_item.status_code == 201, plan_item.text
+    delivered = await client.post(f"/diagnoses/{diagnosis.json()['id']}/deliver", headers=admin.headers)
+    assert delivered.status_code == 200, delivered.text
+    # A drafted plan of the pending enterprise, under review by an expert who is no stranger here.
+    drafted = await client.post(
+        "/diagnoses",
+        headers=admin.headers,
+        json={"organization_id": pending.organization_id, "planned_at": "2026-11-20T09:00:00+08:00"},
+    )
+    await client.post(f"/diagnoses/{drafted.json()['id']}/visits", headers=admin.headers, json=visit)
+    await client.post(
+        f"/diagnoses/{drafted.json()['id']}/plan-items",
+        headers=admin.headers,
+        json={
+            "category_code": "smart.cnc_machine_tool",
+            "budget_min_cny": 1,
+            "budget_max_cny": 2,
+            "task_type": "safety",
+        },
+    )
+    reviewer = await vetted_account(client, admin, "provider")
+    expert = await client.post(
+        "/experts",
+        headers=admin.headers,
+        json={"user_id": reviewer.user_id, "fields": ["数控机床"], "region_code": "510100"},
+    )
+    assert expert.status_code == 201, expert.text
+    review = await client.post(
+        f"/diagnoses/{drafted.json()['id']}/expert-reviews",
+        headers=admin.headers,
+        json={"expert_id": expert.json()["id"]},
+    )
+    assert review.status_code == 201, review.text
     note = Notification(
         organization_id=uuid.UUID(supplier.organization_id), kind="demand_match", title="新需求", data={}
     )
@@ -163,6 +218,10 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "conversation": conversation.json()["id"],
             "region": "510603",
             "equipment": equipment.json()["id"],
+            "diagnosis": diagnosis.json()["id"],
+            "plan_item": plan_item.json()["id"],
+            "review": review.json()["id"],
+            "expert": expert.json()["id"],
         },
     )
 
@@ -267,6 +326,32 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
     ("POST", "/organizations/{organization_id}/equipment/import"): [("vetted_org", FILE)],
     ("PATCH", "/equipment/{equipment_id}"): [("equipment", {"count": 99})],
     ("DELETE", "/equipment/{equipment_id}"): [("equipment", None)],
+    ("GET", "/diagnoses/{diagnosis_id}"): [("diagnosis", None)],
+    ("PATCH", "/diagnoses/{diagnosis_id}"): [("diagnosis", {"status": "closed"})],
+    ("POST", "/diagnoses/{diagnosis_id}/visits"): [
+        (
+            "diagnosis",
+            {"visited_at": "2026-11-21T09:00:00+08:00", "findings": [{"task_type": "safety", "text": "x"}]},
+        )
+    ],
+    ("POST", "/diagnoses/{diagnosis_id}/plan-items"): [
+        (
+            "diagnosis",
+            {
+                "category_code": "smart.cnc_machine_tool",
+                "budget_min_cny": 1,
+                "budget_max_cny": 2,
+                "task_type": "safety",
+            },
+        )
+    ],
+    ("POST", "/diagnoses/{diagnosis_id}/deliver"): [("diagnosis", None)],
+    ("POST", "/plan-items/{item_id}/accept"): [("plan_item", None)],
+    ("POST", "/plan-items/{item_id}/decline"): [("plan_item", {"reason": "劫持"})],
+    ("GET", "/admin/service-settings/{code}"): [("region", None)],
+    ("PUT", "/admin/service-settings/{code}"): [("region", {"expert_review_threshold_cny": 1})],
+    ("POST", "/diagnoses/{diagnosis_id}/expert-reviews"): [("diagnosis", {"expert_id": "{expert}"})],
+    ("POST", "/expert-reviews/{review_id}/opinion"): [("review", {"verdict": "approve", "comments": "劫持"})],
     ("PATCH", "/organizations/{organization_id}/profile"): [
         ("pending_org", {"high_tech": True}),
         ("vetted_org", {"high_tech": True}),
@@ -322,6 +407,10 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
         "audit": len((await db.scalars(select(AuditEvent))).all()),
         "pilot": await db.scalar(select(Region.pilot_year).where(Region.code == ids["region"])),
         "equipment": [(e.id, e.count, e.version) for e in (await db.scalars(select(EquipmentItem))).all()],
+        "diagnoses": [(d.status, d.version) for d in (await db.scalars(select(Diagnosis))).all()],
+        "plan_items": [(i.status, i.decided_at) for i in (await db.scalars(select(PlanItem))).all()],
+        "reviews": [(r.status, r.verdict) for r in (await db.scalars(select(ExpertReview))).all()],
+        "settings": len((await db.scalars(select(ServiceSetting))).all()),
         "session": (await db.scalar(select(AuthSession.revoked_at).where(AuthSession.id == ids["session"]))),
         "invitations": [(i.email, i.role, i.token_hash, i.expires_at, i.revoked_at) for i in invitations],
         "subscription": (sub.name, sub.webhook_secret, sub.deleted_at),
@@ -352,6 +441,8 @@ async def test_strangers_can_neither_read_nor_change_what_is_not_theirs(
                 path = path[: path.index("{")] + value + path[path.index("}") + 1 :]
             if body is not None and body.get("user_id") == "{owner}":
                 body = {"user_id": world.ids["owner_user"]}
+            if body is not None and body.get("expert_id") == "{expert}":
+                body = {"expert_id": world.ids["expert"]}
             for who, stranger in world.strangers.items():
                 headers = stranger.headers if stranger else {}
                 query = {"kind": "product"} if template.endswith("/matches") else None

@@ -148,6 +148,22 @@ POLICY: dict[str, str] = {
     "update_equipment": "any",
     "delete_equipment": "any",
     "import_equipment": "any",
+    "open_diagnosis": "member",  # operators (scope)
+    "list_diagnoses": "any",  # an operator's region, an enterprise's own (service)
+    "get_diagnosis": "any",
+    "update_diagnosis": "member",  # operators (scope)
+    "record_diagnosis_visit": "member",
+    "add_plan_item": "member",
+    "deliver_plan": "member",
+    "accept_plan_item": "any/manager",  # the enterprise's managers (service)
+    "decline_plan_item": "any/manager",
+    "add_expert": "member",  # operators (scope)
+    "list_experts": "member",
+    "get_service_settings": "member",
+    "put_service_settings": "member",
+    "request_expert_review": "member",
+    "list_my_expert_reviews": "any",  # the caller's own, as an expert
+    "give_expert_opinion": "any",  # the assigned expert (service)
 }
 # Role checks made inside the service, for what the route alone cannot tell.
 IN_SERVICE = {
@@ -161,6 +177,8 @@ IN_SERVICE = {
     "upload_conversation_attachment",
     "close_conversation",
     "update_enterprise_profile",
+    "accept_plan_item",
+    "decline_plan_item",
 }
 
 

@@ -227,6 +227,10 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "member_left": ("成员离开", "A member left"),
         "conversation_message": ("新消息", "New message"),
         "conversation_closed": ("会话已关闭", "Conversation closed"),
+        "diagnosis_planned": ("诊断已安排", "Diagnosis planned"),
+        "plan_delivered": ("技改方案已交付", "Upgrade plan delivered"),
+        "expert_review_requested": ("专家评审邀请", "Expert review requested"),
+        "expert_opinion_given": ("专家意见已出具", "Expert opinion given"),
     },
     "MemberRole": {
         "owner": ("所有者", "Owner"),
@@ -289,6 +293,27 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
             "Backward hazardous-chemicals process equipment",
         ),
         "safety_backward_equipment": ("安全生产落后技术装备目录", "Backward safety equipment"),
+    },
+    "DiagnosisStatus": {
+        "planned": ("已计划", "Planned"),
+        "visited": ("已走访", "Visited"),
+        "plan_drafted": ("方案起草中", "Plan drafted"),
+        "delivered": ("方案已交付", "Plan delivered"),
+        "closed": ("已关闭", "Closed"),
+    },
+    "ReviewStatus": {
+        "requested": ("待评审", "Requested"),
+        "answered": ("已出具意见", "Answered"),
+    },
+    "ReviewVerdict": {
+        "approve": ("同意", "Approve"),
+        "revise": ("修改后再议", "Revise"),
+        "reject": ("不同意", "Reject"),
+    },
+    "PlanItemStatus": {
+        "proposed": ("待确认", "Proposed"),
+        "accepted": ("已接受", "Accepted"),
+        "declined": ("已拒绝", "Declined"),
     },
 }
 

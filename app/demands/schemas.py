@@ -123,6 +123,10 @@ class DemandOut(BaseModel):
     published_at: datetime | None
     share_with_banks: bool | None = None
     contracted_amount_cny: int | None = None
+    plan_item_id: uuid.UUID | None = Field(
+        default=None,
+        description="The 一对一技改方案 item this demand was made from (POST /plan-items/{id}/accept).",
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -338,6 +338,7 @@ def view(demand: Demand | Row[Any], viewer: Viewer, organization_name: str) -> d
         "published_at": demand.published_at,
         "share_with_banks": demand.share_with_banks if private else None,
         "contracted_amount_cny": demand.contracted_amount_cny if private else None,
+        "plan_item_id": getattr(demand, "plan_item_id", None),
         "created_at": demand.created_at,
         "updated_at": demand.updated_at,
     }

@@ -6,7 +6,9 @@ from app.models.base import Base
 from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
 from app.models.conversation import AuditEvent, Conversation, ConversationMessage
 from app.models.demand import Demand
+from app.models.diagnosis import Diagnosis, DiagnosisVisit, PlanItem
 from app.models.equipment import EquipmentItem
+from app.models.expert import Expert, ExpertReview, ServiceSetting
 from app.models.financing import FinancingProduct
 from app.models.idempotency import IdempotencyKey
 from app.models.job import Job
@@ -30,8 +32,12 @@ __all__ = [
     "ConversationMessage",
     "Demand",
     "DemandFacts",
+    "Diagnosis",
+    "DiagnosisVisit",
     "EquipmentCategory",
     "EquipmentItem",
+    "Expert",
+    "ExpertReview",
     "FinancingProduct",
     "FinancingType",
     "IdempotencyKey",
@@ -44,6 +50,7 @@ __all__ = [
     "MatchFeedback",
     "Notification",
     "Organization",
+    "PlanItem",
     "Product",
     "ProductReview",
     "Quote",
@@ -52,6 +59,7 @@ __all__ = [
     "Region",
     "SavedSearch",
     "SearchOutbox",
+    "ServiceSetting",
     "SmsCode",
     "StatsCell",
     "StatsCellDelta",

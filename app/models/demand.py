@@ -81,3 +81,7 @@ class Demand(UUIDPrimaryKey, Timestamps, Base):
     completed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The 一对一技改方案 item this draft was made from, when the enterprise accepted one.
+    plan_item_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("plan_items.id", ondelete="SET NULL", use_alter=True), unique=True
+    )

@@ -8,11 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Path, Request, status
 
 from app.catalog.schemas import RegionOut
-from app.deps import AdminPrincipal, ProvinceOperator, SessionDep, SettingsDep
+from app.deps import AdminPrincipal, OperatorPrincipal, ProvinceOperator, SessionDep, SettingsDep
 from app.kernel import RegionCode
 from app.kit.problems import problems
 from app.operators import service
-from app.operators.schemas import GovOrganizationIn, OperatorAssignmentIn, PilotYearIn
+from app.operators.schemas import (
+    GovOrganizationIn,
+    OperatorAssignmentIn,
+    PilotYearIn,
+    ServiceSettingIn,
+    ServiceSettingOut,
+)
 from app.organizations import service as organizations
 from app.organizations.schemas import OrganizationOut
 from app.teams import service as teams
@@ -80,3 +86,37 @@ async def set_pilot_county(
     region = await service.set_pilot_year(session, code, body)
     background.add_task(request.app.state.catalog_cache.clear)  # after the commit
     return RegionOut.model_validate(region)
+
+
+@router.get(
+    "/service-settings/{code}",
+    operation_id="get_service_settings",
+    responses=problems(401, 403, 404, 422),
+    summary="A region's service settings: the expert-review threshold and the coverage target",
+)
+async def get_service_settings(
+    code: Annotated[RegionCode, Path(description="The province, a 市州 or a 区县.")],
+    principal: OperatorPrincipal,
+    session: SessionDep,
+) -> ServiceSettingOut:
+    """Operators of the region (404 outside it): what the region sets itself, and what applies (its own,
+    else the nearest region above that sets it)."""
+    return await service.get_setting(session, code, viewer=principal.viewer)
+
+
+@router.put(
+    "/service-settings/{code}",
+    operation_id="put_service_settings",
+    responses=problems(401, 403, 404, 413, 422),
+    summary="Set a region's expert-review threshold or coverage target",
+)
+async def put_service_settings(
+    code: Annotated[RegionCode, Path(description="The province, a 市州 or a 区县.")],
+    body: ServiceSettingIn,
+    principal: OperatorPrincipal,
+    session: SessionDep,
+) -> ServiceSettingOut:
+    """Operators of the region (404 outside it): only the fields sent change; null clears one. A 方案
+    whose budget reaches the threshold needs an expert's approval before delivery; the coverage target
+    is what `GET /stats/coverage` measures diagnoses against."""
+    return await service.put_setting(session, code, body, viewer=principal.viewer, user_id=principal.user.id)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
-from app.kernel import OrganizationKind, RegionCode, RegionLevel
+from app.kernel import Money, OrganizationKind, RegionCode, RegionLevel
 from app.kit.inputs import StrictInput
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -38,3 +38,32 @@ class PilotYearIn(StrictInput):
         le=2035,
         description="The year the 区县 was selected as a 技术改造试点县（市、区）; null withdraws it.",
     )
+
+
+class ServiceSettingIn(StrictInput):
+    """Only the fields sent change; null clears one (the region then takes its parent's)."""
+
+    expert_review_threshold_cny: Money | None = Field(
+        default=None,
+        description="A 一对一技改方案 whose items' budgets (maximum) add up to this or more needs an "
+        "expert's approval before it is delivered.",
+    )
+    coverage_target_pct: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="The share of 规上 enterprises to have diagnosed (全覆盖: 100).",
+    )
+
+
+class EffectiveSetting(BaseModel):
+    value: float | None
+    from_region_code: str | None = Field(description="The region whose setting applies (this one or above).")
+
+
+class ServiceSettingOut(BaseModel):
+    region_code: str
+    expert_review_threshold_cny: int | None = Field(description="Set for this region itself.")
+    coverage_target_pct: float | None = Field(description="Set for this region itself.")
+    effective_threshold: EffectiveSetting
+    effective_target: EffectiveSetting

@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import scope
-from app.auth.principal import Principal
+from app.auth.principal import Principal, Viewer
 from app.config import Settings
 from app.errors import Conflict, InvalidInput, NotFound
 from app.kernel import RegionLevel
 from app.models.account import User
 from app.models.base import utcnow
 from app.models.catalog import Region
+from app.models.expert import ServiceSetting
 from app.models.organization import Organization
-from app.operators.schemas import GovOrganizationIn, OperatorAssignmentIn, PilotYearIn
+from app.operators.schemas import (
+    EffectiveSetting,
+    GovOrganizationIn,
+    OperatorAssignmentIn,
+    PilotYearIn,
+    ServiceSettingIn,
+    ServiceSettingOut,
+)
 from app.teams import service as teams
 
 LEVEL_ZH = {"province": "省级", "city": "市（州）级", "county": "县（市、区）级"}
@@ -116,3 +125,83 @@ async def set_pilot_year(session: AsyncSession, code: str, data: PilotYearIn) ->
     region.pilot_year = data.pilot_year
     await session.flush()
     return region
+
+
+# --- each region's service settings -----------------------------------------------------------------
+
+
+async def region_path(session: AsyncSession, code: str) -> list[str]:
+    """The region and those above it, nearest first."""
+    path: list[str] = []
+    current: str | None = code
+    while current is not None and current not in path:
+        region = await session.get(Region, current)
+        if region is None:
+            break
+        path.append(region.code)
+        current = region.parent_code
+    return path
+
+
+async def effective_settings(
+    session: AsyncSession, code: str
+) -> tuple[tuple[int | None, str | None], tuple[float | None, str | None]]:
+    """(threshold, where from), (coverage target, where from): the nearest region on the path that sets it."""
+    path = await region_path(session, code)
+    rows = {
+        s.region_code: s
+        for s in (
+            await session.scalars(select(ServiceSetting).where(ServiceSetting.region_code.in_(path)))
+        ).all()
+    }
+    threshold: tuple[int | None, str | None] = (None, None)
+    target: tuple[float | None, str | None] = (None, None)
+    for region in path:
+        setting = rows.get(region)
+        if setting is None:
+            continue
+        if threshold[0] is None and setting.expert_review_threshold_cny is not None:
+            threshold = (setting.expert_review_threshold_cny, region)
+        if target[0] is None and setting.coverage_target_pct is not None:
+            target = (setting.coverage_target_pct, region)
+    return threshold, target
+
+
+async def setting_out(session: AsyncSession, code: str) -> ServiceSettingOut:
+    own = await session.get(ServiceSetting, code)
+    (threshold, threshold_from), (target, target_from) = await effective_settings(session, code)
+    return ServiceSettingOut(
+        region_code=code,
+        expert_review_threshold_cny=own.expert_review_threshold_cny if own else None,
+        coverage_target_pct=own.coverage_target_pct if own else None,
+        effective_threshold=EffectiveSetting(value=threshold, from_region_code=threshold_from),
+        effective_target=EffectiveSetting(value=target, from_region_code=target_from),
+    )
+
+
+async def _region_in_scope(session: AsyncSession, code: str, viewer: Viewer) -> Region:
+    region = await session.get(Region, code)
+    if region is None or not viewer.oversees(code):
+        raise NotFound("No such region in your scope.", zh="您的辖区内没有这个地区。")
+    return region
+
+
+async def get_setting(session: AsyncSession, code: str, *, viewer: Viewer) -> ServiceSettingOut:
+    await _region_in_scope(session, code, viewer)
+    return await setting_out(session, code)
+
+
+async def put_setting(
+    session: AsyncSession, code: str, data: ServiceSettingIn, *, viewer: Viewer, user_id: uuid.UUID
+) -> ServiceSettingOut:
+    await _region_in_scope(session, code, viewer)
+    setting = await session.get(ServiceSetting, code, with_for_update=True)
+    if setting is None:
+        setting = ServiceSetting(region_code=code)
+        session.add(setting)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(setting, field, value)
+    setting.updated_by_id = user_id
+    setting.updated_at = utcnow()
+    await session.flush()
+    return await setting_out(session, code)
