@@ -145,6 +145,7 @@ class NotificationKind(Vocabulary):
     PLAN_DELIVERED = "plan_delivered"
     EXPERT_REVIEW_REQUESTED = "expert_review_requested"
     EXPERT_OPINION_GIVEN = "expert_opinion_given"
+    APPLICATION_STATUS_CHANGED = "application_status_changed"
 
 
 class MemberRole(Vocabulary):
@@ -256,6 +257,29 @@ class ReviewVerdict(Vocabulary):
     REJECT = "reject"
 
 
+class SupportForm(Vocabulary):
+    """How a policy supports: 奖补 (grant), 贴息 (interest subsidy), 税收 (tax); and beyond the three, the
+    plan's 再贷款 (relending: cheaper loans) and 备案承诺制 (procedure: a faster approval)."""
+
+    GRANT = "grant"
+    INTEREST_SUBSIDY = "interest_subsidy"
+    TAX = "tax"
+    RELENDING = "relending"
+    PROCEDURE = "procedure"
+
+
+class ApplicationStatus(Vocabulary):
+    """A 申报, in order: submitted, accepted (受理), reviewed (审核), publicized (公示), granted (兑现); or
+    rejected at any stage."""
+
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REVIEWED = "reviewed"
+    PUBLICIZED = "publicized"
+    GRANTED = "granted"
+    REJECTED = "rejected"
+
+
 # Every enum above, by the name its OpenAPI component carries (each must have labels in app/catalog/labels).
 STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     TaskType,
@@ -280,4 +304,6 @@ STR_ENUMS: Final[tuple[type[Vocabulary], ...]] = (
     PlanItemStatus,
     ReviewStatus,
     ReviewVerdict,
+    SupportForm,
+    ApplicationStatus,
 )

@@ -50,6 +50,8 @@ from app.operators.endpoints import router as operators_router
 from app.ops.endpoints import router as ops_router
 from app.organizations.endpoints import router as organizations_router
 from app.phones.endpoints import router as phones_router
+from app.policies.application_endpoints import router as applications_router
+from app.policies.endpoints import router as policies_router
 from app.products.endpoints import router as products_router
 from app.providers.endpoints import router as providers_router
 from app.quotes.endpoints import router as quotes_router
@@ -209,6 +211,8 @@ def create_app(
         equipment_router,
         diagnoses_router,
         experts_router,
+        policies_router,
+        applications_router,
         audit_router,
         spreadsheets_router,
         stats_router,

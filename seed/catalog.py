@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,38 @@ def _depth_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(
         rows, key=lambda r: (0 if r["parent_code"] is None else r["code"].count(".") + 1, r["code"])
     )
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _policy_row(item: dict[str, Any]) -> dict[str, Any]:
+    """A programme of `policies.json` as a `policies` row: the fields operators see and edit, and the
+    conditions and benefit rule matching reads."""
+    benefit, conditions, source = item["benefit"], item["conditions"], item["source"]
+    rate = benefit.get("rate")
+    return {
+        "code": item["code"],
+        "title": item["name"],
+        "summary": item["summary"],
+        "region_code": item["region_code"],
+        "industry_codes": [],
+        "task_types": list(conditions.get("task_types", [])),
+        "support_form": item["support_form"],
+        "rate_pct": round(rate * 100, 4) if rate is not None else benefit.get("points_pct"),
+        "cap_cny": benefit.get("cap_cny"),
+        "valid_from": _day(item["valid_from"]),
+        "valid_to": _day(item["valid_to"]),
+        "source_document": source["document"],
+        "source_article": source["section"],
+        "issued_by": source["issued_by"],
+        "issued_on": _day(source.get("issued_on")),
+        "source_url": source.get("url"),
+        "basis": item["basis"],
+        "conditions": conditions,
+        "benefit": benefit,
+    }
 
 
 def catalog_rows() -> dict[str, list[dict[str, Any]]]:
@@ -62,6 +95,7 @@ def catalog_rows() -> dict[str, list[dict[str, Any]]]:
         ]
     )
     return {
+        "policies": [_policy_row(p) for p in _items("policies")],
         "regions": regions,
         "task_types": task_types,
         "financing_types": financing_types,

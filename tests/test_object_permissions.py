@@ -33,6 +33,8 @@ from app.models import (
     Notification,
     Organization,
     PlanItem,
+    Policy,
+    PolicyApplication,
     Product,
     Quote,
     Region,
@@ -183,6 +185,24 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
         json={"expert_id": expert.json()["id"]},
     )
     assert review.status_code == 201, review.text
+    # An application for a provincial policy, with a demand contracted for the purpose.
+    project = await published_demand(client, enterprise, title="技改项目（申报）")
+    bid = await client.post(
+        f"/demands/{project['id']}/quotes",
+        headers=supplier.headers,
+        json={"price_cny": 9_000_000, "delivery_days": 30},
+    )
+    assert (
+        await client.post(f"/quotes/{bid.json()['id']}/accept", headers=enterprise.headers)
+    ).status_code == 200
+    seeded = (await client.get("/policies", params={"limit": 100})).json()["items"]
+    subsidy = next(p for p in seeded if p["code"] == "sc-renewal-subsidy-project")
+    application = await client.post(
+        "/policy-applications",
+        headers=enterprise.headers,
+        json={"policy_id": subsidy["id"], "demand_id": project["id"]},
+    )
+    assert application.status_code == 201, application.text
     note = Notification(
         organization_id=uuid.UUID(supplier.organization_id), kind="demand_match", title="新需求", data={}
     )
@@ -222,6 +242,8 @@ async def world(client: httpx.AsyncClient, db: AsyncSession) -> World:
             "plan_item": plan_item.json()["id"],
             "review": review.json()["id"],
             "expert": expert.json()["id"],
+            "policy": (await client.get("/policies")).json()["items"][0]["id"],
+            "application": application.json()["id"],
         },
     )
 
@@ -349,6 +371,10 @@ CASES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None]]] = {
     ("POST", "/plan-items/{item_id}/accept"): [("plan_item", None)],
     ("POST", "/plan-items/{item_id}/decline"): [("plan_item", {"reason": "劫持"})],
     ("GET", "/admin/service-settings/{code}"): [("region", None)],
+    ("GET", "/policies/{policy_id}"): [],  # public by design: policies are published documents
+    ("PATCH", "/policies/{policy_id}"): [("policy", {"rate_pct": 99})],
+    ("GET", "/policy-applications/{application_id}"): [("application", None)],
+    ("POST", "/policy-applications/{application_id}/advance"): [("application", {"to": "accepted"})],
     ("PUT", "/admin/service-settings/{code}"): [("region", {"expert_review_threshold_cny": 1})],
     ("POST", "/diagnoses/{diagnosis_id}/expert-reviews"): [("diagnosis", {"expert_id": "{expert}"})],
     ("POST", "/expert-reviews/{review_id}/opinion"): [("review", {"verdict": "approve", "comments": "劫持"})],
@@ -411,6 +437,8 @@ async def _snapshot(db: AsyncSession, ids: dict[str, str]) -> dict[str, Any]:
         "plan_items": [(i.status, i.decided_at) for i in (await db.scalars(select(PlanItem))).all()],
         "reviews": [(r.status, r.verdict) for r in (await db.scalars(select(ExpertReview))).all()],
         "settings": len((await db.scalars(select(ServiceSetting))).all()),
+        "policies": sorted((str(p.id), p.version) for p in (await db.scalars(select(Policy))).all()),
+        "applications": [(a.status, a.version) for a in (await db.scalars(select(PolicyApplication))).all()],
         "session": (await db.scalar(select(AuthSession.revoked_at).where(AuthSession.id == ids["session"]))),
         "invitations": [(i.email, i.role, i.token_hash, i.expires_at, i.revoked_at) for i in invitations],
         "subscription": (sub.name, sub.webhook_secret, sub.deleted_at),

@@ -164,6 +164,13 @@ POLICY: dict[str, str] = {
     "request_expert_review": "member",
     "list_my_expert_reviews": "any",  # the caller's own, as an expert
     "give_expert_opinion": "any",  # the assigned expert (service)
+    "create_policy": "member",  # province and 市州 operators (scope)
+    "get_policy": "public",
+    "update_policy": "member",
+    "submit_policy_application": "any/manager",  # the enterprise's managers (service)
+    "list_policy_applications": "any",  # an operator's region, an enterprise's own
+    "get_policy_application": "any",
+    "advance_policy_application": "member",  # operators of the right level (scope)
 }
 # Role checks made inside the service, for what the route alone cannot tell.
 IN_SERVICE = {
@@ -179,6 +186,7 @@ IN_SERVICE = {
     "update_enterprise_profile",
     "accept_plan_item",
     "decline_plan_item",
+    "submit_policy_application",
 }
 
 

@@ -231,6 +231,7 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "plan_delivered": ("技改方案已交付", "Upgrade plan delivered"),
         "expert_review_requested": ("专家评审邀请", "Expert review requested"),
         "expert_opinion_given": ("专家意见已出具", "Expert opinion given"),
+        "application_status_changed": ("政策申报进展", "Application moved"),
     },
     "MemberRole": {
         "owner": ("所有者", "Owner"),
@@ -300,6 +301,21 @@ ENUMS: Final[dict[str, dict[str, Label]]] = {
         "plan_drafted": ("方案起草中", "Plan drafted"),
         "delivered": ("方案已交付", "Plan delivered"),
         "closed": ("已关闭", "Closed"),
+    },
+    "ApplicationStatus": {
+        "submitted": ("已提交", "Submitted"),
+        "accepted": ("已受理", "Accepted"),
+        "reviewed": ("已审核", "Reviewed"),
+        "publicized": ("已公示", "Publicized"),
+        "granted": ("已兑现", "Granted"),
+        "rejected": ("未通过", "Rejected"),
+    },
+    "SupportForm": {
+        "grant": ("奖补", "Grant"),
+        "interest_subsidy": ("贴息", "Interest subsidy"),
+        "tax": ("税收优惠", "Tax preference"),
+        "relending": ("再贷款", "Relending"),
+        "procedure": ("备案承诺制", "Faster procedure"),
     },
     "ReviewStatus": {
         "requested": ("待评审", "Requested"),

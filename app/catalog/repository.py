@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Table, select
@@ -9,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.catalog import EquipmentCategory, FinancingType, Industry, Region, TaskType
+from app.models.policy import Policy
 
 
 async def list_regions(
@@ -71,3 +73,16 @@ async def subtree_codes(session: AsyncSession, code: str) -> list[str]:
         (EquipmentCategory.code == code) | EquipmentCategory.code.startswith(code + ".", autoescape=True)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def upsert_policies(session: AsyncSession, rows: list[dict[str, object]]) -> int:
+    """The seeded programmes by code: new ones inserted, existing ones updated unless an operator has
+    edited them since (their version moved past 1), whose edit stands."""
+    if not rows:
+        return 0
+    stmt = insert(Policy).values([{"id": uuid.uuid4(), "version": 1, **row} for row in rows])
+    updatable = {name: stmt.excluded[name] for name in rows[0] if name != "code"}
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["code"], set_=updatable, where=Policy.version == 1)
+    )
+    return len(rows)

@@ -63,6 +63,8 @@ async def load_reference_data(
         ("equipment_categories", EquipmentCategory),
     ):
         counts[name] = await repository.upsert(session, model, data.get(name, []))
+    # After the regions and task types they refer to.
+    counts["policies"] = await repository.upsert_policies(session, data.get("policies", []))
     return counts
 
 

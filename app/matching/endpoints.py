@@ -14,8 +14,7 @@ from app.kit.pagination import MAX_LIMIT
 from app.kit.problems import problems
 from app.kit.responses import FastJSONResponse
 from app.matching import service
-from app.matching.policies import all_policies
-from app.matching.schemas import DemandMatchList, FeedbackIn, FeedbackOut, MatchList, PolicyList
+from app.matching.schemas import DemandMatchList, FeedbackIn, FeedbackOut, MatchList
 
 router = APIRouter(tags=["matching"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many matches, best first (1-100).")]
@@ -128,15 +127,3 @@ async def list_product_matching_demands(
         session, request.app.state.meili, product, supplier_name, limit=limit
     )
     return FastJSONResponse(body)
-
-
-@router.get(
-    "/policies",
-    response_model=PolicyList,
-    operation_id="list_policies",
-    summary="The policy support matching knows: source document, dates, conditions and estimate rule",
-)
-async def list_policies() -> FastJSONResponse:
-    """Public: every policy programme matching can suggest (subsidies and tax preferences), with its
-    source document, dates, eligibility conditions and the rule its benefit estimate follows."""
-    return FastJSONResponse({"items": [p.public() for p in all_policies()]})

@@ -1,5 +1,6 @@
-"""Policy support (subsidies, tax credits, interest subsidies, relending, 备案承诺制) as data from
-`seed/data/policies.json`, validated once when first used.
+"""Policy support (subsidies, tax credits, interest subsidies, relending, 备案承诺制) as matching sees it:
+the `policies` table (managed by operators, seeded from `seed/data/policies.json`) read into these
+models, each row's conditions and benefit rule validated.
 
 Each programme says whether it rests on the plan or on a regulation (`basis`), and so does each figure
 its benefit estimate uses: a rate the source document fixes is `plan` or `regulation`, one we assumed
@@ -7,18 +8,17 @@ is `estimate` (seed/SOURCES.md)."""
 
 from __future__ import annotations
 
-import functools
-import json
+import uuid
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.catalog.schemas import BASIS_DESCRIPTION, SOURCE_DESCRIPTION
-from app.db import PROJECT_ROOT
 from app.kernel import Basis
-
-POLICIES_FILE = PROJECT_ROOT / "seed" / "data" / "policies.json"
+from app.models.policy import Policy as PolicyRow
 
 
 class _Strict(BaseModel):
@@ -29,7 +29,7 @@ class PolicySource(_Strict):
     document: str
     section: str
     issued_by: str
-    issued_on: date
+    issued_on: date | None
     url: str | None
 
 
@@ -67,8 +67,10 @@ class PolicyBenefit(_Strict):
 
 
 class Policy(_Strict):
-    code: str
+    code: str = Field(description="The seeded programme's key, or the id of an operator's policy.")
     name: str
+    region_code: str = Field(default="510000", description="Where it applies: the province or a 市州.")
+    industry_codes: tuple[str, ...] = Field(default=(), description="Empty: every industry.")
     summary: str
     basis: Basis = Field(description="Where the programme itself comes from. " + BASIS_DESCRIPTION)
     source: PolicySource
@@ -84,11 +86,40 @@ class Policy(_Strict):
         return self.model_dump(mode="json")
 
 
-@functools.cache
-def all_policies() -> tuple[Policy, ...]:
-    items = json.loads(POLICIES_FILE.read_text(encoding="utf-8"))["items"]
-    return tuple(Policy.model_validate(item) for item in items)
+def from_row(row: PolicyRow) -> Policy:
+    return Policy(
+        code=row.code or str(row.id),
+        name=row.title,
+        region_code=row.region_code,
+        industry_codes=tuple(row.industry_codes),
+        summary=row.summary,
+        basis=row.basis,
+        source=PolicySource(
+            document=row.source_document,
+            section=row.source_article,
+            issued_by=row.issued_by,
+            issued_on=row.issued_on,
+            url=row.source_url,
+        ),
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        conditions=PolicyConditions.model_validate(row.conditions),
+        benefit=PolicyBenefit.model_validate(row.benefit),
+    )
 
 
-def by_code() -> dict[str, Policy]:
-    return {p.code: p for p in all_policies()}
+async def all_policies(session: AsyncSession) -> list[Policy]:
+    rows = (await session.scalars(select(PolicyRow).order_by(PolicyRow.created_at, PolicyRow.id))).all()
+    return [from_row(r) for r in rows]
+
+
+async def known(session: AsyncSession, target_id: str) -> bool:
+    """A match's target: a seeded programme's code, or an operator's policy's id."""
+    by_code = select(PolicyRow.id).where(PolicyRow.code == target_id)
+    if await session.scalar(by_code) is not None:
+        return True
+    try:
+        ident = uuid.UUID(target_id)
+    except ValueError:
+        return False
+    return await session.get(PolicyRow, ident) is not None

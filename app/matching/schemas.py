@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.catalog.schemas import BASIS_DESCRIPTION, SOURCE_DESCRIPTION
 from app.kernel import Basis
 from app.kit.inputs import StrictInput
-from app.matching.policies import Policy, PolicySource
+from app.matching.policies import PolicySource
 from app.matching.weights import TEAM_ESTIMATE_SOURCE
 
 UNCITED = "未注明来源，按估算对待"
@@ -157,7 +157,3 @@ class FeedbackOut(BaseModel):
     score: float | None = Field(description="The match's score when the owner acted (null: not ranked now).")
     rank: int | None
     created_at: datetime
-
-
-class PolicyList(BaseModel):
-    items: list[Policy] = Field(description="Every policy programme matching can suggest.")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import scope
 from app.auth.principal import Viewer
 from app.catalog.service import CatalogSnapshot
 from app.errors import Conflict, InvalidInput, NotFound
@@ -205,7 +206,13 @@ async def policy_matches(session: AsyncSession, demand: Demand, catalog: Catalog
     relending = sum(1 for m in financing if m.details.get("relending_eligible"))
     today = today_in_sichuan()
     found = []
-    for policy in policies.all_policies():
+    for policy in await policies.all_policies(session):
+        if not scope.covers(policy.region_code, demand.region_code):
+            continue  # a 市州's policy is for enterprises there
+        if policy.industry_codes and not any(
+            demand.industry_code.startswith(c) for c in policy.industry_codes
+        ):
+            continue
         match = scoring.score_policy(
             demand, policy, today=today, relending_products=relending, catalog=catalog
         )
@@ -374,7 +381,7 @@ async def _could_match(session: AsyncSession, kind: str, target_id: str) -> bool
     """The target is something matching can offer: a listed product of a vetted supplier, a vetted
     provider, an active financing product of a vetted bank, or a known policy."""
     if kind == "policy":
-        return target_id in policies.by_code()
+        return await policies.known(session, target_id)
     try:
         ident = uuid.UUID(target_id)
     except ValueError:

@@ -17,6 +17,7 @@ from app.models.mail import MailMessage
 from app.models.matching import MatchFeedback, Notification
 from app.models.organization import Organization, VettingDecision
 from app.models.outbox import SearchOutbox
+from app.models.policy import ApplicationStep, Policy, PolicyApplication
 from app.models.product import Product, ProductReview
 from app.models.quote import Quote
 from app.models.sms import SmsCode
@@ -24,6 +25,7 @@ from app.models.stats import DemandFacts, StatsCell, StatsCellDelta
 
 __all__ = [
     "AccountToken",
+    "ApplicationStep",
     "Attachment",
     "AuditEvent",
     "AuthSession",
@@ -51,6 +53,8 @@ __all__ = [
     "Notification",
     "Organization",
     "PlanItem",
+    "Policy",
+    "PolicyApplication",
     "Product",
     "ProductReview",
     "Quote",
