@@ -171,6 +171,7 @@ POLICY: dict[str, str] = {
     "list_policy_applications": "any",  # an operator's region, an enterprise's own
     "get_policy_application": "any",
     "advance_policy_application": "member",  # operators of the right level (scope)
+    "get_stats_coverage": "member",  # operators (scope)
 }
 # Role checks made inside the service, for what the route alone cannot tell.
 IN_SERVICE = {

@@ -94,3 +94,27 @@ class Overview(_Out):
     )
     targets_source: str
     generated_at: datetime
+
+
+class CoverageRow(BaseModel):
+    """One 市州 or 区县: how far the 全川行 diagnoses and what followed them have come."""
+
+    region_code: str
+    name: str
+    above_size_enterprises: int = Field(description="规上 enterprises located there (their profile says so).")
+    diagnosed: int = Field(description="Of those, how many a 服务专员 has visited for a diagnosis.")
+    diagnosed_pct: float | None = Field(description="diagnosed / above_size_enterprises × 100.")
+    target_pct: float | None = Field(description="The coverage target operators set (inherited from above).")
+    plans_delivered: int = Field(description="一对一技改方案 delivered there.")
+    items_to_demands: int = Field(description="Plan items the enterprises turned into demands.")
+    applications_by_status: dict[str, int] = Field(description="申报 by stage.")
+    granted_cny: int = Field(description="Σ granted by applications.")
+
+
+class Coverage(BaseModel):
+    region_code: str = Field(
+        description="The region asked about: the province gives its 市州, a 市州 its 区县."
+    )
+    level: str = Field(description="The rows' level: city or county.")
+    total: CoverageRow
+    rows: list[CoverageRow]
