@@ -39,6 +39,7 @@ from app.products.schemas import ProductCreate, ProductReviewIn
 from app.quotes import service as quotes
 from app.quotes.schemas import QuoteCreate
 from app.workflows import publishing
+from seed import network
 from seed.catalog import DATA_DIR
 from seed.progress import Progress
 
@@ -166,6 +167,12 @@ class DemoLoader:
         self.sessionmaker = sessionmaker
         self.scale = scale
         self.rng = random.Random(rng_seed)
+        # A separate stream places enterprises in 区县, so the marketplace's own draws stay as they were.
+        self.place_rng = random.Random(rng_seed + 1)
+        self.counties: dict[str, list[str]] = {}
+        for region in _load("regions.json")["items"]:
+            if region["level"] == "county":
+                self.counties.setdefault(region["parent_code"], []).append(region["code"])
         self.vocab = _load("demo_vocabulary.json")
         self.catalog = _catalog()
         self.counts = {k: v * scale for k, v in BASE_COUNTS.items()}
@@ -228,7 +235,9 @@ class DemoLoader:
         await self._batched("products", list(range(self.counts["product"])), self._product)
         await self._batched("demands", list(range(self.counts["demand"])), self._demand)
         await self._batched("quotes", self.published, self._quotes)
+        network_counts = await network.load(self, self.session)
         return {
+            **network_counts,
             **{f"{k}s": len(v) for k, v in self.orgs.items()},
             "products": self.counts["product"],
             "demands": self.counts["demand"],
@@ -284,6 +293,9 @@ class DemoLoader:
         }
         if profile is not None:
             organization["profile"] = profile
+        if kind == "enterprise" and self.counties.get(region) and self.place_rng.random() < 0.7:
+            # Most enterprises are placed in a 区县 of their 市州 (where the 区县's 服务专员 can find them).
+            organization["region_code"] = self.place_rng.choice(self.counties[region])
         data = RegisterIn.model_validate(
             {
                 "email": email,
@@ -308,7 +320,7 @@ class DemoLoader:
                 id=org.id,
                 user_id=user.id,
                 kind=kind,
-                region_code=region,
+                region_code=organization["region_code"],
                 industry_code=industry,
                 vetted=vetted,
                 specialties=[c["code"] for c in specialties],

@@ -88,7 +88,23 @@ def _facts(url: str) -> dict[str, object]:
             "banks": one("SELECT count(*) FROM organizations WHERE kind = 'bank'"),
             "products": one("SELECT count(*) FROM products"),
             "demands": one("SELECT count(*) FROM demands"),
-            "demand_regions": one("SELECT count(DISTINCT region_code) FROM demands"),
+            # Every 市州 (a demand in a 区县 counts in its 市州).
+            "demand_regions": one("SELECT count(DISTINCT left(region_code, 4)) FROM demands"),
+            "county_enterprises": one(
+                "SELECT count(*) FROM organizations o JOIN regions r ON r.code = o.region_code "
+                "WHERE o.kind = 'enterprise' AND r.level = 'county'"
+            ),
+            "operators": one("SELECT count(*) FROM users WHERE operator_level IS NOT NULL"),
+            "operator_levels": set(
+                conn.execute(
+                    text("SELECT DISTINCT operator_level FROM users WHERE operator_level IS NOT NULL")
+                ).scalars()
+            ),
+            "above_size": one("SELECT count(*) FROM organizations WHERE above_designated_size"),
+            "inventory_items": one("SELECT count(*) FROM equipment_items"),
+            "diagnosis_statuses": set(conn.execute(text("SELECT DISTINCT status FROM diagnoses")).scalars()),
+            "plan_items": one("SELECT count(*) FROM plan_items"),
+            "experts": one("SELECT count(*) FROM experts"),
             "demand_industries": one("SELECT count(DISTINCT industry_code) FROM demands"),
             "product_categories": one("SELECT count(DISTINCT category_code) FROM products"),
             "demand_statuses": set(conn.execute(text("SELECT DISTINCT status FROM demands")).scalars()),
@@ -171,6 +187,13 @@ async def test_demo_marketplace_is_realistic_and_loads_once(scratch_database: st
     assert {"draft", "published", "contracted"} <= facts["demand_statuses"]  # type: ignore[operator]
     assert {"draft", "pending_review", "listed"} <= facts["product_statuses"]  # type: ignore[operator]
     assert facts["financing_products"] >= 20  # type: ignore[operator]
+    # The service network: operators at each level, enterprises in 区县, profiles, inventories, diagnoses.
+    assert facts["operators"] == 6 and facts["operator_levels"] == {"province", "city", "county"}
+    assert facts["county_enterprises"] >= 50  # type: ignore[operator]
+    assert 120 <= facts["above_size"] <= 240  # type: ignore[operator]
+    assert facts["inventory_items"] >= 100  # type: ignore[operator]
+    assert {"planned", "visited", "plan_drafted", "delivered"} <= facts["diagnosis_statuses"]  # type: ignore[operator]
+    assert facts["plan_items"] >= 10 and facts["experts"] >= 5  # type: ignore[operator]
     await _assert_reads_as_fictional(scratch_database)
     second = await asyncio.to_thread(run_cli, scratch_database, "seed", "--demo")
     assert second.returncode == 0
