@@ -11,7 +11,7 @@ import argparse
 import sys
 import traceback
 
-from bench import client, files, growth, leads, lists, matching, search, spreadsheets, stats
+from bench import client, files, growth, leads, lists, matching, scope, search, spreadsheets, stats
 from bench.harness import RESULTS, Benchmark, Measured, parser, report, scale_of
 
 # Run in this order; the name is what --only takes and what the table's first column says.
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "client": client.run,
     "growth": growth.run,
     "files": files.run,
+    "scope": scope.run,
 }
 
 
