@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PROVINCE_CODE = "510000"
-LEVEL_OF_CODE = {"province": "0000", "city": "00"}
 
 
 def level_of(code: str) -> str:
@@ -26,6 +25,15 @@ def prefix(region_code: str) -> str:
     """What every code inside `region_code` starts with."""
     level = level_of(region_code)
     return region_code[:2] if level == "province" else region_code[:4] if level == "city" else region_code
+
+
+def ancestors(code: str) -> list[str]:
+    """The region and the regions above it, nearest first (510603 → 510603, 510600, 510000)."""
+    level = level_of(code)
+    if level == "province":
+        return [code]
+    province = code[:2] + "0000"
+    return [code, province] if level == "city" else [code, code[:4] + "00", province]
 
 
 def covers(scope_code: str, code: str | None) -> bool:

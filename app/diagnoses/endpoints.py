@@ -6,17 +6,14 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from app.auth import scope
 from app.deps import CurrentPrincipal, OperatorPrincipal, SessionDep
-from app.diagnoses import repository, reviews, service
+from app.diagnoses import reviews, service
 from app.diagnoses.schemas import (
     DeclineIn,
     DiagnosisIn,
     DiagnosisList,
     DiagnosisOut,
-    DiagnosisSummary,
     DiagnosisUpdate,
-    EnterpriseRef,
     ExpertReviewIn,
     ExpertReviewList,
     ExpertReviewOut,
@@ -28,7 +25,6 @@ from app.diagnoses.schemas import (
 from app.kernel import DiagnosisStatus, RegionCode
 from app.kit.pagination import PageParamsDep
 from app.kit.problems import problems
-from app.organizations import repository as organizations
 
 router = APIRouter(tags=["service network"])
 
@@ -67,43 +63,13 @@ async def list_diagnoses(
 ) -> DiagnosisList:
     """Operators see those in their region (`region_code` narrows it: a 市州 code takes its 区县),
     enterprises their own, anyone else none; newest first, paged with `cursor`."""
-    viewer = principal.viewer
-    if viewer.scope is not None:
-        rows, cursor = await repository.page(
-            session,
-            page,
-            scope_prefix=viewer.scope.prefix,
-            organization_id=None,
-            region_prefix=scope.prefix(region_code) if region_code else None,
-            status=status,
-        )
-    else:
-        rows, cursor = await repository.page(
-            session,
-            page,
-            scope_prefix=None,
-            organization_id=principal.organization.id,
-            region_prefix=scope.prefix(region_code) if region_code else None,
-            status=status,
-        )
-    counts = await repository.item_counts(session, [d.id for d in rows])
-    names = await organizations.get_names(session, {d.organization_id for d in rows})
-    return DiagnosisList(
-        items=[
-            DiagnosisSummary(
-                id=d.id,
-                organization=EnterpriseRef(id=d.organization_id, name=names.get(d.organization_id, "")),
-                region_code=d.region_code,
-                status=d.status,
-                planned_at=d.planned_at,
-                plan_items=counts.get(d.id, 0)
-                if viewer.oversees(d.region_code) or d.status in ("delivered", "closed")
-                else 0,
-                created_at=d.created_at,
-            )
-            for d in rows
-        ],
-        next_cursor=cursor,
+    return await service.page(
+        session,
+        page,
+        viewer=principal.viewer,
+        organization_id=principal.organization.id,
+        region_code=region_code,
+        status=status,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import scope
 from app.auth.principal import Viewer
 from app.catalog.service import require_code
 from app.demands import service as demands
@@ -17,7 +18,9 @@ from app.diagnoses import repository, reviews
 from app.diagnoses.schemas import (
     DeclineIn,
     DiagnosisIn,
+    DiagnosisList,
     DiagnosisOut,
+    DiagnosisSummary,
     DiagnosisUpdate,
     EnterpriseRef,
     FindingIn,
@@ -32,6 +35,7 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.indexing import service as indexing
 from app.kernel import TaskType
 from app.kit.integrity import flush_or_conflict
+from app.kit.pagination import PageParams
 from app.models.base import utcnow
 from app.models.catalog import EquipmentCategory
 from app.models.diagnosis import Diagnosis, DiagnosisVisit, PlanItem
@@ -329,7 +333,7 @@ async def outs(
         operator = viewer.oversees(d.region_code)
         reviewing = reviewer is not None and viewer.organization_id != d.organization_id and not operator
         shown_items = own_items
-        if not (operator or reviewing) and d.status in ("planned", "visited", "plan_drafted"):
+        if not (reviewing or _plan_shown(d, viewer)):
             shown_items = []  # the enterprise sees its plan once delivered
         shown_reviews = [r for r in review_rows if r.diagnosis_id == d.id] if operator else []
         out.append(
@@ -407,3 +411,47 @@ async def plan_item_out(session: AsyncSession, item: PlanItem) -> PlanItemOut:
     demand_of = await repository.demands_of_items(session, [item.id])
     names = await organizations.get_user_names(session, {item.decided_by_id} if item.decided_by_id else set())
     return item_out(item, catalog.categories, demand_of, names)
+
+
+def _plan_shown(diagnosis: Diagnosis, viewer: Viewer) -> bool:
+    """Operators see a plan as it is drafted; the enterprise once it is delivered."""
+    drafting = diagnosis.status in ("planned", "visited", "plan_drafted")
+    return viewer.oversees(diagnosis.region_code) or not drafting
+
+
+async def page(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    viewer: Viewer,
+    organization_id: uuid.UUID,
+    region_code: str | None,
+    status: str | None,
+) -> DiagnosisList:
+    """An operator's in its region; anyone else's own organization's."""
+    operator = viewer.scope is not None
+    rows, cursor = await repository.page(
+        session,
+        params,
+        scope_prefix=viewer.scope.prefix if viewer.scope is not None else None,
+        organization_id=None if operator else organization_id,
+        region_prefix=scope.prefix(region_code) if region_code else None,
+        status=status,
+    )
+    counts = await repository.item_counts(session, [d.id for d in rows])
+    names = await organizations.get_names(session, {d.organization_id for d in rows})
+    return DiagnosisList(
+        items=[
+            DiagnosisSummary(
+                id=d.id,
+                organization=EnterpriseRef(id=d.organization_id, name=names.get(d.organization_id, "")),
+                region_code=d.region_code,
+                status=d.status,
+                planned_at=d.planned_at,
+                plan_items=counts.get(d.id, 0) if _plan_shown(d, viewer) else 0,
+                created_at=d.created_at,
+            )
+            for d in rows
+        ],
+        next_cursor=cursor,
+    )

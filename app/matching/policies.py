@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -81,9 +81,6 @@ class Policy(_Strict):
 
     def in_force(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
-    def public(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
 
 
 def from_row(row: PolicyRow) -> Policy:

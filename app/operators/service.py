@@ -130,24 +130,11 @@ async def set_pilot_year(session: AsyncSession, code: str, data: PilotYearIn) ->
 # --- each region's service settings -----------------------------------------------------------------
 
 
-async def region_path(session: AsyncSession, code: str) -> list[str]:
-    """The region and those above it, nearest first."""
-    path: list[str] = []
-    current: str | None = code
-    while current is not None and current not in path:
-        region = await session.get(Region, current)
-        if region is None:
-            break
-        path.append(region.code)
-        current = region.parent_code
-    return path
-
-
 async def effective_settings(
     session: AsyncSession, code: str
 ) -> tuple[tuple[int | None, str | None], tuple[float | None, str | None]]:
     """(threshold, where from), (coverage target, where from): the nearest region on the path that sets it."""
-    path = await region_path(session, code)
+    path = scope.ancestors(code)
     rows = {
         s.region_code: s
         for s in (

@@ -160,9 +160,10 @@ async def page(
     stmt = select(Policy)
     if region_code is not None:
         # Those applying there: the province's, and the 市州's the region lies in.
-        covering = [c for c in (region_code[:2] + "0000", region_code[:4] + "00", region_code)]
+        # Those applying there (the province's, the 市州's it lies in), and those of regions inside it.
         stmt = stmt.where(
-            Policy.region_code.in_(covering) | Policy.region_code.startswith(scope.prefix(region_code))
+            Policy.region_code.in_(scope.ancestors(region_code))
+            | Policy.region_code.startswith(scope.prefix(region_code))
         )
     if support_form is not None:
         stmt = stmt.where(Policy.support_form == support_form)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import scope
 from app.catalog import service as catalog
 from app.errors import InvalidInput
 from app.models.catalog import Industry, Region
@@ -124,6 +125,12 @@ async def overview(
         )
     if region_code is not None:
         await catalog.require_code(session, Region, region_code, loc=["query", "region_code"])
+        if scope.level_of(region_code) != "city":
+            raise InvalidInput(
+                ["query", "region_code"],
+                f"the overview is kept by 市州: use {region_code[:4]}00 (a 区县's demands count in its 市州)",
+                zh=f"统计按市（州）汇总：请使用 {region_code[:4]}00（区县的需求计入所属市州）",
+            )
     cells = await repository.grouped_measures(session, start=start, end=end, region_code=region_code)
     regions, industries, tasks = await repository.names(session)
     plan = plan_targets()

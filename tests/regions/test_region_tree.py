@@ -94,6 +94,9 @@ class TestFilters:
         by_region = {g["code"]: g for g in overview["by_region"]}
         assert GUANGHAN not in by_region
         assert by_region[DEYANG]["demands"] == 1
+        county = await client.get("/stats/overview", params={"region_code": GUANGHAN}, headers=admin.headers)
+        assert county.status_code == 422 and county.json()["errors"][0]["loc"] == ["query", "region_code"]
+        assert DEYANG in county.json()["errors"][0]["msg"]
 
     async def test_matching_treats_a_county_as_inside_its_prefecture(
         self, client: httpx.AsyncClient, admin: Account, enterprise: Account, supplier: Account
